@@ -195,7 +195,8 @@ def test_wait_false_only_triggers_and_passes_with_the_run_id(job: Job, empirical
     assert result.code == 0
     assert result.outputs["result"] == "triggered"
     assert result.outputs["run-id"] == "1001"
-    assert "run-id<<" in result.state  # for the post step
+    assert "run_id<<" in result.state  # for the post step
+    assert "settled<<" in result.state  # meant to keep going: the post step leaves it
     assert empirical.app.recorded("GET", r"^/api/test-runs/\d+$") == []
 
 

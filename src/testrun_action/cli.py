@@ -33,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run the whole flow against the embedded simulator")
     demo.add_argument("--provider", default="empirical", choices=["empirical"])
 
+    commands.add_parser("post", help="the action's post step: cancel a run the main step left going")
+
     sandbox = commands.add_parser("sandbox", help="serve the service simulators on 127.0.0.1")
     sandbox.add_argument(
         "--port", type=int, default=8025, help="port of the Empirical simulator (default 8025)"
@@ -58,6 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if getattr(args, spec.name, None) is not None
         }
         return run_action(os.environ, flags)
+    if args.command == "post":
+        from .post import run_post
+
+        return run_post(os.environ)
     if args.command == "demo":
         from .demo import run_demo
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Protocol
 
@@ -39,3 +40,25 @@ class Deadline:
     @property
     def passed(self) -> bool:
         return self.remaining() <= 0.0
+
+
+class VirtualClock:
+    """Time that passes only when someone sleeps: hours of waiting run in milliseconds.
+
+    Shared by the flow and a simulator, it makes "the service is down for two minutes" or "a two-hour
+    run" exact and fast. Sleeping is thread-safe; the simulator only reads the time.
+    """
+
+    def __init__(self, start: float = 1_000.0) -> None:
+        self._now = start
+        self._lock = threading.Lock()
+        self.slept = 0.0
+
+    def now(self) -> float:
+        return self._now
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            with self._lock:
+                self._now += seconds
+                self.slept += seconds

@@ -25,6 +25,7 @@ from .clock import Clock, Deadline, SystemClock
 from .context import GitHubContext, load_context
 from .errors import ConfigurationError, Interrupted, ServiceError, TestrunError
 from .gha import Actions
+from .http import RetryPolicy
 from .model import Failures, Outcome, Report, Source, TestRun
 from .outcome import EXIT_FAILED, EXIT_PASSED, conclude, passes
 from .providers import Provider, Wiring, create_provider
@@ -45,6 +46,7 @@ class Hooks:
 
     clock: Clock = field(default_factory=SystemClock)
     transport: httpx.BaseTransport | None = None
+    policy: RetryPolicy | None = None  # timeouts and retries; tests shorten them
     stream: TextIO | None = None
     publishers: Callable[[Settings, GitHubContext, Actions], list[Publisher]] | None = None
     handle_signals: bool = True
@@ -122,11 +124,12 @@ class Flow:
         self.clock = hooks.clock
         self.publishers = publishers
         self.run: TestRun | None = None
+        # True once the remote run no longer needs us: ended, cancelled, or meant to keep going.
+        self.settled = False
 
     def execute(self) -> int:
-        provider = create_provider(
-            self.settings, self.context, Wiring(self.clock, self.gha.log, self.hooks.transport)
-        )
+        wiring = Wiring(self.clock, self.gha.log, self.hooks.transport, self.hooks.policy)
+        provider = create_provider(self.settings, self.context, wiring)
         try:
             if self.settings.dry_run:
                 return self._dry_run(provider)
@@ -164,7 +167,7 @@ class Flow:
         else:
             gha.log(f"Triggering a run on {provider.name} for environment '{settings.environment}'…")
             run = provider.trigger(deadline)
-            gha.save_state("run-id", run.id)
+            gha.save_state("run_id", run.id)
             with contextlib.suppress(TestrunError):
                 run = provider.poll(run.id, deadline)  # learns the report URL; the wait polls anyway
             gha.log(f"Triggered {provider.name} run {run.id} ({run.state}): {run.url}")
@@ -172,6 +175,7 @@ class Flow:
         for publisher in self.publishers:
             self._safely(publisher.name, functools.partial(publisher.started, run))
         if not settings.wait:
+            self.settled = True
             return self._report(Outcome.TRIGGERED)
         waited = wait_for_run(
             provider,
@@ -210,6 +214,7 @@ class Flow:
                 self.gha.log(f"Cancelled {provider.name} run {run.id}.")
             else:
                 self.gha.log(f"{provider.name} run {run.id} had already ended.")
+            self.settled = True
         except TestrunError as exc:
             self.gha.warning(f"Could not cancel run {run.id}: {exc.message}", title="Cancel failed")
 
@@ -258,6 +263,9 @@ class Flow:
         return self.settings.provider.capitalize()
 
     def _publish(self, report: Report) -> None:
+        run = self.run
+        if self.settled or run is None or run.terminal or not self.settings.cancel_on_abort:
+            self.gha.save_state("settled", report.outcome.value)  # the post step has nothing to do
         for publisher in self.publishers:
             self._safely(publisher.name, functools.partial(publisher.finished, report))
 

@@ -93,6 +93,8 @@ class LogPublisher:
                     kind = "flaky" if failure.flaky else "failed"
                     message = failure.message.strip().splitlines()[0] if failure.message.strip() else ""
                     gha.log(f"  [{kind}] {failure.name}{where}{': ' + message if message else ''}")
+        if report.failures.note:
+            gha.log(report.failures.note)
         counts = f" ({run.counts.done}/{run.counts.total} tests)" if run and run.counts.total else ""
         gha.log(f"{headline(report)}{counts}.{' Report: ' + run.url if run else ''}")
 

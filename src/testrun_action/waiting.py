@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .clock import Clock, Deadline
-from .errors import ServiceUnavailable
+from .errors import MalformedResponse, ServiceUnavailable
 from .model import Phase, TestRun
 from .providers import Provider
 
@@ -93,7 +93,7 @@ def wait_for_run(
             return Waited(run, timed_out=True)
         try:
             latest = provider.poll(run.id, deadline)
-        except ServiceUnavailable as exc:
+        except (ServiceUnavailable, MalformedResponse) as exc:  # e.g. a proxy's HTML error page
             now = clock.now()
             outage_since = outage_since if outage_since is not None else now
             if now - outage_since >= OUTAGE_LIMIT:

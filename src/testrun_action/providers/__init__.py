@@ -13,6 +13,7 @@ import httpx
 
 from ..clock import Clock, Deadline
 from ..context import GitHubContext
+from ..http import RetryPolicy
 from ..model import Failures, TestRun
 from ..settings import Settings
 
@@ -51,6 +52,7 @@ class Wiring:
     clock: Clock
     log: Callable[[str], None]
     transport: httpx.BaseTransport | None = None
+    policy: RetryPolicy | None = None
 
 
 def create_provider(settings: Settings, context: GitHubContext, wiring: Wiring) -> Provider:

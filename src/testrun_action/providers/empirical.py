@@ -13,7 +13,14 @@ from typing import Any
 from .. import __version__
 from ..clock import Deadline
 from ..context import GitHubContext
-from ..errors import DeliveryUncertain, MalformedResponse, RunNotFound, ServiceError, TriggerUncertain
+from ..errors import (
+    DeliveryUncertain,
+    MalformedResponse,
+    RunNotFound,
+    ServiceError,
+    TestrunError,
+    TriggerUncertain,
+)
 from ..http import HttpClient
 from ..model import Counts, FailedExecution, Failures, Phase, TestRun
 from ..settings import Settings
@@ -33,6 +40,8 @@ TEST_CASE_PAGE = 100
 FAILED_STATUSES = frozenset({"failed", "timedout", "interrupted", "unexpected"})
 # Clock skew allowed between us and the service when matching a run we may have created.
 CLOCK_SKEW = timedelta(minutes=2)
+# After an ambiguous trigger the service may still be creating the run: look again after these pauses.
+ADOPTION_PAUSES = (0.0, 2.0, 5.0)
 
 
 def trigger_body(settings: Settings, context: GitHubContext) -> dict[str, Any]:
@@ -79,6 +88,7 @@ class EmpiricalProvider:
         self._settings = settings
         self._context = context
         self._log = wiring.log
+        self._clock = wiring.clock
         self._headers = {"User-Agent": f"testrun-action/{__version__}", "Accept": "application/json"}
         if settings.project_id is not None:
             self._headers["x-project-id"] = str(settings.project_id)
@@ -89,6 +99,7 @@ class EmpiricalProvider:
             clock=wiring.clock,
             log=wiring.log,
             transport=wiring.transport,
+            policy=wiring.policy,
         )
         self._slug: str | None = None
 
@@ -133,30 +144,41 @@ class EmpiricalProvider:
     def _adopt(self, started: datetime, cause: DeliveryUncertain, deadline: Deadline) -> TestRun:
         """The trigger may have been received: find the run it created rather than trigger twice."""
         self._log(f"{cause.message} Looking for the run it may have created.")
-        try:
-            _, payload = self.http.json(
-                "GET", "/api/test-runs", params={"interval_in_days": 1, "per_page": 100}, deadline=deadline
-            )
-        except ServiceError as exc:
-            raise TriggerUncertain(
-                f"{cause.message} Could not check for a run it created ({exc.message}); not triggering again."
-            ) from None
-        self._remember_slug(payload)
-        since = started - CLOCK_SKEW
-        for item in _items(payload):
-            if item.get("environment_slug") not in (None, self._settings.environment):
-                continue
-            if self._context.sha and item.get("commit") not in (None, self._context.sha):
-                continue
-            created = _timestamp(item.get("created_at"))
-            if created is not None and created >= since:
-                run = self._to_run(item)
+        for pause in ADOPTION_PAUSES:
+            if pause >= deadline.remaining():
+                break
+            self._clock.sleep(pause)
+            try:
+                _, payload = self.http.json(
+                    "GET",
+                    "/api/test-runs",
+                    params={"interval_in_days": 1, "per_page": 100},
+                    deadline=deadline,
+                )
+            except ServiceError as exc:
+                raise TriggerUncertain(
+                    f"{cause.message} Could not check for a run it created ({exc.message}); not triggering again."
+                ) from None
+            run = self._created_since(payload, started - CLOCK_SKEW)
+            if run is not None:
                 self._log(f"Found run {run.id}, created by the trigger; following it.")
                 return run
         raise TriggerUncertain(
             f"{cause.message} No run for environment '{self._settings.environment}' and this commit appeared; "
             "not triggering again, to avoid a duplicate run."
         )
+
+    def _created_since(self, payload: Any, since: datetime) -> TestRun | None:
+        self._remember_slug(payload)
+        for item in _items(payload):  # newest first
+            if item.get("environment_slug") not in (None, self._settings.environment):
+                continue
+            if self._context.sha and item.get("commit") not in (None, self._context.sha):
+                continue
+            created = _timestamp(item.get("created_at"))
+            if created is not None and created >= since:
+                return self._to_run(item)
+        return None
 
     # -- poll -----------------------------------------------------------------------------------
     def poll(self, run_id: str, deadline: Deadline) -> TestRun:
@@ -229,7 +251,7 @@ class EmpiricalProvider:
     def failures(self, run: TestRun, deadline: Deadline) -> Failures:
         try:
             _, payload = self.http.json("GET", f"/api/test-runs/{run.id}", deadline=deadline)
-        except ServiceError as exc:
+        except TestrunError as exc:  # best effort: the counts and the verdict stand without details
             return Failures(complete=False, note=f"Failure details were unavailable: {exc.message}")
         details = _summary_details(payload)
         if details is None:
@@ -273,7 +295,7 @@ class EmpiricalProvider:
                     params={"ids": ",".join(chunk), "per_page": TEST_CASE_PAGE},
                     deadline=deadline,
                 )
-            except ServiceError as exc:
+            except TestrunError as exc:
                 return cases, f"File paths were unavailable for some tests: {exc.message}"
             for case in _mapping(payload, "data").get("test_cases") or []:
                 if isinstance(case, dict) and case.get("id") is not None:

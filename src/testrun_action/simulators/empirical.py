@@ -136,10 +136,9 @@ class EmpiricalSimulator(App):
         api_keys: tuple[str, ...] = (DEFAULT_KEY,),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__()
+        super().__init__(clock)
         self.scenarios = scenarios or {"production": Scenario(), "staging": Scenario()}
         self.api_keys = api_keys
-        self.clock = clock
         self.runs: dict[int, SimRun] = {}
         self._next_id = 1001
         self.route("PUT", r"/api/test-runs", self._trigger)

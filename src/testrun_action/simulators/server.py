@@ -80,6 +80,7 @@ class Fault:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    until: float | None = None  # active until this time on the app's clock, however many requests
 
     def matches(self, request: Request) -> bool:
         return self.method in ("*", request.method) and re.search(self.path, request.path) is not None
@@ -91,7 +92,8 @@ Handler = Callable[[Request, re.Match[str]], Reply]
 class App:
     """A router: subclasses register (method, path regex, handler) and get admin endpoints for free."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
         self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self.requests: list[dict[str, Any]] = []
         self.faults: list[Fault] = []
@@ -120,11 +122,14 @@ class App:
         if request.path.startswith("/_sim/"):
             return None
         with self.lock:
-            for fault in self.faults:
-                if fault.matches(request):
-                    fault.times -= 1
-                    if fault.times <= 0:
-                        self.faults.remove(fault)
+            for fault in list(self.faults):
+                if fault.until is not None and self.clock() >= fault.until:
+                    self.faults.remove(fault)
+                elif fault.matches(request):
+                    if fault.until is None:
+                        fault.times -= 1
+                        if fault.times <= 0:
+                            self.faults.remove(fault)
                     return fault
         return None
 
