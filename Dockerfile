@@ -1,0 +1,54 @@
+# The action's image. GitHub builds it from this file on every job that uses the action by ref
+# (`uses: owner/repo@v1`); release.yml publishes the same image for `uses: docker://...`.
+#
+# BASE_IMAGE is the official python:3.12-slim multi-arch index (amd64 and arm64), pinned by digest so
+# every build starts from the same bytes. Dependabot proposes new digests (.github/dependabot.yml).
+# The container test swaps in a local stand-in through this argument, because no image registry is
+# reachable where it runs; everything below FROM is the same for both.
+ARG BASE_IMAGE=python:3.12-slim@sha256:78387bc3881b8273120a12ebe6c1ab22b018ccc2c9adf565ae1ac9b536e184ea
+
+# --- builder: resolve nothing, install exactly the hash-pinned wheels into a venv ------------------
+FROM ${BASE_IMAGE} AS builder
+
+# No compiler is installed: every runtime dependency has a wheel for both architectures, and
+# --only-binary makes a missing wheel fail the build instead of compiling from an sdist.
+COPY requirements/runtime.lock /tmp/runtime.lock
+RUN python -m venv /opt/venv \
+    && /opt/venv/bin/python -m pip install \
+        --no-cache-dir --disable-pip-version-check --no-input \
+        --require-hashes --no-deps --only-binary=:all: \
+        -r /tmp/runtime.lock \
+    && /opt/venv/bin/python -m pip uninstall --yes --no-input pip \
+    && rm -f /opt/venv/bin/activate* /opt/venv/bin/Activate.ps1
+
+# --- final: the interpreter from the base, the venv, and the package; nothing else ---------------
+FROM ${BASE_IMAGE}
+
+# The action installs nothing at run time, so the base image's installer goes too (setuptools and
+# wheel are absent from python:3.12-slim; naming them covers bases that still ship them).
+RUN python -m pip uninstall --yes --no-input pip setuptools wheel
+
+COPY --from=builder /opt/venv /opt/venv
+COPY src/testrun_action /app/testrun_action
+RUN python -m compileall -q /app
+
+# PYTHONUNBUFFERED: without a TTY Python block-buffers stdout, and lines still in the buffer when
+#   the runner kills the container on cancellation never reach the log (github-platform.md 1.4).
+# PYTHONDONTWRITEBYTECODE: bytecode is compiled above, at build time; a container that wrote it again
+#   would only lose it with its writable layer.
+# PYTHONPATH: the package is copied, not installed, so there is no build step and no metadata to keep.
+# PYTHONSAFEPATH: `python -m` would otherwise put the working directory, the user's checkout in
+#   /github/workspace, first on sys.path, where any `httpx.py` or `testrun_action/` would shadow ours.
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONPATH=/app \
+    PYTHONSAFEPATH=1 \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1
+
+# No USER: GitHub runs Docker actions as the image's user and mounts the workspace and
+# /github/file_commands owned by root; a non-root user cannot write GITHUB_OUTPUT or the job summary
+# (EACCES; github-platform.md 1.4, GitHub's "Dockerfile support for GitHub Actions").
+# Exec form, no shell in between: Debian's dash drops environment variables with a hyphen in their
+# name, such as INPUT_API-KEY, and a shell as PID 1 would not pass SIGINT/SIGTERM on to Python
+# (github-platform.md 1.1 and 3.1). No WORKDIR: the runner passes --workdir /github/workspace.
+ENTRYPOINT ["python", "-m", "testrun_action"]
