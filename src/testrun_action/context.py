@@ -1,0 +1,151 @@
+"""The GitHub context: which commit and branch are under test, who started it, and where to link.
+
+Read once from the `GITHUB_*` variables and the event payload (github-platform.md 1.3 and 2). The commit
+is the one the event is about, never the temporary merge commit of a pull request. Outside GitHub Actions
+the same fields come from GitLab CI or CircleCI variables where those are set.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from .errors import ConfigurationError
+
+PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
+
+
+class GitHubContext(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    in_actions: bool = False
+    event_name: str = ""
+    repository: str | None = None
+    server_url: str = "https://github.com"
+    api_url: str = "https://api.github.com"
+    sha: str | None = None
+    branch: str | None = None
+    actor: str | None = None
+    commit_url: str | None = None
+    deployment_url: str | None = None
+    pull_request: int | None = None
+    fork_pull_request: bool = False
+    run_url: str | None = None
+    workspace: str | None = None
+    default_branch: str | None = None
+
+    @property
+    def short_sha(self) -> str | None:
+        return self.sha[:7] if self.sha else None
+
+
+def _get(payload: Mapping[str, Any], *path: str) -> Any:
+    node: Any = payload
+    for key in path:
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(key)
+    return node
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _load_event(environ: Mapping[str, str]) -> dict[str, Any]:
+    path = environ.get("GITHUB_EVENT_PATH", "")
+    if not path:
+        return {}
+    try:
+        with open(path, encoding="utf-8") as handle:
+            payload = json.load(handle)
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(
+            "GITHUB_EVENT_PATH", f"the event payload could not be read ({exc})."
+        ) from None
+    return payload if isinstance(payload, dict) else {}
+
+
+def _head(event_name: str, event: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The commit and branch the event is about (github-platform.md section 2)."""
+    if event_name in PULL_REQUEST_EVENTS:
+        return _text(_get(event, "pull_request", "head", "sha")), _text(
+            _get(event, "pull_request", "head", "ref")
+        )
+    if event_name == "deployment_status":
+        return _text(_get(event, "deployment", "sha")), _text(_get(event, "deployment", "ref"))
+    if event_name == "workflow_run":
+        return _text(_get(event, "workflow_run", "head_sha")), _text(
+            _get(event, "workflow_run", "head_branch")
+        )
+    return None, None
+
+
+def _is_fork(event_name: str, event: Mapping[str, Any], actor: str | None) -> bool:
+    if event_name != "pull_request":  # pull_request_target runs with the base repository's token
+        return False
+    head_repo = _get(event, "pull_request", "head", "repo", "full_name")
+    base_repo = _get(event, "pull_request", "base", "repo", "full_name")
+    forked = bool(_get(event, "pull_request", "head", "repo", "fork")) or head_repo != base_repo
+    # Dependabot's pull requests get a read-only token too (github-platform.md section 7).
+    return forked or actor == "dependabot[bot]"
+
+
+def load_context(environ: Mapping[str, str]) -> GitHubContext:
+    event_name = environ.get("GITHUB_EVENT_NAME", "")
+    event = _load_event(environ)
+    server = (environ.get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/")
+    repository = _text(environ.get("GITHUB_REPOSITORY"))
+    sha, branch = _head(event_name, event)
+    sha = (
+        sha
+        or _text(environ.get("GITHUB_SHA"))
+        or _text(environ.get("CI_COMMIT_SHA"))
+        or _text(environ.get("CIRCLE_SHA1"))
+    )
+    branch = (
+        branch
+        or _text(environ.get("GITHUB_REF_NAME"))
+        or _text(environ.get("CI_COMMIT_REF_NAME"))
+        or _text(environ.get("CIRCLE_BRANCH"))
+    )
+    actor = (
+        _text(environ.get("GITHUB_TRIGGERING_ACTOR"))
+        or _text(environ.get("GITHUB_ACTOR"))
+        or _text(environ.get("GITLAB_USER_LOGIN"))
+        or _text(environ.get("CIRCLE_USERNAME"))
+    )
+    commit_url = None
+    if sha and repository:
+        commit_url = f"{server}/{repository}/commit/{sha}"
+    elif sha and environ.get("CI_PROJECT_URL"):
+        commit_url = f"{environ['CI_PROJECT_URL'].rstrip('/')}/-/commit/{sha}"
+    deployment_url = None
+    if event_name == "deployment_status":
+        deployment_url = _text(_get(event, "deployment_status", "environment_url")) or _text(
+            _get(event, "deployment_status", "target_url")
+        )
+    run_id = _text(environ.get("GITHUB_RUN_ID"))
+    number = _get(event, "pull_request", "number") if event_name in PULL_REQUEST_EVENTS else None
+    return GitHubContext(
+        in_actions=environ.get("GITHUB_ACTIONS") == "true",
+        event_name=event_name,
+        repository=repository,
+        server_url=server,
+        api_url=(environ.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/"),
+        sha=sha,
+        branch=branch,
+        actor=actor,
+        commit_url=commit_url,
+        deployment_url=deployment_url,
+        pull_request=number if isinstance(number, int) else None,
+        fork_pull_request=_is_fork(event_name, event, actor),
+        run_url=f"{server}/{repository}/actions/runs/{run_id}" if repository and run_id else None,
+        workspace=_text(environ.get("GITHUB_WORKSPACE")),
+        default_branch=_text(_get(event, "repository", "default_branch")),
+    )

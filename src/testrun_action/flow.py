@@ -1,0 +1,260 @@
+"""The flow, in one direction:
+
+    settings + GitHub context -> provider (trigger, wait, failures) -> report -> publishers -> exit code
+
+`run_action` is the single entry for both the action and `testrun run`. It masks secrets before anything
+is printed, and holds the one handler that turns every `TestrunError` into an `::error::` line, a
+job-summary note, outputs and an exit code. SIGINT and SIGTERM cancel the remote run and report it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import signal
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import TextIO
+
+import httpx
+
+from .clock import Clock, Deadline, SystemClock
+from .context import GitHubContext, load_context
+from .errors import ConfigurationError, Interrupted, TestrunError
+from .gha import Actions
+from .model import Failures, Outcome, Report, Source, TestRun
+from .outcome import EXIT_FAILED, EXIT_PASSED, conclude, passes
+from .providers import Provider, Wiring, create_provider
+from .publishers import Publisher, default_publishers
+from .settings import Settings, load_settings, read_raw_inputs, secret_inputs
+from .waiting import PollSchedule, wait_for_run
+
+CANCEL_SECONDS = (
+    3.0  # the cancel request on a signal: the runner kills 10 s after SIGINT (github-platform.md 3.1)
+)
+CLEANUP_SECONDS = 20.0  # the cancel request at the deadline, when nothing is about to kill us
+FAILURES_SECONDS = 120.0  # fetching failure details after the run ended
+
+
+@dataclass
+class Hooks:
+    """Seams for tests and benchmarks; the defaults are the real thing."""
+
+    clock: Clock = field(default_factory=SystemClock)
+    transport: httpx.BaseTransport | None = None
+    stream: TextIO | None = None
+    publishers: Callable[[Settings, GitHubContext, Actions], list[Publisher]] | None = None
+    handle_signals: bool = True
+
+
+def run_action(
+    environ: Mapping[str, str], flags: Mapping[str, str] | None = None, hooks: Hooks | None = None
+) -> int:
+    hooks = hooks or Hooks()
+    gha = Actions(environ, hooks.stream)
+    raw = read_raw_inputs(environ, flags)
+    for secret in secret_inputs(raw):
+        gha.mask(secret)
+    try:
+        settings = load_settings(raw)
+        context = load_context(environ)
+    except ConfigurationError as exc:
+        _report_error(gha, exc)
+        gha.set_outputs({"result": Outcome.ERROR.value})
+        if gha.has_summary and raw.get("job-summary", "true").strip().lower() != "false":
+            gha.write_summary(f"## 💥 E2E tests not run\n\n**{exc.title}.** {exc.message}\n")
+        return exc.exit_code
+    for secret in settings.secrets():
+        gha.mask(secret)
+    make_publishers = hooks.publishers or (lambda s, c, g: default_publishers(s, g))
+    flow = Flow(settings, context, gha, hooks, make_publishers(settings, context, gha))
+    with _signals(hooks.handle_signals):
+        return flow.execute()
+
+
+def _report_error(gha: Actions, exc: TestrunError) -> None:
+    gha.error(exc.message, title=exc.title)
+
+
+class _SignalGuard:
+    """Turns the first SIGINT/SIGTERM into `Interrupted`; later ones are absorbed, so the cleanup that
+    the first one started (cancel the run, write the reports) is not cut short."""
+
+    def __init__(self) -> None:
+        self.armed = True
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        if self.armed:
+            self.armed = False
+            raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def _signals(enabled: bool) -> Iterator[None]:
+    if not enabled:
+        yield
+        return
+    guard = _SignalGuard()
+    previous = {sig: signal.signal(sig, guard) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+class Flow:
+    def __init__(
+        self,
+        settings: Settings,
+        context: GitHubContext,
+        gha: Actions,
+        hooks: Hooks,
+        publishers: list[Publisher],
+    ) -> None:
+        self.settings = settings
+        self.context = context
+        self.gha = gha
+        self.hooks = hooks
+        self.clock = hooks.clock
+        self.publishers = publishers
+        self.run: TestRun | None = None
+
+    def execute(self) -> int:
+        provider = create_provider(
+            self.settings, self.context, Wiring(self.clock, self.gha.log, self.hooks.transport)
+        )
+        try:
+            if self.settings.dry_run:
+                return self._dry_run(provider)
+            report = self._follow(provider)
+        except Interrupted as interruption:
+            report = self._interrupted(provider, interruption)
+            self._publish(report)
+            return interruption.exit_code
+        except TestrunError as exc:
+            _report_error(self.gha, exc)
+            report = self._report(Outcome.ERROR, problem=f"{exc.title}: {exc.message}")
+            self._publish(report)
+            return exc.exit_code
+        finally:
+            provider.close()
+        self._publish(report)
+        return EXIT_PASSED if report.passed else EXIT_FAILED
+
+    # -- the happy path ---------------------------------------------------------------------------
+    def _follow(self, provider: Provider) -> Report:
+        settings, gha = self.settings, self.gha
+        deadline = Deadline(self.clock, settings.timeout_seconds)
+        if settings.run_id:
+            run = provider.poll(settings.run_id, deadline)
+            gha.log(f"Attached to {provider.name} run {run.id} ({run.state}): {run.url}")
+        else:
+            gha.log(f"Triggering a run on {provider.name} for environment '{settings.environment}'…")
+            run = provider.trigger(deadline)
+            gha.save_state("run-id", run.id)
+            with contextlib.suppress(TestrunError):
+                run = provider.poll(run.id, deadline)  # learns the report URL; the wait polls anyway
+            gha.log(f"Triggered {provider.name} run {run.id} ({run.state}): {run.url}")
+        self.run = run
+        for publisher in self.publishers:
+            self._safely(publisher.name, functools.partial(publisher.started, run))
+        if not settings.wait:
+            return self._report(Outcome.TRIGGERED)
+        waited = wait_for_run(
+            provider,
+            run,
+            deadline=deadline,
+            schedule=PollSchedule(fixed=settings.poll_interval),
+            clock=self.clock,
+            log=gha.log,
+            on_update=self._remember,
+        )
+        run = waited.run
+        if waited.timed_out:
+            gha.log(f"The run did not end within {settings.timeout_seconds / 60:g} minutes.")
+            if settings.cancel_on_abort:
+                self._cancel(provider, run, "timeout-minutes reached", CLEANUP_SECONDS)
+            return self._report(Outcome.TIMED_OUT)
+        failures = Failures()
+        if run.counts.failed or run.counts.flaky:
+            failures = provider.failures(run, Deadline(self.clock, FAILURES_SECONDS))
+        return self._report(conclude(run), failures=failures)
+
+    def _remember(self, run: TestRun) -> None:
+        self.run = run
+
+    # -- other endings ----------------------------------------------------------------------------
+    def _interrupted(self, provider: Provider, interruption: Interrupted) -> Report:
+        name = signal.Signals(interruption.signum).name
+        self.gha.log(f"Received {name}: the job is being cancelled.")
+        if self.run is not None and not self.run.terminal and self.settings.cancel_on_abort:
+            self._cancel(provider, self.run, f"GitHub job cancelled ({name})", CANCEL_SECONDS)
+        return self._report(Outcome.CANCELLED, problem=f"The step was cancelled ({name}).", interrupted=True)
+
+    def _cancel(self, provider: Provider, run: TestRun, reason: str, seconds: float) -> None:
+        try:
+            if provider.cancel(run, reason, Deadline(self.clock, seconds)):
+                self.gha.log(f"Cancelled {provider.name} run {run.id}.")
+            else:
+                self.gha.log(f"{provider.name} run {run.id} had already ended.")
+        except TestrunError as exc:
+            self.gha.warning(f"Could not cancel run {run.id}: {exc.message}", title="Cancel failed")
+
+    def _dry_run(self, provider: Provider) -> int:
+        planned = provider.planned_trigger()
+        self.gha.log(
+            f"Dry run: nothing is sent. The trigger request would be:\n{planned.method} {planned.url}"
+        )
+        for name, value in planned.headers.items():
+            self.gha.log(f"{name}: {value}")
+        self.gha.log(json.dumps(planned.body, indent=2, ensure_ascii=False))
+        return 0
+
+    # -- reporting --------------------------------------------------------------------------------
+    def _report(
+        self,
+        outcome: Outcome,
+        *,
+        failures: Failures | None = None,
+        problem: str | None = None,
+        interrupted: bool = False,
+    ) -> Report:
+        fail_on = self.settings.fail_on
+        context = self.context
+        return Report(
+            provider=self._provider_name(),
+            environment=self.settings.environment,
+            outcome=outcome,
+            passed=passes(outcome, self.run, fail_on) and not interrupted and problem is None,
+            fail_on=fail_on,
+            source=Source(
+                commit=context.sha,
+                commit_url=context.commit_url,
+                branch=context.branch,
+                repository=context.repository,
+                server_url=context.server_url,
+                pull_request=context.pull_request,
+            ),
+            run=self.run,
+            failures=failures or Failures(),
+            problem=problem,
+            interrupted=interrupted,
+        )
+
+    def _provider_name(self) -> str:
+        return self.settings.provider.capitalize()
+
+    def _publish(self, report: Report) -> None:
+        for publisher in self.publishers:
+            self._safely(publisher.name, functools.partial(publisher.finished, report))
+
+    def _safely(self, what: str, action: Callable[[], None]) -> None:
+        try:
+            action()
+        except Exception as exc:
+            self.gha.warning(
+                f"Could not write the {what}: {type(exc).__name__}: {exc}", title="Reporting problem"
+            )

@@ -1,0 +1,170 @@
+"""The one place that speaks to the runner: workflow commands on stdout, and the GITHUB_OUTPUT,
+GITHUB_STEP_SUMMARY and GITHUB_STATE files (github-platform.md sections 5 and 6).
+
+Every line printed is treated as untrusted: secrets are redacted and anything that could start a
+workflow command is neutralised. Our own commands are built here, with data and properties escaped
+as the runner unescapes them. Outside GitHub Actions the same calls print plain text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import uuid
+from collections.abc import Iterator, Mapping
+from typing import TextIO
+
+# A zero-width space breaks `::` and `##[` for the runner's parser and is invisible to a reader.
+_BREAK = "\u200b"
+# Toolkit advice (github-platform.md 5, add-mask): masking very short strings hides common text
+# everywhere. Shorter values are never printed by this program in the first place.
+MIN_MASK_LENGTH = 4
+# The runner keeps at most 10 annotations of each type per step (github-platform.md 5).
+ANNOTATIONS_PER_LEVEL = 10
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def neutralise(text: str) -> str:
+    """Make untrusted text safe to print: no line of it can be read as a workflow command.
+
+    A bare CR starts a new line for the runner (.NET ReadLine), so CRs become line breaks first; then
+    a leading `::` (after whitespace) and every legacy `##[` get a zero-width space.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    safe = []
+    for line in lines:
+        stripped = line.lstrip()
+        if stripped.startswith("::"):
+            line = line[: len(line) - len(stripped)] + ":" + _BREAK + stripped[1:]
+        safe.append(line.replace("##[", "##" + _BREAK + "["))
+    return "\n".join(safe)
+
+
+class Redactor:
+    """Replaces every registered secret with `***`, longest first so no fragment is left."""
+
+    def __init__(self) -> None:
+        self._secrets: list[str] = []
+
+    def add(self, secret: str) -> None:
+        if len(secret) >= MIN_MASK_LENGTH and secret not in self._secrets:
+            self._secrets.append(secret)
+            self._secrets.sort(key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for secret in self._secrets:
+            if secret in text:
+                text = text.replace(secret, "***")
+        return text
+
+
+class Actions:
+    """Log lines, annotations, outputs, summary and state for one step."""
+
+    def __init__(self, environ: Mapping[str, str], stream: TextIO | None = None) -> None:
+        self.enabled = environ.get("GITHUB_ACTIONS") == "true"
+        self._stream = stream
+        self._output_path = environ.get("GITHUB_OUTPUT") or None
+        self._summary_path = environ.get("GITHUB_STEP_SUMMARY") or None
+        self._state_path = environ.get("GITHUB_STATE") or None
+        self.redact = Redactor()
+
+    # -- log ------------------------------------------------------------------------------------
+    def _print(self, line: str) -> None:
+        stream = self._stream or sys.stdout
+        stream.write(line + "\n")
+        stream.flush()
+
+    def mask(self, secret: str) -> None:
+        """Register a secret with the runner and with our own redactor, before anything is printed."""
+        secret = secret.strip()
+        if len(secret) < MIN_MASK_LENGTH:
+            return
+        self.redact.add(secret)
+        if self.enabled:
+            for part in secret.splitlines():
+                if len(part) >= MIN_MASK_LENGTH:
+                    self._print(f"::add-mask::{escape_data(part)}")
+
+    def log(self, text: str) -> None:
+        """Print text that may contain untrusted service data."""
+        self._print(neutralise(self.redact(text)))
+
+    def _command(self, name: str, message: str, properties: Mapping[str, str | int | None]) -> None:
+        message = self.redact(message)
+        if not self.enabled:
+            self._print(neutralise(f"{name.capitalize()}: {message}"))
+            return
+        props = ",".join(
+            f"{key}={escape_property(self.redact(str(value)))}"
+            for key, value in properties.items()
+            if value is not None
+        )
+        self._print(f"::{name}{' ' + props if props else ''}::{escape_data(message)}")
+
+    def error(
+        self, message: str, *, title: str | None = None, file: str | None = None, line: int | None = None
+    ) -> None:
+        self._command("error", message, {"file": file, "line": line, "title": title})
+
+    def warning(
+        self, message: str, *, title: str | None = None, file: str | None = None, line: int | None = None
+    ) -> None:
+        self._command("warning", message, {"file": file, "line": line, "title": title})
+
+    def notice(self, message: str, *, title: str | None = None) -> None:
+        self._command("notice", message, {"title": title})
+
+    @contextlib.contextmanager
+    def group(self, title: str) -> Iterator[None]:
+        title = neutralise(self.redact(title)).replace("\n", " ")
+        self._print(f"::group::{escape_data(title)}" if self.enabled else f"── {title}")
+        try:
+            yield
+        finally:
+            if self.enabled:
+                self._print("::endgroup::")
+
+    # -- files ----------------------------------------------------------------------------------
+    def set_outputs(self, outputs: Mapping[str, str]) -> None:
+        """Append outputs with a random heredoc delimiter that no value contains (github-platform.md 6.1)."""
+        if not self._output_path:
+            return
+        chunks = []
+        for name, value in outputs.items():
+            value = self.redact(value).replace("\r\n", "\n").replace("\r", "\n")
+            delimiter = f"ghadelimiter_{uuid.uuid4()}"
+            while delimiter in value:  # pragma: no cover - a uuid4 collision
+                delimiter = f"ghadelimiter_{uuid.uuid4()}"
+            chunks.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+        _append(self._output_path, "".join(chunks))
+
+    def save_state(self, name: str, value: str) -> None:
+        """State for the post step (read back as `STATE_<name>`)."""
+        if not self._state_path:
+            return
+        delimiter = f"ghadelimiter_{uuid.uuid4()}"
+        _append(self._state_path, f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+
+    @property
+    def has_summary(self) -> bool:
+        return self._summary_path is not None
+
+    def write_summary(self, markdown: str) -> None:
+        if self._summary_path:
+            _append(self._summary_path, self.redact(markdown))
+
+
+def _append(path: str, text: str) -> None:
+    with open(path, "a", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())

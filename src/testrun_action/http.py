@@ -1,0 +1,242 @@
+"""The HTTP layer every provider is built on: one timeout and retry policy, in one place.
+
+- Every request has connect and read timeouts, clipped to the overall deadline.
+- Transient failures (connection errors, 408, 429, 500, 502, 503, 504) are retried with exponential
+  backoff and full jitter, honouring `Retry-After` (seconds or an HTTP date) and Buildkite's
+  `RateLimit-Reset` (providers.md 3.4), never sleeping past the deadline.
+- A request that must not be repeated (a trigger) is retried only when it certainly did not reach the
+  service: the connection was refused or never made, or a 429/503 asked us to come back later.
+  Any other failure raises `DeliveryUncertain`, so the caller can look for what it may have created.
+- Other 4xx fail at once with the service's own message. Malformed JSON is a `MalformedResponse`.
+- Error messages name the service and the host, never headers or credentials.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from .clock import Clock, Deadline
+from .errors import (
+    AuthenticationError,
+    DeliveryUncertain,
+    MalformedResponse,
+    RequestRejected,
+    ServiceUnavailable,
+)
+
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+# A trigger may be repeated after these only when the service said when to come back.
+NOT_PROCESSED_STATUSES = frozenset({429, 503})
+MESSAGE_LIMIT = 500  # characters of a service's error message quoted back to the user
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    attempts: int = 5
+    base_delay: float = 1.0
+    max_delay: float = 30.0
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+
+
+def retry_after(headers: Mapping[str, str], now_epoch: float | None = None) -> float | None:
+    """Seconds to wait from `Retry-After` (seconds or HTTP date) or `RateLimit-Reset` (seconds)."""
+    value = headers.get("retry-after")
+    if value:
+        value = value.strip()
+        if value.isdigit():
+            return float(value)
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            when = None
+        if when is not None:
+            now = now_epoch if now_epoch is not None else time.time()
+            return max(0.0, when.timestamp() - now)
+    for name in ("ratelimit-reset", "ratelimit-user-reset"):
+        reset = headers.get(name, "").strip()
+        if reset.isdigit():
+            return float(reset)
+    return None
+
+
+def service_message(response: httpx.Response) -> str:
+    """The service's own words from an error response, from the envelopes the providers use."""
+    try:
+        body = response.json()
+    except ValueError:
+        text = response.text.strip()
+        return text[:MESSAGE_LIMIT] if text and "<html" not in text[:200].lower() else ""
+    message: Any = None
+    if isinstance(body, dict):
+        error = body.get("error")
+        message = error.get("message") if isinstance(error, dict) else error
+        message = message or body.get("message") or body.get("errors")
+    if isinstance(message, list):
+        message = "; ".join(str(m) for m in message)
+    return str(message)[:MESSAGE_LIMIT] if message else ""
+
+
+class HttpClient:
+    def __init__(
+        self,
+        *,
+        service: str,
+        base_url: str,
+        headers: Mapping[str, str],
+        clock: Clock,
+        log: Callable[[str], None],
+        policy: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.service = service
+        self.host = urlsplit(base_url).hostname or "the service"
+        self._clock = clock
+        self._log = log
+        self._policy = policy or RetryPolicy()
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not secrecy
+        self._client = httpx.Client(
+            base_url=base_url,
+            headers=dict(headers),
+            transport=transport,
+            follow_redirects=False,
+            trust_env=True,
+        )
+        self.last_headers: Mapping[str, str] = {}
+
+    def close(self) -> None:
+        self._client.close()
+
+    def json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        body: Any = None,
+        deadline: Deadline | None = None,
+        repeatable: bool = True,
+        accept: tuple[int, ...] = (),
+    ) -> tuple[int, Any]:
+        """Send a request and return (status, decoded JSON). 2xx and the statuses in `accept` return;
+        everything else raises a `TestrunError`."""
+        response = self.send(method, path, params=params, body=body, deadline=deadline, repeatable=repeatable)
+        if response.is_success or response.status_code in accept:
+            return response.status_code, decode(response, self.service)
+        raise self._failure(response)
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        body: Any = None,
+        deadline: Deadline | None = None,
+        repeatable: bool = True,
+    ) -> httpx.Response:
+        policy = self._policy
+        attempt = 0
+        while True:
+            attempt += 1
+            remaining = deadline.remaining() if deadline else None
+            timeout = httpx.Timeout(
+                _clip(policy.read_timeout, remaining),
+                connect=_clip(policy.connect_timeout, remaining),
+            )
+            try:
+                response = self._client.request(method, path, params=params, json=body, timeout=timeout)
+            except httpx.TransportError as exc:
+                not_sent = isinstance(
+                    exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.UnsupportedProtocol
+                )
+                reason = f"{_describe(exc)} talking to {self.host}"
+                if not (repeatable or not_sent):
+                    raise DeliveryUncertain(
+                        f"{self.service}: {reason}; the request may have been received."
+                    ) from None
+                wait = None
+            else:
+                self.last_headers = response.headers
+                status = response.status_code
+                if status not in RETRY_STATUSES:
+                    return response
+                wait = retry_after(response.headers)
+                reason = f"HTTP {status} from {self.host}"
+                if not repeatable and not (status in NOT_PROCESSED_STATUSES and wait is not None):
+                    raise DeliveryUncertain(f"{self.service}: {reason}; the request may have been received.")
+                if attempt >= policy.attempts:
+                    return response
+            if attempt >= policy.attempts:
+                raise ServiceUnavailable(
+                    f"{self.service} could not be reached: {reason} ({attempt} attempts)."
+                )
+            delay = self._backoff(attempt, wait)
+            if remaining is not None and delay >= remaining:
+                raise ServiceUnavailable(
+                    f"{self.service}: {reason}; no time left to retry before the deadline."
+                )
+            self._log(
+                f"{self.service}: {reason}; retrying in {delay:.1f}s (attempt {attempt + 1}/{policy.attempts})."
+            )
+            self._clock.sleep(delay)
+
+    def _backoff(self, attempt: int, retry_after_seconds: float | None) -> float:
+        if retry_after_seconds is not None:
+            return retry_after_seconds + self._rng.uniform(0, 0.5)
+        ceiling = min(self._policy.max_delay, self._policy.base_delay * 2 ** (attempt - 1))
+        return self._rng.uniform(ceiling / 2, ceiling)
+
+    def _failure(self, response: httpx.Response) -> Exception:
+        status = response.status_code
+        said = service_message(response)
+        detail = f": {said}" if said else "."
+        if status in (401, 403):
+            return AuthenticationError(
+                f"{self.service} refused the credentials (HTTP {status}){detail} Check the `api-key` input."
+            )
+        if status in RETRY_STATUSES:
+            return ServiceUnavailable(f"{self.service} kept failing (HTTP {status}){detail}")
+        if 400 <= status < 500:
+            return RequestRejected(f"{self.service} rejected the request (HTTP {status}){detail}")
+        return ServiceUnavailable(f"{self.service} answered HTTP {status} unexpectedly{detail}")
+
+
+def decode(response: httpx.Response, service: str) -> Any:
+    try:
+        return response.json()
+    except (ValueError, UnicodeDecodeError):
+        kind = response.headers.get("content-type", "no content type").split(";")[0]
+        raise MalformedResponse(
+            f"{service} returned a response that is not JSON (HTTP {response.status_code}, {kind})."
+        ) from None
+
+
+def _clip(value: float, remaining: float | None) -> float:
+    return value if remaining is None else max(0.5, min(value, remaining))
+
+
+def _describe(exc: httpx.TransportError) -> str:
+    names = {
+        httpx.ConnectError: "connection failed",
+        httpx.ConnectTimeout: "connection timed out",
+        httpx.ReadTimeout: "no answer in time",
+        httpx.WriteTimeout: "sending timed out",
+        httpx.PoolTimeout: "no free connection",
+        httpx.RemoteProtocolError: "connection closed unexpectedly",
+        httpx.ReadError: "connection reset",
+        httpx.WriteError: "connection reset while sending",
+    }
+    for kind, words in names.items():
+        if isinstance(exc, kind):
+            return words
+    return type(exc).__name__

@@ -1,0 +1,123 @@
+"""The action's declared inputs and outputs: one list that action.yml and the README are generated from
+(`make docs`), that `settings` reads, and that a test keeps in step with both files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    name: str
+    description: str
+    default: str = ""
+    required: bool = False
+    secret: bool = False  # masked before anything is printed
+    # How the README shows the default when action.yml has none (a per-provider default).
+    shown_default: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    name: str
+    description: str
+
+
+INPUTS: tuple[Input, ...] = (
+    Input("provider", "The test service: `empirical`.", default="empirical"),
+    Input(
+        "api-key",
+        "API key of the test service (a project API key for Empirical). Store it as a secret.",
+        required=True,
+        secret=True,
+    ),
+    Input(
+        "auth-key",
+        "Alias of `api-key`, for users of Empirical's dispatch-action.",
+        secret=True,
+    ),
+    Input(
+        "api-url",
+        "Base URL of the service's API.",
+        shown_default="`https://api.empirical.run` (empirical)",
+    ),
+    Input(
+        "dashboard-url",
+        "Base URL of the service's dashboard, for report links.",
+        shown_default="`https://dash.empirical.run` (empirical)",
+    ),
+    Input("project-id", "Empirical project id, sent as `x-project-id` (needed with user tokens only)."),
+    Input("environment", "The environment slug to run the tests against (e.g. `staging`).", required=True),
+    Input(
+        "build-url",
+        "URL of the deployed build under test. Default: the deployment's `environment_url` "
+        "(or `target_url`) on `deployment_status` events.",
+    ),
+    Input("build-version", "Version string of the build under test."),
+    Input(
+        "test-branch",
+        "Branch of the test repository to run. Empirical forbids it together with build info, "
+        "so no build info is sent when it is set.",
+    ),
+    Input("tags", "Run only tests with these tags, comma or newline separated (e.g. `@smoke`)."),
+    Input(
+        "metadata",
+        "Key-value pairs attached to the run: a YAML or JSON mapping, or `key: value` lines. "
+        "Values must be strings or numbers.",
+    ),
+    Input(
+        "environment-variables",
+        "Environment variables for the test run, as `NAME: value` or `NAME=value` lines. "
+        "Values are masked in the log.",
+    ),
+    Input("total-shards", "Split the run across this many shards (1 or more)."),
+    Input("rerun-of", "Id of an earlier run that this run re-runs."),
+    Input("rerun-only-failed", "With `rerun-of`: re-run only the tests that failed (`true`/`false`)."),
+    Input("send-notifications", "Whether the service sends its own run notifications (`true`/`false`)."),
+    Input("run-id", "Attach to this existing run instead of triggering a new one."),
+    Input("wait", "Wait for the run to end and report it (`true`), or only trigger it (`false`).", "true"),
+    Input("timeout-minutes", "How long to wait before cancelling the run and failing as timed out.", "60"),
+    Input(
+        "poll-interval",
+        "Seconds between status checks. Empty: an adaptive schedule (at most 10 s between checks).",
+    ),
+    Input(
+        "fail-on",
+        "What fails the step: `failures` (failed tests after snoozing, or a run that errored, was "
+        "cancelled or timed out), `flaky` (also flaky tests), `never` (report only).",
+        "failures",
+    ),
+    Input(
+        "cancel-on-abort",
+        "Cancel the remote run when the job is cancelled or the wait times out.",
+        "true",
+    ),
+    Input(
+        "github-token",
+        "Token for GitHub API calls (check run, comment).",
+        "${{ github.token }}",
+        secret=True,
+    ),
+    Input("job-summary", "Write the job summary.", "true"),
+    Input(
+        "dry-run",
+        "Validate everything and print the request that would be sent (secrets masked); send nothing.",
+        "false",
+    ),
+)
+
+OUTPUTS: tuple[Output, ...] = (
+    Output("run-id", "Id of the remote test run."),
+    Output("run-url", "Link to the run's report in the service."),
+    Output("state", "The run's last state, in the service's own words."),
+    Output("result", "`passed`, `failed`, `error`, `cancelled`, `timed_out`, or `triggered` (wait: false)."),
+    Output("total", "Number of tests in the run."),
+    Output("passed", "Number of tests that passed."),
+    Output("failed", "Number of tests that failed (after snoozing)."),
+    Output("flaky", "Number of flaky tests."),
+    Output("skipped", "Number of skipped tests."),
+    Output("duration-seconds", "How long the run took, in seconds."),
+)
+
+INPUT_NAMES = frozenset(i.name for i in INPUTS)
+OUTPUT_NAMES = frozenset(o.name for o in OUTPUTS)

@@ -1,0 +1,178 @@
+"""Pure parsers for input values. Each takes the input's name and its raw text, and returns a typed value
+or raises one `ConfigurationError` that names the input and says what is accepted. Error messages never
+quote a value that may be a secret (environment-variable values)."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from .errors import ConfigurationError
+
+_TRUE, _FALSE = "true", "false"
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_SHOWN = 60  # characters of a bad value quoted back in an error message
+
+
+def _quote(raw: str) -> str:
+    shown = raw if len(raw) <= _SHOWN else raw[:_SHOWN] + "…"
+    return json.dumps(shown, ensure_ascii=False)
+
+
+def boolean(name: str, raw: str, default: bool) -> bool:
+    value = optional_boolean(name, raw)
+    return default if value is None else value
+
+
+def optional_boolean(name: str, raw: str) -> bool | None:
+    text = raw.strip().lower()
+    if not text:
+        return None
+    if text in (_TRUE, _FALSE):
+        return text == _TRUE
+    raise ConfigurationError(name, f"expected `true` or `false`, got {_quote(raw.strip())}.")
+
+
+def integer(name: str, raw: str, *, minimum: int, maximum: int) -> int | None:
+    text = raw.strip()
+    if not text:
+        return None
+    if not re.fullmatch(r"[+-]?\d{1,18}", text):
+        raise ConfigurationError(
+            name, f"expected a whole number from {minimum} to {maximum}, got {_quote(text)}."
+        )
+    value = int(text)
+    if not minimum <= value <= maximum:
+        raise ConfigurationError(name, f"expected a whole number from {minimum} to {maximum}, got {value}.")
+    return value
+
+
+def number(name: str, raw: str, *, minimum: float, maximum: float) -> float | None:
+    """A decimal number within [minimum, maximum]; no exponents, infinities or NaN."""
+    text = raw.strip()
+    if not text:
+        return None
+    if not re.fullmatch(r"\d{1,12}(\.\d{1,9})?|\.\d{1,9}", text):
+        raise ConfigurationError(
+            name, f"expected a number from {minimum:g} to {maximum:g}, got {_quote(text)}."
+        )
+    value = float(text)
+    if not (math.isfinite(value) and minimum <= value <= maximum):
+        raise ConfigurationError(name, f"expected a number from {minimum:g} to {maximum:g}, got {text}.")
+    return value
+
+
+def choice(name: str, raw: str, choices: Iterable[str], default: str) -> str:
+    options = tuple(choices)
+    text = raw.strip().lower() or default
+    if text not in options:
+        accepted = ", ".join(f"`{o}`" for o in options)
+        raise ConfigurationError(name, f"expected one of {accepted}, got {_quote(raw.strip())}.")
+    return text
+
+
+def url(name: str, raw: str) -> str | None:
+    text = raw.strip()
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in text):
+        raise ConfigurationError(name, "expected an http:// or https:// URL with a host.")
+    return text.rstrip("/")
+
+
+def text(name: str, raw: str, *, max_length: int = 1024) -> str | None:
+    value = raw.strip()
+    if not value:
+        return None
+    if len(value) > max_length or any(ord(c) < 32 for c in value):
+        raise ConfigurationError(name, f"expected one line of at most {max_length} characters.")
+    return value
+
+
+def tags(name: str, raw: str) -> tuple[str, ...]:
+    """Comma- or newline-separated tags, trimmed, empty ones dropped, duplicates removed in order."""
+    found: dict[str, None] = {}
+    for piece in re.split(r"[,\n]", raw):
+        tag = piece.strip()
+        if not tag:
+            continue
+        if len(tag) > 200 or any(ord(c) < 32 for c in tag):
+            raise ConfigurationError(
+                name, f"each tag must be one line of at most 200 characters: {_quote(tag)}."
+            )
+        found[tag] = None
+    return tuple(found)
+
+
+MetadataValue = str | int | float
+
+
+def metadata(name: str, raw: str) -> dict[str, MetadataValue]:
+    """A JSON object, a YAML mapping, or `key: value` lines (which are a YAML mapping too).
+
+    YAML scalars are kept as the text written (`1.10` stays "1.10", `yes` stays "yes"): what the user
+    typed is what the service gets. JSON keeps its numbers. Nested values and booleans are refused,
+    because the service accepts only strings and numbers.
+    """
+    text_ = raw.strip()
+    if not text_:
+        return {}
+    loaded: object
+    if text_.startswith("{"):
+        try:
+            loaded = json.loads(text_)
+        except json.JSONDecodeError as exc:
+            raise ConfigurationError(name, f"is not valid JSON ({exc.msg} at line {exc.lineno}).") from None
+    else:
+        import yaml  # imported here: only this input needs it, and start-up time matters
+
+        try:
+            loaded = yaml.load(text_, Loader=yaml.BaseLoader)  # noqa: S506 - BaseLoader builds only str/list/dict
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}" if mark is not None else ""
+            raise ConfigurationError(
+                name, f"is not a valid YAML mapping{where}; use `key: value` lines."
+            ) from None
+    if not isinstance(loaded, dict):
+        raise ConfigurationError(name, "expected a mapping: `key: value` lines, or a JSON object.")
+    result: dict[str, MetadataValue] = {}
+    for key, value in loaded.items():
+        if not isinstance(key, str) or not key.strip() or len(key) > 200:
+            raise ConfigurationError(
+                name, f"keys must be non-empty strings of at most 200 characters: {_quote(str(key))}."
+            )
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise ConfigurationError(name, f"the value of {_quote(key)} must be a string or a number.")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigurationError(name, f"the value of {_quote(key)} must be a finite number.")
+        result[key] = value
+    return result
+
+
+def environment_variables(name: str, raw: str) -> tuple[tuple[str, str], ...]:
+    """`NAME: value` or `NAME=value` lines; blank lines and `#` comments are skipped.
+
+    The name ends at the first `:` or `=`; a name may not contain either, so values may. Errors give
+    the line number and never the value, which may be a secret.
+    """
+    pairs: dict[str, str] = {}
+    for number_, line in enumerate(raw.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        match = re.match(r"([^:=]*)[:=](.*)\Z", stripped, re.DOTALL)
+        if match is None:
+            raise ConfigurationError(name, f"line {number_} is not `NAME: value` or `NAME=value`.")
+        var, value = match.group(1).strip(), match.group(2).strip()
+        if not _ENV_NAME.match(var):
+            raise ConfigurationError(
+                name,
+                f"line {number_}: a variable name is letters, digits and `_`, not starting with a digit.",
+            )
+        pairs[var] = value
+    return tuple(pairs.items())

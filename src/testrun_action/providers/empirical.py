@@ -1,0 +1,340 @@
+"""Empirical (empirical.run): trigger with `PUT /api/test-runs`, poll `GET /api/test-runs?id=`, cancel with
+`POST /api/test-runs/{id}/cancel`, failures from the run's summary details and `/api/v2/test-cases`.
+
+Documented shapes (seeds 000-002) are read strictly; the observed ones (providers.md 1.4-1.5: the
+single-run details and test cases) defensively: anything missing degrades the report, never the verdict.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .. import __version__
+from ..clock import Deadline
+from ..context import GitHubContext
+from ..errors import DeliveryUncertain, MalformedResponse, RunNotFound, ServiceError, TriggerUncertain
+from ..http import HttpClient
+from ..model import Counts, FailedExecution, Failures, Phase, TestRun
+from ..settings import Settings
+from . import PlannedRequest, Wiring
+
+PHASES = {
+    "pending": Phase.WAITING,
+    "queued": Phase.WAITING,
+    "started": Phase.RUNNING,
+    "cancelling": Phase.CANCELLING,
+    "ended": Phase.FINISHED,
+    "error": Phase.ERRORED,
+    "cancelled": Phase.CANCELLED,
+}
+# GET /api/v2/test-cases takes at most 100 ids (providers.md 1.5).
+TEST_CASE_PAGE = 100
+FAILED_STATUSES = frozenset({"failed", "timedout", "interrupted", "unexpected"})
+# Clock skew allowed between us and the service when matching a run we may have created.
+CLOCK_SKEW = timedelta(minutes=2)
+
+
+def trigger_body(settings: Settings, context: GitHubContext) -> dict[str, Any]:
+    """The request body per seed 001: documented fields only, empty values omitted."""
+    body: dict[str, Any] = {"environment": settings.environment}
+    if settings.test_branch:
+        # The API forbids `branch` together with `build` (seed 001).
+        body["branch"] = settings.test_branch
+    else:
+        build = {
+            "url": settings.build_url or context.deployment_url,
+            "branch": context.branch,
+            "commit": context.sha,
+            "commit_url": context.commit_url,
+            "version": settings.build_version,
+        }
+        build = {key: value for key, value in build.items() if value}
+        if build:
+            body["build"] = build
+    if settings.metadata:
+        body["metadata"] = dict(settings.metadata)
+    if settings.environment_variables:
+        body["environment_variables_overrides"] = [
+            {"name": name, "value": value.get_secret_value()}
+            for name, value in settings.environment_variables
+        ]
+    if settings.tags:
+        body["tags"] = list(settings.tags)
+    optional = {
+        "send_notifications": settings.send_notifications,
+        "total_shards": settings.total_shards,
+        "rerun_source_id": settings.rerun_of,
+        "rerun_only_failed": settings.rerun_only_failed,
+        "github_actor": context.actor,
+    }
+    body.update({key: value for key, value in optional.items() if value is not None and value != ""})
+    return body
+
+
+class EmpiricalProvider:
+    name = "Empirical"
+
+    def __init__(self, settings: Settings, context: GitHubContext, wiring: Wiring) -> None:
+        self._settings = settings
+        self._context = context
+        self._log = wiring.log
+        self._headers = {"User-Agent": f"testrun-action/{__version__}", "Accept": "application/json"}
+        if settings.project_id is not None:
+            self._headers["x-project-id"] = str(settings.project_id)
+        self.http = HttpClient(
+            service=self.name,
+            base_url=settings.api_url,
+            headers={**self._headers, "Authorization": f"Bearer {settings.api_key.get_secret_value()}"},
+            clock=wiring.clock,
+            log=wiring.log,
+            transport=wiring.transport,
+        )
+        self._slug: str | None = None
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- trigger --------------------------------------------------------------------------------
+    def planned_trigger(self) -> PlannedRequest:
+        body = trigger_body(self._settings, self._context)
+        for override in body.get("environment_variables_overrides", []):
+            override["value"] = "***"
+        return PlannedRequest(
+            method="PUT",
+            url=f"{self._settings.api_url}/api/test-runs",
+            headers={**self._headers, "Authorization": "Bearer ***", "Content-Type": "application/json"},
+            body=body,
+        )
+
+    def trigger(self, deadline: Deadline) -> TestRun:
+        started = datetime.now(UTC)
+        try:
+            _, payload = self.http.json(
+                "PUT",
+                "/api/test-runs",
+                body=trigger_body(self._settings, self._context),
+                deadline=deadline,
+                repeatable=False,
+            )
+        except DeliveryUncertain as exc:
+            return self._adopt(started, exc, deadline)
+        data = _mapping(payload, "data")
+        if _mapping(data, "trigger").get("success") is not True:
+            raise ServiceError(f"Empirical did not confirm the trigger: {_message(payload)}")
+        run = _mapping(data, "test_run")
+        run_id = run.get("id")
+        if not isinstance(run_id, int | float) or isinstance(run_id, bool):
+            raise MalformedResponse("Empirical's trigger response has no run id.")
+        return self._to_run(
+            {"id": int(run_id), "state": run.get("state"), "created_at": run.get("created_at")}
+        )
+
+    def _adopt(self, started: datetime, cause: DeliveryUncertain, deadline: Deadline) -> TestRun:
+        """The trigger may have been received: find the run it created rather than trigger twice."""
+        self._log(f"{cause.message} Looking for the run it may have created.")
+        try:
+            _, payload = self.http.json(
+                "GET", "/api/test-runs", params={"interval_in_days": 1, "per_page": 100}, deadline=deadline
+            )
+        except ServiceError as exc:
+            raise TriggerUncertain(
+                f"{cause.message} Could not check for a run it created ({exc.message}); not triggering again."
+            ) from None
+        self._remember_slug(payload)
+        since = started - CLOCK_SKEW
+        for item in _items(payload):
+            if item.get("environment_slug") not in (None, self._settings.environment):
+                continue
+            if self._context.sha and item.get("commit") not in (None, self._context.sha):
+                continue
+            created = _timestamp(item.get("created_at"))
+            if created is not None and created >= since:
+                run = self._to_run(item)
+                self._log(f"Found run {run.id}, created by the trigger; following it.")
+                return run
+        raise TriggerUncertain(
+            f"{cause.message} No run for environment '{self._settings.environment}' and this commit appeared; "
+            "not triggering again, to avoid a duplicate run."
+        )
+
+    # -- poll -----------------------------------------------------------------------------------
+    def poll(self, run_id: str, deadline: Deadline) -> TestRun:
+        _, payload = self.http.json("GET", "/api/test-runs", params={"id": run_id}, deadline=deadline)
+        self._remember_slug(payload)
+        for item in _items(payload):
+            if str(item.get("id")) == run_id:
+                return self._to_run(item)
+        raise RunNotFound(f"Empirical has no run {run_id} visible to this API key.")
+
+    def _remember_slug(self, payload: Any) -> None:
+        slug = _mapping(_mapping(payload, "data"), "project").get("slug")
+        if isinstance(slug, str) and slug:
+            self._slug = slug
+
+    def _run_url(self, run_id: str) -> str:
+        base = self._settings.dashboard_url
+        return f"{base}/{self._slug}/test-runs/{run_id}" if self._slug else f"{base}/test-runs/{run_id}"
+
+    def _to_run(self, item: dict[str, Any]) -> TestRun:
+        run_id = str(item.get("id"))
+        state = str(item.get("state") or "unknown")
+        failed_all = _count(item, "failed_count") or 0
+        failed = _count(item, "failed_count_after_snoozing")
+        if failed is None:
+            failed = failed_all
+        duration_ms = item.get("duration")
+        error_code = next(
+            (
+                item[key]
+                for key in ("error_code", "error_type", "error")
+                if isinstance(item.get(key), str) and item[key]
+            ),
+            None,
+        )
+        return TestRun(
+            id=run_id,
+            url=self._run_url(run_id),
+            state=state,
+            phase=PHASES.get(state, Phase.RUNNING),
+            counts=Counts(
+                total=_count(item, "total_count") or 0,
+                passed=_count(item, "success_count") or 0,
+                failed=failed or 0,
+                flaky=_count(item, "flaky_count") or 0,
+                skipped=_count(item, "skipped_count") or 0,
+                snoozed=_count(item, "snoozed_failed_count") or max(0, failed_all - failed),
+            ),
+            # `duration` is milliseconds: the documented example has 120000 for a two-minute run.
+            duration_seconds=duration_ms / 1000
+            if isinstance(duration_ms, int | float) and duration_ms > 0
+            else None,
+            error_code=error_code,
+            created_at=item.get("created_at") if isinstance(item.get("created_at"), str) else None,
+        )
+
+    # -- cancel ---------------------------------------------------------------------------------
+    def cancel(self, run: TestRun, reason: str, deadline: Deadline) -> bool:
+        # 412: the run had already ended (providers.md 1.2).
+        status, _ = self.http.json(
+            "POST",
+            f"/api/test-runs/{run.id}/cancel",
+            body={"reason": reason},
+            deadline=deadline,
+            accept=(412,),
+        )
+        return status != 412
+
+    # -- failures -------------------------------------------------------------------------------
+    def failures(self, run: TestRun, deadline: Deadline) -> Failures:
+        try:
+            _, payload = self.http.json("GET", f"/api/test-runs/{run.id}", deadline=deadline)
+        except ServiceError as exc:
+            return Failures(complete=False, note=f"Failure details were unavailable: {exc.message}")
+        details = _summary_details(payload)
+        if details is None:
+            return Failures(
+                complete=False, note="Failure details were unavailable: the run had no per-test summary."
+            )
+        wanted = [d for d in details if _is_failure(d)]
+        cases, note = self._test_cases(
+            [str(d["pw_test_id"]) for d in wanted if d.get("pw_test_id")], deadline
+        )
+        executions = []
+        for detail in wanted:
+            pw_id = str(detail.get("pw_test_id") or "")
+            case = cases.get(pw_id, {})
+            suites = [s for s in case.get("suites") or [] if isinstance(s, str)]
+            executions.append(
+                FailedExecution(
+                    name=" › ".join(
+                        [*suites, _first_text(case.get("name"), detail.get("name"), pw_id) or "unnamed test"]
+                    ),
+                    flaky=str(detail.get("status")).lower() == "flaky",
+                    file=_first_text(case.get("file_path")),
+                    message=_first_text(
+                        detail.get("error_message"), detail.get("message"), detail.get("error")
+                    )
+                    or "",
+                    url=f"{run.url}?test_id={pw_id}" if pw_id else run.url,
+                    group=_first_text(case.get("playwright_project")),
+                )
+            )
+        return Failures(executions=tuple(executions), complete=note is None, note=note)
+
+    def _test_cases(self, ids: list[str], deadline: Deadline) -> tuple[dict[str, dict[str, Any]], str | None]:
+        cases: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), TEST_CASE_PAGE):
+            chunk = ids[start : start + TEST_CASE_PAGE]
+            try:
+                _, payload = self.http.json(
+                    "GET",
+                    "/api/v2/test-cases",
+                    params={"ids": ",".join(chunk), "per_page": TEST_CASE_PAGE},
+                    deadline=deadline,
+                )
+            except ServiceError as exc:
+                return cases, f"File paths were unavailable for some tests: {exc.message}"
+            for case in _mapping(payload, "data").get("test_cases") or []:
+                if isinstance(case, dict) and case.get("id") is not None:
+                    cases[str(case["id"])] = case
+        return cases, None
+
+
+def _mapping(node: Any, key: str) -> dict[str, Any]:
+    value = node.get(key) if isinstance(node, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def _items(payload: Any) -> list[dict[str, Any]]:
+    test_runs = _mapping(_mapping(payload, "data"), "test_runs")
+    items = test_runs.get("items")
+    if not isinstance(items, list):
+        raise MalformedResponse("Empirical's run list has no `data.test_runs.items`.")
+    return [item for item in items if isinstance(item, dict)]
+
+
+def _count(item: dict[str, Any], key: str) -> int | None:
+    value = item.get(key)
+    return (
+        int(value) if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0 else None
+    )
+
+
+def _message(payload: Any) -> str:
+    error = _mapping(payload, "error")
+    return str(error.get("message") or "no reason given")
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _summary_details(payload: Any) -> list[dict[str, Any]] | None:
+    """`data.test_run.flattenedSummaryDetails` (observed, providers.md 1.4), tolerating snake case."""
+    run = _mapping(_mapping(payload, "data"), "test_run")
+    details = run.get("flattenedSummaryDetails", run.get("flattened_summary_details"))
+    if not isinstance(details, list):
+        return None
+    return [d for d in details if isinstance(d, dict)]
+
+
+def _is_failure(detail: dict[str, Any]) -> bool:
+    status = str(detail.get("status", "")).lower()
+    if status == "flaky":
+        return True
+    # A failure with an active snooze does not count (providers.md 1.5).
+    return status in FAILED_STATUSES and not detail.get("snooze_info")
+
+
+def _first_text(*values: Any) -> str | None:
+    for value in values:
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None

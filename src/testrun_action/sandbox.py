@@ -1,0 +1,39 @@
+"""`testrun sandbox`: the simulators served on 127.0.0.1 until interrupted, for trying the action by hand,
+from another CI system, or from the container test."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from collections.abc import Sequence
+from dataclasses import fields
+
+from .simulators.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario
+from .simulators.server import Served
+
+
+def parse_scenarios(specs: Sequence[str]) -> dict[str, Scenario]:
+    """`ENV=JSON` pairs into scenarios; unknown fields are refused with the list of known ones."""
+    scenarios = {"production": Scenario(), "staging": Scenario()}
+    known = {f.name for f in fields(Scenario)}
+    for spec in specs:
+        name, _, text = spec.partition("=")
+        options = json.loads(text or "{}")
+        unknown = set(options) - known
+        if not name or unknown:
+            raise SystemExit(f"--scenario {spec!r}: expected ENV=JSON with fields from {sorted(known)}")
+        scenarios[name] = Scenario(**options)
+    return scenarios
+
+
+def serve(port: int, specs: Sequence[str]) -> int:
+    simulator = EmpiricalSimulator(parse_scenarios(specs))
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    with Served(simulator, port=port) as served:
+        print(f"Empirical simulator on {served.url}  (api-key: {DEFAULT_KEY})", flush=True)  # noqa: T201
+        print(f"environments: {', '.join(sorted(simulator.scenarios))}; Ctrl-C stops it", flush=True)  # noqa: T201
+        stop.wait()
+    return 0

@@ -1,0 +1,152 @@
+"""Settings: the inputs, read once into a frozen model that everything downstream receives.
+
+Inputs come from `--flags` (CLI), else `INPUT_<NAME>` exactly as the runner sets them (hyphens kept:
+`INPUT_API-KEY`, github-platform.md 1.1), else `INPUT_<NAME>` with `_` for `-` (shells can't export
+hyphenated names, so that is how other CI systems set them), else the declared default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+from . import parsing
+from .errors import ConfigurationError
+from .inputs import INPUTS
+from .model import FailOn
+
+PROVIDERS = ("empirical",)
+
+# Per-provider defaults for the URL inputs (providers.md 1.1, 1.6).
+DEFAULT_API_URLS = {"empirical": "https://api.empirical.run"}
+DEFAULT_DASHBOARD_URLS = {"empirical": "https://dash.empirical.run"}
+
+# GitHub's own maximum job time is 6 h on hosted runners and 5 days on self-hosted ones.
+MAX_TIMEOUT_MINUTES = 7200.0
+MAX_POLL_INTERVAL_SECONDS = 600.0
+MIN_POLL_INTERVAL_SECONDS = 0.2
+
+_EXPRESSION_DEFAULT = "${{"  # a default the runner evaluates; outside Actions it means "unset"
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    provider: str
+    api_key: SecretStr
+    api_url: str
+    dashboard_url: str
+    project_id: int | None
+    environment: str
+    build_url: str | None
+    build_version: str | None
+    test_branch: str | None
+    tags: tuple[str, ...]
+    metadata: dict[str, str | int | float]
+    environment_variables: tuple[tuple[str, SecretStr], ...]
+    total_shards: int | None
+    rerun_of: int | None
+    rerun_only_failed: bool | None
+    send_notifications: bool | None
+    run_id: str | None
+    wait: bool
+    timeout_seconds: float
+    poll_interval: float | None
+    fail_on: FailOn
+    cancel_on_abort: bool
+    github_token: SecretStr | None
+    job_summary: bool
+    dry_run: bool
+
+    def secrets(self) -> list[str]:
+        """Every value that must never be printed."""
+        values = [self.api_key.get_secret_value()]
+        if self.github_token is not None:
+            values.append(self.github_token.get_secret_value())
+        values.extend(v.get_secret_value() for _, v in self.environment_variables)
+        return [v for v in values if v]
+
+
+def read_raw_inputs(environ: Mapping[str, str], flags: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The raw text of every declared input, defaults applied; nothing is validated here."""
+    flags = flags or {}
+    raw: dict[str, str] = {}
+    for spec in INPUTS:
+        value = flags.get(spec.name)
+        if value is None:
+            upper = spec.name.upper()
+            value = environ.get(f"INPUT_{upper}") or environ.get(f"INPUT_{upper.replace('-', '_')}", "")
+        text = value.strip() or spec.default
+        if text.startswith(_EXPRESSION_DEFAULT):
+            text = ""
+        raw[spec.name] = text
+    if not raw["github-token"]:
+        raw["github-token"] = environ.get("GITHUB_TOKEN", "")
+    return raw
+
+
+def secret_inputs(raw: Mapping[str, str]) -> list[str]:
+    """Secret values as typed, before any parsing, so they can be masked before anything is printed."""
+    values = [raw.get(spec.name, "").strip() for spec in INPUTS if spec.secret]
+    try:
+        values.extend(
+            v for _, v in parsing.environment_variables("environment-variables", raw["environment-variables"])
+        )
+    except ConfigurationError:
+        # Unparseable: mask every non-blank line's remainder after its name, as typed.
+        for line in raw.get("environment-variables", "").splitlines():
+            _, _, rest = line.partition("=") if "=" in line else line.partition(":")
+            values.append(rest.strip())
+    return [v for v in values if v]
+
+
+def load_settings(raw: Mapping[str, str]) -> Settings:
+    """Parse and check every input; the first bad one raises a `ConfigurationError` naming it."""
+    provider = parsing.choice("provider", raw["provider"], PROVIDERS, "empirical")
+    api_key = raw["api-key"].strip() or raw["auth-key"].strip()
+    if not api_key:
+        raise ConfigurationError("api-key", "is required: pass the service's API key from a secret.")
+    environment = parsing.text("environment", raw["environment"], max_length=200)
+    run_id = parsing.text("run-id", raw["run-id"], max_length=200)
+    if environment is None:
+        raise ConfigurationError("environment", "is required: the slug of the environment to test.")
+    if run_id is not None and provider == "empirical":
+        parsing.integer("run-id", run_id, minimum=1, maximum=2**53)
+    timeout_minutes = parsing.number(
+        "timeout-minutes", raw["timeout-minutes"], minimum=0.01, maximum=MAX_TIMEOUT_MINUTES
+    )
+    env_vars = parsing.environment_variables("environment-variables", raw["environment-variables"])
+    token = raw["github-token"].strip()
+    return Settings(
+        provider=provider,
+        api_key=SecretStr(api_key),
+        api_url=parsing.url("api-url", raw["api-url"]) or DEFAULT_API_URLS[provider],
+        dashboard_url=parsing.url("dashboard-url", raw["dashboard-url"]) or DEFAULT_DASHBOARD_URLS[provider],
+        project_id=parsing.integer("project-id", raw["project-id"], minimum=1, maximum=2**53),
+        environment=environment,
+        build_url=parsing.url("build-url", raw["build-url"]),
+        build_version=parsing.text("build-version", raw["build-version"], max_length=200),
+        test_branch=parsing.text("test-branch", raw["test-branch"], max_length=255),
+        tags=parsing.tags("tags", raw["tags"]),
+        metadata=parsing.metadata("metadata", raw["metadata"]),
+        environment_variables=tuple((name, SecretStr(value)) for name, value in env_vars),
+        total_shards=parsing.integer("total-shards", raw["total-shards"], minimum=1, maximum=1000),
+        rerun_of=parsing.integer("rerun-of", raw["rerun-of"], minimum=1, maximum=2**53),
+        rerun_only_failed=parsing.optional_boolean("rerun-only-failed", raw["rerun-only-failed"]),
+        send_notifications=parsing.optional_boolean("send-notifications", raw["send-notifications"]),
+        run_id=run_id,
+        wait=parsing.boolean("wait", raw["wait"], default=True),
+        timeout_seconds=(timeout_minutes if timeout_minutes is not None else 60.0) * 60.0,
+        poll_interval=parsing.number(
+            "poll-interval",
+            raw["poll-interval"],
+            minimum=MIN_POLL_INTERVAL_SECONDS,
+            maximum=MAX_POLL_INTERVAL_SECONDS,
+        ),
+        fail_on=FailOn(parsing.choice("fail-on", raw["fail-on"], [f.value for f in FailOn], "failures")),
+        cancel_on_abort=parsing.boolean("cancel-on-abort", raw["cancel-on-abort"], default=True),
+        github_token=SecretStr(token) if token else None,
+        job_summary=parsing.boolean("job-summary", raw["job-summary"], default=True),
+        dry_run=parsing.boolean("dry-run", raw["dry-run"], default=False),
+    )

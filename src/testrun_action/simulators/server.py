@@ -1,0 +1,255 @@
+"""A small real HTTP server for the service simulators: routing, JSON, a request log, and faults that a
+test scripts per request. Standard library only, so the action itself never imports it.
+
+Admin endpoints, for tests that drive a simulator from another process (the container test):
+    GET  /_sim/requests            every request received, in order
+    POST /_sim/faults              {"method", "path" (regex), "kind", "times", ...}: see `Fault`
+    DELETE /_sim/faults            drop every scripted fault
+Each simulator adds its own under `/_sim/` (scenarios, runs).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+JSON = dict[str, Any] | list[Any]
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]  # lower-case names
+    body: bytes = b""
+
+    def json(self) -> Any:
+        return json.loads(self.body.decode("utf-8")) if self.body else None
+
+    def recorded(self) -> dict[str, Any]:
+        try:
+            body: Any = self.json()
+        except ValueError:
+            body = self.body.decode("utf-8", "replace")
+        headers = {k: v for k, v in self.headers.items() if k not in ("authorization",)}
+        return {
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "headers": headers,
+            "body": body,
+        }
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: Any = None  # JSON-encoded unless bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def error(status: int, message: str, **extra: Any) -> Reply:
+    return Reply(status, {"data": None, "error": {"message": message}, **extra})
+
+
+@dataclass
+class Fault:
+    """A scripted misbehaviour for requests matching `method` and the `path` regex, `times` times.
+
+    kind: "status" (answer `status` with `body`/`headers`), "delay" (sleep `delay` s, then answer
+    normally), "reset" (read the request, then close the connection without answering), "malformed"
+    (answer 200 with a body that is not JSON), "drop_after" (handle the request normally, then close
+    without answering: the service acted but the client never hears).
+    """
+
+    method: str
+    path: str
+    kind: str
+    times: int = 1
+    status: int = 503
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+    def matches(self, request: Request) -> bool:
+        return self.method in ("*", request.method) and re.search(self.path, request.path) is not None
+
+
+Handler = Callable[[Request, re.Match[str]], Reply]
+
+
+class App:
+    """A router: subclasses register (method, path regex, handler) and get admin endpoints for free."""
+
+    def __init__(self) -> None:
+        self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
+        self.requests: list[dict[str, Any]] = []
+        self.faults: list[Fault] = []
+        self.lock = threading.RLock()
+        self.route("GET", r"/_sim/requests", lambda r, m: Reply(200, self.requests))
+        self.route("POST", r"/_sim/faults", self._add_fault)
+        self.route("DELETE", r"/_sim/faults", self._clear_faults)
+
+    def route(self, method: str, pattern: str, handler: Handler) -> None:
+        self.routes.append((method, re.compile(pattern + r"\Z"), handler))
+
+    def script(self, fault: Fault) -> None:
+        with self.lock:
+            self.faults.append(fault)
+
+    def _add_fault(self, request: Request, match: re.Match[str]) -> Reply:
+        self.script(Fault(**request.json()))
+        return Reply(201, {"faults": [asdict(f) for f in self.faults]})
+
+    def _clear_faults(self, request: Request, match: re.Match[str]) -> Reply:
+        with self.lock:
+            self.faults.clear()
+        return Reply(204)
+
+    def take_fault(self, request: Request) -> Fault | None:
+        if request.path.startswith("/_sim/"):
+            return None
+        with self.lock:
+            for fault in self.faults:
+                if fault.matches(request):
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self.faults.remove(fault)
+                    return fault
+        return None
+
+    def dispatch(self, request: Request) -> Reply:
+        if not request.path.startswith("/_sim/"):
+            with self.lock:
+                self.requests.append(request.recorded())
+        allowed = []
+        for method, pattern, handler in self.routes:
+            match = pattern.match(request.path)
+            if match:
+                if method == request.method:
+                    with self.lock:
+                        return handler(request, match)
+                allowed.append(method)
+        if allowed:
+            return error(405, f"Method {request.method} not allowed")
+        return error(404, "Not found")
+
+    def recorded(self, method: str | None = None, path: str | None = None) -> list[dict[str, Any]]:
+        """The requests received, optionally only those with this method and matching this path regex."""
+        with self.lock:
+            return [
+                r
+                for r in self.requests
+                if (method is None or r["method"] == method) and (path is None or re.search(path, r["path"]))
+            ]
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read the request log instead
+        pass
+
+    def _handle(self) -> None:
+        split = urlsplit(self.path)
+        length = int(self.headers.get("content-length") or 0)
+        request = Request(
+            method=self.command,
+            path=split.path,
+            query=dict(parse_qsl(split.query, keep_blank_values=True)),
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=self.rfile.read(length) if length else b"",
+        )
+        app = self.server.app
+        fault = app.take_fault(request)
+        if fault is not None and fault.kind == "delay":
+            time.sleep(fault.delay)
+            fault = None
+        if fault is not None and fault.kind in ("reset", "status"):
+            with app.lock:
+                app.requests.append(request.recorded())
+            if fault.kind == "reset":
+                self._abort()
+            else:
+                self._send(Reply(fault.status, fault.body, fault.headers))
+            return
+        reply = app.dispatch(request)
+        if fault is not None and fault.kind == "drop_after":
+            self._abort()
+            return
+        if fault is not None and fault.kind == "malformed":
+            reply = Reply(200, b'{"data": {"test_runs": [', {"content-type": "application/json"})
+        self._send(reply)
+
+    def _abort(self) -> None:
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    def _send(self, reply: Reply) -> None:
+        if isinstance(reply.body, bytes):
+            payload = reply.body
+            content_type = "application/octet-stream"
+        elif reply.body is None:
+            payload = b""
+            content_type = "application/json"
+        else:
+            payload = json.dumps(reply.body).encode("utf-8")
+            content_type = "application/json; charset=utf-8"
+        self.send_response(reply.status)
+        headers = {"content-type": content_type, **{k.lower(): v for k, v in reply.headers.items()}}
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], app: App) -> None:
+        super().__init__(address, _RequestHandler)
+        self.app = app
+
+
+class Served:
+    """An app served on 127.0.0.1 in a background thread; use as a context manager."""
+
+    def __init__(self, app: App, port: int = 0, host: str = "127.0.0.1") -> None:
+        self.app = app
+        self._server = _Server((host, port), app)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="simulator", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def start(self) -> Served:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> Served:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,136 @@
+"""Shared fixtures: simulators served on 127.0.0.1, and a simulated GitHub job that runs the real flow.
+
+`job.run(...)` runs the action as the runner would (INPUT_* with hyphens, GITHUB_* variables, an event
+payload, GITHUB_OUTPUT / GITHUB_STEP_SUMMARY / GITHUB_STATE files) and returns what a user would see.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from testrun_action.demo import read_outputs
+from testrun_action.flow import Hooks, run_action
+from testrun_action.simulators.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario
+from testrun_action.simulators.server import Served
+
+FIXTURES = Path(__file__).parent / "fixtures"
+EVENTS = FIXTURES / "events"
+HEAD_SHA = "6dcb09b5b57875f334f61aebed695e2e4193db5e"  # the head commit in every event fixture
+MERGE_SHA = "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c"  # GITHUB_SHA of pull_request events: never reported
+GITHUB_TOKEN = "ghs_16C7e42F292c6912E7710c838347Ae178B4a"
+FAST = {"queued": 0.2, "duration": 0.6, "tests": 12}
+
+
+@dataclass
+class Simulated:
+    app: Any
+    url: str
+
+
+@pytest.fixture
+def empirical() -> Iterator[Simulated]:
+    """An Empirical simulator with fast `staging` and `production` environments."""
+    app = EmpiricalSimulator({"staging": Scenario(**FAST), "production": Scenario(**FAST)})
+    with Served(app) as served:
+        yield Simulated(app, served.url)
+
+
+@dataclass
+class JobResult:
+    code: int
+    log: str
+    outputs: dict[str, str]
+    summary: str
+    state: str
+    files: dict[str, str] = field(default_factory=dict)
+
+    def everything(self) -> str:
+        """All a user can see: the log, summary, outputs and saved state."""
+        return "\n".join([self.log, self.summary, json.dumps(self.outputs), self.state])
+
+
+class Job:
+    """A simulated GitHub Actions step of this action."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.tmp = tmp_path
+        self.api_url = ""
+
+    def environ(
+        self, *, event: str = "push", env: dict[str, str] | None = None, **inputs: str
+    ) -> dict[str, str]:
+        shutil.copy(EVENTS / f"{event}.json", self.tmp / "event.json")
+        for name in ("output", "summary", "state"):
+            (self.tmp / name).write_text("", encoding="utf-8")
+        event_name = event.split("_fork")[0].split("_target")[0]
+        environ = {
+            "GITHUB_ACTIONS": "true",
+            "CI": "true",
+            "GITHUB_EVENT_NAME": event_name,
+            "GITHUB_EVENT_PATH": str(self.tmp / "event.json"),
+            "GITHUB_SHA": MERGE_SHA if event_name.startswith("pull_request") else HEAD_SHA,
+            "GITHUB_REF": "refs/pull/1347/merge"
+            if event_name.startswith("pull_request")
+            else "refs/heads/main",
+            "GITHUB_REF_NAME": "1347/merge" if event_name.startswith("pull_request") else "main",
+            "GITHUB_REPOSITORY": "acme/shop",
+            "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_API_URL": "https://api.github.com",
+            "GITHUB_ACTOR": "octocat",
+            "GITHUB_TRIGGERING_ACTOR": "octocat",
+            "GITHUB_RUN_ID": "4242",
+            "GITHUB_WORKSPACE": "/github/workspace",
+            "GITHUB_OUTPUT": str(self.tmp / "output"),
+            "GITHUB_STEP_SUMMARY": str(self.tmp / "summary"),
+            "GITHUB_STATE": str(self.tmp / "state"),
+        }
+        defaults = {
+            "api-key": DEFAULT_KEY,
+            "api-url": self.api_url,
+            "environment": "staging",
+            "poll-interval": "0.2",
+            "github-token": GITHUB_TOKEN,
+        }
+        # The runner sets every declared input, hyphens kept (github-platform.md 1.1).
+        for name, value in {**defaults, **{k.replace("_", "-"): v for k, v in inputs.items()}}.items():
+            environ[f"INPUT_{name.upper()}"] = value
+        environ.update(env or {})
+        return environ
+
+    def run(
+        self,
+        *,
+        event: str = "push",
+        env: dict[str, str] | None = None,
+        hooks: Hooks | None = None,
+        **inputs: str,
+    ) -> JobResult:
+        environ = self.environ(event=event, env=env, **inputs)
+        stream = io.StringIO()
+        hooks = hooks or Hooks()
+        hooks.stream = stream
+        hooks.handle_signals = False
+        code = run_action(environ, hooks=hooks)
+        return JobResult(
+            code=code,
+            log=stream.getvalue(),
+            outputs=read_outputs(self.tmp / "output"),
+            summary=(self.tmp / "summary").read_text(encoding="utf-8"),
+            state=(self.tmp / "state").read_text(encoding="utf-8"),
+        )
+
+
+@pytest.fixture
+def job(tmp_path: Path, empirical: Simulated) -> Job:
+    """A GitHub job whose action talks to the Empirical simulator."""
+    job = Job(tmp_path)
+    job.api_url = empirical.url
+    return job
