@@ -12,13 +12,14 @@ FROM ${BASE_IMAGE} AS builder
 
 # No compiler is installed: every runtime dependency has a wheel for both architectures, and
 # --only-binary makes a missing wheel fail the build instead of compiling from an sdist.
+# The venv gets no pip of its own: the base image's pip installs into it (--python), so nothing in
+# /opt/venv can install anything later.
 COPY requirements/runtime.lock /tmp/runtime.lock
-RUN python -m venv /opt/venv \
-    && /opt/venv/bin/python -m pip install \
+RUN python -m venv --without-pip /opt/venv \
+    && python -m pip --python /opt/venv/bin/python install \
         --no-cache-dir --disable-pip-version-check --no-input \
         --require-hashes --no-deps --only-binary=:all: \
         -r /tmp/runtime.lock \
-    && /opt/venv/bin/python -m pip uninstall --yes --no-input pip \
     && rm -f /opt/venv/bin/activate* /opt/venv/bin/Activate.ps1
 
 # --- final: the interpreter from the base, the venv, and the package; nothing else ---------------
@@ -31,6 +32,8 @@ RUN python -m pip uninstall --yes --no-input pip setuptools wheel
 COPY --from=builder /opt/venv /opt/venv
 COPY src/testrun_action /app/testrun_action
 RUN python -m compileall -q /app
+# action.yml's post-entrypoint: --entrypoint takes one executable and no arguments.
+COPY docker/testrun-post /usr/local/bin/testrun-post
 
 # PYTHONUNBUFFERED: without a TTY Python block-buffers stdout, and lines still in the buffer when
 #   the runner kills the container on cancellation never reach the log (github-platform.md 1.4).

@@ -1,0 +1,89 @@
+"""Fixtures for the container tests: the base image's stand-in, the action's image built from the real
+Dockerfile, and a fresh runner layout per step.
+
+Nothing here skips: a machine that cannot build or run the image fails these tests, with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from . import standin
+from .pip_access import build_volumes
+from .podman import PodmanUnavailable, build, image_size, podman, require_podman
+from .runner import REPO, Step
+
+IMAGE = "localhost/testrun-action:container-test"
+BUILD_TIMEOUT = 900  # seen here: about 10 s on the stand-in; a cold pip cache on a slow link takes minutes
+RESULTS = REPO / "benchmarks" / "results" / "image.json"
+
+
+@dataclass(frozen=True)
+class BuiltImage:
+    name: str
+    base: str
+    size_bytes: int
+    base_size_bytes: int
+    build_seconds: float
+
+
+@pytest.fixture(scope="session")
+def base_image() -> str:
+    try:
+        name = standin.ensure()
+        require_podman(name)
+    except (PodmanUnavailable, standin.StandInFailed, OSError) as exc:
+        pytest.fail(f"the action's image cannot be built and run here: {exc}", pytrace=False)
+    return name
+
+
+@pytest.fixture(scope="session")
+def action_image(base_image: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltImage]:
+    """The project's Dockerfile built with the stand-in as BASE_IMAGE; size and build time recorded."""
+    started = time.monotonic()
+    done = build(
+        str(REPO),
+        IMAGE,
+        build_args={"BASE_IMAGE": base_image},
+        volumes=build_volumes(tmp_path_factory.mktemp("pip")),
+        timeout=BUILD_TIMEOUT,
+    )
+    seconds = time.monotonic() - started
+    if done.returncode != 0:
+        pytest.fail(f"podman build failed (exit {done.returncode}):\n{(done.stdout + done.stderr)[-4000:]}", pytrace=False)
+    image = BuiltImage(IMAGE, base_image, image_size(IMAGE), image_size(base_image), round(seconds, 1))
+    _record(image)
+    yield image
+    podman("image", "rm", "--force", IMAGE, check=False)
+
+
+def _record(image: BuiltImage) -> None:
+    """Print the numbers and keep them where a benchmark report can read them."""
+    added = image.size_bytes - image.base_size_bytes
+    print(  # noqa: T201 - shown with `pytest -s` and in CI's log
+        f"\nimage {image.name}: {image.size_bytes / 1e6:.1f} MB "
+        f"({added / 1e6:.1f} MB on top of the base), built in {image.build_seconds:.1f} s"
+    )
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    record = {
+        **asdict(image),
+        "added_bytes": added,
+        "base_is_stand_in": True,
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    RESULTS.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+
+
+@pytest.fixture
+def step(tmp_path: Path, action_image: BuiltImage) -> Iterator[Step]:
+    """A runner layout for one step of the action; its container is removed afterwards."""
+    step = Step(tmp_path, action_image.name)
+    yield step
+    step.remove_container()
