@@ -1,11 +1,11 @@
-# The action's image. GitHub builds it from this file on every job that uses the action by ref
-# (`uses: owner/repo@v1`); release.yml publishes the same image for `uses: docker://...`.
-#
-# BASE_IMAGE is the official python:3.12-slim multi-arch index (amd64 and arm64), pinned by digest so
-# every build starts from the same bytes. Dependabot proposes new digests (.github/dependabot.yml).
-# The container test swaps in a local stand-in through this argument, because no image registry is
-# reachable where it runs; everything below FROM is the same for both.
-ARG BASE_IMAGE=python:3.12-slim@sha256:78387bc3881b8273120a12ebe6c1ab22b018ccc2c9adf565ae1ac9b536e184ea
+# The image's base: the official python:3.12-slim multi-arch index (amd64 and arm64), pinned by digest
+# so every build starts from the same bytes. It sits on a FROM line of its own because that is the only
+# place Dependabot looks for base images (it ignores ARG defaults: dependabot-core#10190).
+# BASE_IMAGE names the stage every other stage starts from. The container test points it at a local
+# stand-in, because no image registry is reachable where it runs; a stage nobody uses is not built, so
+# everything after this point is the same for both.
+ARG BASE_IMAGE=python-base
+FROM python:3.12-slim@sha256:78387bc3881b8273120a12ebe6c1ab22b018ccc2c9adf565ae1ac9b536e184ea AS python-base
 
 # --- builder: resolve nothing, install exactly the hash-pinned wheels into a venv ------------------
 FROM ${BASE_IMAGE} AS builder

@@ -28,9 +28,13 @@ class PodmanUnavailable(RuntimeError):
 def podman(
     *args: str, check: bool = True, timeout: float = 120, stdin: IO[bytes] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([*PODMAN, *args], stdin=stdin, capture_output=True, text=True, timeout=timeout, check=False)
+    done = subprocess.run(
+        [*PODMAN, *args], stdin=stdin, capture_output=True, text=True, timeout=timeout, check=False
+    )
     if check and done.returncode != 0:
-        raise PodmanUnavailable(f"podman {' '.join(args)} failed (exit {done.returncode}):\n{done.stderr.strip()}")
+        raise PodmanUnavailable(
+            f"podman {' '.join(args)} failed (exit {done.returncode}):\n{done.stderr.strip()}"
+        )
     return done
 
 
@@ -38,7 +42,7 @@ def require_podman(probe_image: str) -> None:
     """Run a trivial container, or raise PodmanUnavailable with what went wrong and how to fix it."""
     if shutil.which("podman") is None or shutil.which("runc") is None:
         raise PodmanUnavailable(
-            "podman and runc are needed to build and run the action's image: `make container-deps` "
+            "podman and runc are needed to build and run the action's image: `make system-deps` "
             "installs them (apt-get install podman runc debootstrap)."
         )
     probe = subprocess.run(

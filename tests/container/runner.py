@@ -150,14 +150,22 @@ class Step:
         return {f"STATE_{name}": value for name, value in read_outputs(self.files["save_state"]).items()}
 
     def start(
-        self, inputs: dict[str, str], api_url: str, entrypoint: str | None = None, extra_env: dict[str, str] | None = None
+        self,
+        inputs: dict[str, str],
+        api_url: str,
+        entrypoint: str | None = None,
+        extra_env: dict[str, str] | None = None,
     ) -> subprocess.Popen[str]:
         env = {**self.environment(inputs, api_url), **(extra_env or {})}
         # The values reach `podman run -e NAME` through its own environment, as with the runner's docker CLI.
         process_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env}
         with self.log.open("w", encoding="utf-8") as log:
             return subprocess.Popen(
-                self.command(env, entrypoint), env=process_env, stdout=log, stderr=subprocess.STDOUT, text=True
+                self.command(env, entrypoint),
+                env=process_env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                text=True,
             )
 
     def finish(self, process: subprocess.Popen[str], timeout: float, *, killed: bool = False) -> StepResult:
@@ -186,7 +194,9 @@ class Step:
 
     def remove_container(self) -> None:
         """What the runner never does (github-platform.md 3.1), but a test leaves nothing running."""
-        subprocess.run([*PODMAN, "rm", "--force", "--ignore", self.container], capture_output=True, check=False)
+        subprocess.run(
+            [*PODMAN, "rm", "--force", "--ignore", self.container], capture_output=True, check=False
+        )
 
 
 def _exited_within(process: subprocess.Popen[str], seconds: float) -> bool:

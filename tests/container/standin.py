@@ -40,7 +40,9 @@ class StandInFailed(RuntimeError):
     pass
 
 
-def debian_mirror(sources_dir: Path = Path("/etc/apt/sources.list.d"), sources_list: Path = Path("/etc/apt/sources.list")) -> str:
+def debian_mirror(
+    sources_dir: Path = Path("/etc/apt/sources.list.d"), sources_list: Path = Path("/etc/apt/sources.list")
+) -> str:
     """The machine's Debian archive URI, from its apt sources (deb822 `.sources` files or the one-line format)."""
     candidates: list[str] = []
     for path in sorted(sources_dir.glob("*.sources")):
@@ -61,11 +63,18 @@ def ensure() -> str:
     if image_exists(NAME):
         return NAME
     if shutil.which("debootstrap") is None:
-        raise StandInFailed("debootstrap is needed to make the base image's stand-in: run `make container-deps`")
+        raise StandInFailed("debootstrap is needed to make the base image's stand-in: run `make system-deps`")
     with tempfile.TemporaryDirectory(prefix="standin-", dir="/var/tmp") as tmp:
         rootfs = Path(tmp) / "rootfs"
         _run(
-            ["debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}", SUITE, str(rootfs), debian_mirror()],
+            [
+                "debootstrap",
+                "--variant=minbase",
+                f"--include={','.join(PACKAGES)}",
+                SUITE,
+                str(rootfs),
+                debian_mirror(),
+            ],
             DEBOOTSTRAP_TIMEOUT,
         )
         for command in SETUP:

@@ -56,11 +56,15 @@ def test_the_image_holds_no_installer_and_no_compiler(action_image: BuiltImage) 
 def test_only_the_package_is_copied_in(action_image: BuiltImage) -> None:
     listed = _python(action_image, "import os; print(sorted(os.listdir('/app')))")
     assert listed == "['testrun_action']"
-    version = _python(action_image, "import testrun_action, httpx, pydantic, github, yaml; print(testrun_action.__file__)")
+    version = _python(
+        action_image, "import testrun_action, httpx, pydantic, github, yaml; print(testrun_action.__file__)"
+    )
     assert version == "/app/testrun_action/__init__.py"
 
 
-def test_the_post_entrypoint_named_in_action_yml_is_an_executable_in_the_image(action_image: BuiltImage) -> None:
+def test_the_post_entrypoint_named_in_action_yml_is_an_executable_in_the_image(
+    action_image: BuiltImage,
+) -> None:
     post = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))["runs"]["post-entrypoint"]
     assert _python(action_image, f"import os; print(os.access({post!r}, os.X_OK))") == "True"
 
@@ -71,4 +75,3 @@ def test_the_image_stays_small_and_its_size_and_build_time_are_recorded(action_i
     recorded = json.loads((REPO / "benchmarks" / "results" / "image.json").read_text(encoding="utf-8"))
     assert recorded["size_bytes"] == action_image.size_bytes
     assert recorded["build_seconds"] == action_image.build_seconds > 0
-

@@ -42,7 +42,13 @@ def closed_port_url() -> str:
 
 
 def _inputs(api_url: str, **overrides: str) -> dict[str, str]:
-    return {**declared_inputs(), "api-key": DEFAULT_KEY, "api-url": api_url, "poll-interval": "0.5", **overrides}
+    return {
+        **declared_inputs(),
+        "api-key": DEFAULT_KEY,
+        "api-url": api_url,
+        "poll-interval": "0.5",
+        **overrides,
+    }
 
 
 def _triggers(app: EmpiricalSimulator) -> list[dict[str, Any]]:
@@ -97,7 +103,9 @@ def test_a_missing_api_key_fails_with_one_clear_error(
 ) -> None:
     app, url = empirical
 
-    result = step.run(_inputs(url, environment="staging", **{"api-key": ""}), closed_port_url, timeout=STEP_TIMEOUT)
+    result = step.run(
+        _inputs(url, environment="staging", **{"api-key": ""}), closed_port_url, timeout=STEP_TIMEOUT
+    )
 
     assert result.code == 2, result.log
     assert "api-key" in result.log
@@ -110,19 +118,23 @@ def test_cancelling_the_step_cancels_the_remote_run_before_the_runner_kills_it(
 ) -> None:
     app, url = empirical
     process = step.start(_inputs(url, environment="long"), closed_port_url)
-    _wait_until(lambda: any(run.environment == "long" for run in app.runs.values()), seconds=60, process=process)
+    _wait_until(
+        lambda: any(run.environment == "long" for run in app.runs.values()), seconds=60, process=process
+    )
     time.sleep(1.0)  # a poll or two: the step is waiting, as when a user cancels the job
 
     cancelled_at = time.monotonic()
     result = step.cancel(process)
     took = time.monotonic() - cancelled_at
 
-    assert not result.killed, f"still running {SIGINT_TO_SIGTERM + SIGTERM_TO_KILL} s after SIGINT:\n{result.log}"
+    assert not result.killed, (
+        f"still running {SIGINT_TO_SIGTERM + SIGTERM_TO_KILL} s after SIGINT:\n{result.log}"
+    )
     [run] = app.runs.values()
     assert run.cancelled_at is not None, f"the remote run was not cancelled:\n{result.log}"
     assert result.code != 0
     assert result.outputs.get("result") == "cancelled", result.log
-    print(f"\ncancellation: the step ended {took:.1f} s after SIGINT")  # noqa: T201
+    print(f"\ncancellation: the step ended {took:.1f} s after SIGINT")
 
 
 def _wait_until(condition: Any, *, seconds: float, process: Any) -> None:
