@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from . import standin
+from . import measurements, standin
 from .pip_access import build_volumes
 from .podman import PodmanUnavailable, build, image_size, podman, require_podman
 from .runner import REPO, Step
@@ -95,12 +95,20 @@ def action_image(base_image: str, tmp_path_factory: pytest.TempPathFactory) -> I
     podman("image", "rm", "--force", IMAGE, check=False)
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if measurements.LINES:
+        terminalreporter.section("action image")
+        for line in measurements.LINES:
+            terminalreporter.write_line(line)
+
+
 def _record(image: BuiltImage) -> None:
-    """Print the numbers and keep them where a benchmark report can read them."""
+    """Report the numbers and keep them where a benchmark report can read them."""
     added = image.size_bytes - image.base_size_bytes
-    print(
-        f"\nimage {image.name}: {image.size_bytes / 1e6:.1f} MB "
-        f"({added / 1e6:.1f} MB on top of the base), built in {image.build_seconds:.1f} s"
+    base = "pinned base" if image.base == _qualified(pinned_base()) else "stand-in base"
+    measurements.measured(
+        f"{image.size_bytes / 1e6:.1f} MB ({added / 1e6:.1f} MB on top of the {base}, "
+        f"{image.base_size_bytes / 1e6:.1f} MB); built without cache in {image.build_seconds:.1f} s"
     )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     record = {

@@ -13,6 +13,7 @@ import pytest
 from testrun_action.simulators.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario
 from testrun_action.simulators.server import Served
 
+from .measurements import measured
 from .runner import HEAD_SHA, SIGINT_TO_SIGTERM, SIGTERM_TO_KILL, Step, declared_inputs
 
 FAST = {"queued": 0.2, "duration": 1.0, "tests": 12}
@@ -134,7 +135,7 @@ def test_cancelling_the_step_cancels_the_remote_run_before_the_runner_kills_it(
     assert run.cancelled_at is not None, f"the remote run was not cancelled:\n{result.log}"
     assert result.code != 0
     assert result.outputs.get("result") == "cancelled", result.log
-    print(f"\ncancellation: the step ended {took:.1f} s after SIGINT")
+    measured(f"cancellation: the step ended {took:.1f} s after SIGINT (the runner kills at 10 s)")
 
 
 def _wait_until(condition: Any, *, seconds: float, process: Any) -> None:
