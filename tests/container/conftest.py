@@ -22,7 +22,7 @@ import pytest
 
 from . import measurements, standin
 from .pip_access import build_volumes
-from .podman import PodmanUnavailable, build, image_size, podman, require_podman
+from .podman import PodmanUnavailable, build, image_size, podman, require_podman, require_tools
 from .runner import REPO, Step
 
 IMAGE = "localhost/testrun-action:container-test"
@@ -59,7 +59,9 @@ def _qualified(reference: str) -> str:
 def base_image() -> str:
     """The image BASE_IMAGE points at: the stand-in, or with CONTAINER_TEST_BASE=pinned the real base."""
     pinned = os.environ.get("CONTAINER_TEST_BASE", "stand-in") == "pinned"
+    problem = ""
     try:
+        require_tools()
         if pinned:
             name = _qualified(pinned_base())
             podman("pull", "--quiet", name, timeout=600)
@@ -67,7 +69,9 @@ def base_image() -> str:
             name = standin.ensure()
         require_podman(name)
     except (PodmanUnavailable, standin.StandInFailed, OSError) as exc:
-        pytest.fail(f"the action's image cannot be built and run here: {exc}", pytrace=False)
+        problem = str(exc)
+    if problem:  # failed outside the handler, so the report shows the reason alone
+        pytest.fail(f"the action's image cannot be built and run here: {problem}", pytrace=False)
     return name
 
 

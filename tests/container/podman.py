@@ -38,13 +38,18 @@ def podman(
     return done
 
 
-def require_podman(probe_image: str) -> None:
-    """Run a trivial container, or raise PodmanUnavailable with what went wrong and how to fix it."""
-    if shutil.which("podman") is None or shutil.which("runc") is None:
+def require_tools() -> None:
+    """Raise PodmanUnavailable, saying how to fix it, if podman or runc is not installed."""
+    missing = [tool for tool in ("podman", "runc") if shutil.which(tool) is None]
+    if missing:
         raise PodmanUnavailable(
-            "podman and runc are needed to build and run the action's image: `make system-deps` "
-            "installs them (apt-get install podman runc debootstrap)."
+            f"{' and '.join(missing)} not found: they build and run the action's image. "
+            "`make system-deps` installs them (as root)."
         )
+
+
+def require_podman(probe_image: str) -> None:
+    """Run a trivial container, or raise PodmanUnavailable with what went wrong."""
     probe = subprocess.run(
         [*RUN, "--rm", probe_image, "true"], capture_output=True, text=True, timeout=120, check=False
     )
