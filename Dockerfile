@@ -36,7 +36,7 @@ RUN python -m compileall -q /app
 COPY docker/testrun-post /usr/local/bin/testrun-post
 
 # PYTHONUNBUFFERED: without a TTY Python block-buffers stdout, and lines still in the buffer when
-#   the runner kills the container on cancellation never reach the log (github-platform.md 1.4).
+#   a cancelled step is killed never reach the log (github-platform.md 1.4 and 3.1).
 # PYTHONDONTWRITEBYTECODE: bytecode is compiled above, at build time; a container that wrote it again
 #   would only lose it with its writable layer.
 # PYTHONPATH: the package is copied, not installed, so there is no build step and no metadata to keep.
