@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.bootstrapped
 
-.PHONY: bootstrap demo test lint unit docs lock clean
+.PHONY: bootstrap demo test lint unit container system-deps docs lock clean
 
 bootstrap: $(STAMP)
 
@@ -19,15 +19,38 @@ $(STAMP): requirements/dev.lock pyproject.toml
 demo: bootstrap
 	$(BIN)/testrun demo
 
-test: bootstrap lint unit
+test: bootstrap system-deps lint unit container
 
 lint: bootstrap
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy src
+	$(BIN)/hadolint Dockerfile
+	$(BIN)/actionlint
 
 unit: bootstrap
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --ignore=tests/container
+
+# The action's image, built from the Dockerfile and run as GitHub's runner runs it (tests/container).
+# One process: the tests share one image build, and each container wants a core of its own.
+container: bootstrap system-deps
+	$(BIN)/pytest tests/container
+
+# Debian packages the tests need: podman and runc build and run the image, debootstrap makes the
+# stand-in for its base image, shellcheck lets actionlint check the workflows' shell steps.
+# Installed only when missing, so a machine that has them needs neither root nor the network.
+SYSTEM_TOOLS := podman:podman runc:runc debootstrap:debootstrap shellcheck:shellcheck
+system-deps:
+	@missing=""; \
+	for pair in $(SYSTEM_TOOLS); do \
+	  command -v "$${pair%%:*}" >/dev/null || [ -x "/usr/sbin/$${pair%%:*}" ] || missing="$$missing $${pair#*:}"; \
+	done; \
+	[ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || missing="$$missing debian-archive-keyring"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "missing:$$missing; run 'sudo make system-deps'" >&2; exit 1; fi; \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
 
 # Regenerate action.yml and the README tables from src/testrun_action/inputs.py.
 docs: bootstrap

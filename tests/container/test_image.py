@@ -1,0 +1,77 @@
+"""What the built image holds and how it starts, read from the image itself."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import yaml
+
+from .conftest import BuiltImage
+from .podman import RUN, podman
+from .runner import REPO
+
+# The runtime venv (pydantic-core, cryptography, PyGithub, httpx) plus the package, measured here at
+# about 45 MB on top of the base; the budget leaves room for dependency updates, not for a toolchain.
+ADDED_BYTES_BUDGET = 80_000_000
+
+
+def _python(image: BuiltImage, code: str) -> str:
+    """Run Python code in the image (bypassing the entrypoint) and return what it printed."""
+    done = subprocess.run(
+        [*RUN, "--rm", "--entrypoint", "python", image.name, "-c", code],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def _config(image: BuiltImage) -> dict[str, object]:
+    config = json.loads(podman("image", "inspect", image.name).stdout)[0]["Config"]
+    assert isinstance(config, dict)
+    return config
+
+
+def test_the_image_starts_python_directly_as_root_with_unbuffered_output(action_image: BuiltImage) -> None:
+    config = _config(action_image)
+    assert config["Entrypoint"] == ["python", "-m", "testrun_action"]  # exec form: no shell in between
+    assert config.get("User", "") in ("", "root", "0")
+    env = dict(item.split("=", 1) for item in config["Env"])  # type: ignore[attr-defined]
+    assert env["PYTHONUNBUFFERED"] == "1"
+    assert env["PYTHONSAFEPATH"] == "1"
+    assert env["PATH"].startswith("/opt/venv/bin:")
+
+
+def test_the_image_holds_no_installer_and_no_compiler(action_image: BuiltImage) -> None:
+    found = _python(
+        action_image,
+        "import importlib.util as u, shutil, os;"
+        "print([m for m in ('pip', 'setuptools', 'wheel') if u.find_spec(m)]"
+        " + [t for t in ('gcc', 'cc', 'make', 'pip', 'pip3') if shutil.which(t)]"
+        " + [f for f in os.listdir('/opt/venv/bin') if f.startswith(('pip', 'activate'))])",
+    )
+    assert found == "[]"
+
+
+def test_only_the_package_is_copied_in(action_image: BuiltImage) -> None:
+    listed = _python(action_image, "import os; print(sorted(os.listdir('/app')))")
+    assert listed == "['testrun_action']"
+    version = _python(
+        action_image, "import testrun_action, httpx, pydantic, github, yaml; print(testrun_action.__file__)"
+    )
+    assert version == "/app/testrun_action/__init__.py"
+
+
+def test_the_post_entrypoint_named_in_action_yml_is_an_executable_in_the_image(
+    action_image: BuiltImage,
+) -> None:
+    post = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))["runs"]["post-entrypoint"]
+    assert _python(action_image, f"import os; print(os.access({post!r}, os.X_OK))") == "True"
+
+
+def test_the_image_stays_small_and_its_size_and_build_time_are_recorded(action_image: BuiltImage) -> None:
+    added = action_image.size_bytes - action_image.base_size_bytes
+    assert 0 < added <= ADDED_BYTES_BUDGET, f"the image adds {added / 1e6:.1f} MB to its base"
+    recorded = json.loads((REPO / "benchmarks" / "results" / "image.json").read_text(encoding="utf-8"))
+    assert recorded["size_bytes"] == action_image.size_bytes
+    assert recorded["build_seconds"] == action_image.build_seconds > 0
