@@ -40,6 +40,11 @@ def _parser() -> argparse.ArgumentParser:
         "--port", type=int, default=8025, help="port of the Empirical simulator (default 8025)"
     )
     sandbox.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; a bridge gateway for containers)",
+    )
+    sandbox.add_argument(
         "--scenario",
         action="append",
         default=[],
@@ -70,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_demo(args.provider)
     from .sandbox import serve
 
-    return serve(args.port, args.scenario)
+    return serve(args.port, args.scenario, host=args.host)
 
 
 def entrypoint() -> None:

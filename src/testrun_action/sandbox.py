@@ -27,12 +27,12 @@ def parse_scenarios(specs: Sequence[str]) -> dict[str, Scenario]:
     return scenarios
 
 
-def serve(port: int, specs: Sequence[str]) -> int:
+def serve(port: int, specs: Sequence[str], host: str = "127.0.0.1") -> int:
     simulator = EmpiricalSimulator(parse_scenarios(specs))
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    with Served(simulator, port=port) as served:
+    with Served(simulator, port=port, host=host) as served:
         print(f"Empirical simulator on {served.url}  (api-key: {DEFAULT_KEY})", flush=True)  # noqa: T201
         print(f"environments: {', '.join(sorted(simulator.scenarios))}; Ctrl-C stops it", flush=True)  # noqa: T201
         stop.wait()

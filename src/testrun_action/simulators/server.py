@@ -243,7 +243,9 @@ class Served:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}"
+        host = self._server.server_address[0]
+        shown = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 - a wildcard is reached on loopback
+        return f"http://{shown}:{self._server.server_port}"
 
     def start(self) -> Served:
         self._thread.start()
