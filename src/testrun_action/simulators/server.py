@@ -238,12 +238,13 @@ class Served:
 
     def __init__(self, app: App, port: int = 0, host: str = "127.0.0.1") -> None:
         self.app = app
+        self._host = host
         self._server = _Server((host, port), app)
         self._thread = threading.Thread(target=self._server.serve_forever, name="simulator", daemon=True)
 
     @property
     def url(self) -> str:
-        host = self._server.server_address[0]
+        host = self._host
         shown = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 - a wildcard is reached on loopback
         return f"http://{shown}:{self._server.server_port}"
 
