@@ -69,7 +69,9 @@ def test_check_run_is_in_progress_right_after_the_trigger_then_completed(
     # is created before the run's last status check.
     posts = github.app.recorded("POST", r"/check-runs$")
     assert len(posts) == 1
-    assert result.log.index("in progress: https://github.com/acme/shop/runs/") < result.log.index("started → ended")
+    assert result.log.index("in progress: https://github.com/acme/shop/runs/") < result.log.index(
+        "started → ended"
+    )
 
 
 def test_check_name_input_names_the_check_run(job: Job, github: Simulated) -> None:
@@ -148,7 +150,10 @@ def test_annotations_past_max_annotations_are_counted_in_the_summary(
 
     check_run = only_check_run(github)
     assert annotation_batches(check_run) == [50]
-    assert "73 failed or flaky tests are not annotated: `max-annotations` is 50." in check_run["output"]["summary"]
+    assert (
+        "73 failed or flaky tests are not annotated: `max-annotations` is 50."
+        in check_run["output"]["summary"]
+    )
 
 
 def test_failures_without_a_file_stay_in_the_summary_only(
@@ -211,7 +216,9 @@ def test_fork_pull_request_skips_the_api_and_annotates_with_workflow_commands(
         **FAST,
         failed=1,
         flaky=1,
-        failures=[{"name": "Pays 100%, then: refunds\n::set-output name=x::y", "file_path": "./tests/a,b:c.spec.ts"}],
+        failures=[
+            {"name": "Pays 100%, then: refunds\n::set-output name=x::y", "file_path": "./tests/a,b:c.spec.ts"}
+        ],
     )
 
     result = job.run(event="pull_request_fork", pr_comment="true")
@@ -221,7 +228,8 @@ def test_fork_pull_request_skips_the_api_and_annotates_with_workflow_commands(
     assert "::notice title=Check run::No check run, this pull request comes from a fork" in result.log
     assert (
         "::error file=tests/a%2Cb%3Ac.spec.ts,line=1,title=Login › Pays 100%25%2C then%3A refunds %3A%3Aset-output "
-        "name=x%3A%3Ay::Test failed." in result.log
+        "name=x%3A%3Ay::Failed. Details: https://dash.empirical.run/acme-shop/test-runs/1001?test_id="
+        in result.log
     )
     assert "::warning file=tests/" in result.log
     assert "\n::set-output" not in result.log
@@ -308,7 +316,9 @@ def test_the_token_never_reaches_the_log_or_the_check_run(job: Job, github: Simu
 
     result = job.run(event="pull_request", pr_comment="true")
 
-    shown = "\n".join(line for line in result.everything().splitlines() if not line.startswith("::add-mask::"))
+    shown = "\n".join(
+        line for line in result.everything().splitlines() if not line.startswith("::add-mask::")
+    )
     assert GITHUB_TOKEN not in shown
     assert GITHUB_TOKEN not in str(github.app.admin_check_runs())
     assert GITHUB_TOKEN not in str([vars(c) for c in github.app.comments.values()])

@@ -46,14 +46,16 @@ def repo_path(file: str, workspace: str | None) -> str:
 
 
 def _message(failure: FailedExecution) -> str:
+    """The failure reason; without one, what is known and where to look."""
     if failure.message.strip():
         return failure.message.strip()
-    return "Flaky: failed, then passed on retry." if failure.flaky else "Test failed."
+    said = "Flaky: failed, then passed on retry." if failure.flaky else "Failed."
+    return f"{said} Details: {failure.url}" if failure.url else said
 
 
 def _details(failure: FailedExecution) -> str:
     parts = [failure.details.strip()]
-    if failure.url:
+    if failure.url and failure.message.strip():
         parts.append(f"Report: {failure.url}")
     return "\n\n".join(p for p in parts if p)
 
