@@ -24,7 +24,7 @@ def sim() -> Iterator[tuple[GitHubSimulator, str]]:
 
 
 def client(url: str, token: str = WRITE_TOKEN) -> Github:
-    return Github(base_url=url, auth=Auth.Token(token), retry=None)
+    return Github(base_url=url, auth=Auth.Token(token), retry=None, seconds_between_writes=None)
 
 
 def annotation(n: int = 1, **changes: Any) -> dict[str, Any]:
