@@ -323,3 +323,14 @@ def test_the_token_never_reaches_the_log_or_the_check_run(job: Job, github: Simu
     assert GITHUB_TOKEN not in str(github.app.admin_check_runs())
     assert GITHUB_TOKEN not in str([vars(c) for c in github.app.comments.values()])
     assert len(github.app.comments) == 1
+
+
+def test_a_run_that_never_started_still_gets_a_completed_check_run(job: Job, github: Simulated) -> None:
+    result = job.run(api_key="not-the-key")
+
+    assert result.code == 3
+    check_run = only_check_run(github)
+    (create,) = check_run["history"]  # one request: created completed
+    assert (create["status"], create["conclusion"]) == ("completed", "failure")
+    assert "Authentication failed" in create["output"]["summary"]
+    assert result.outputs["check-run-url"] == f"https://github.com/acme/shop/runs/{check_run['id']}"
