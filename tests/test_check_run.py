@@ -334,3 +334,13 @@ def test_a_run_that_never_started_still_gets_a_completed_check_run(job: Job, git
     assert (create["status"], create["conclusion"]) == ("completed", "failure")
     assert "Authentication failed" in create["output"]["summary"]
     assert result.outputs["check-run-url"] == f"https://github.com/acme/shop/runs/{check_run['id']}"
+
+
+def test_pygithub_is_not_loaded_before_the_trigger() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, testrun_action.cli, testrun_action.flow; print('github' in sys.modules)"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+
+    assert loaded.strip() == "False"
