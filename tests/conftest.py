@@ -19,6 +19,7 @@ import pytest
 from testrun_action.demo import read_outputs
 from testrun_action.flow import Hooks, run_action
 from testrun_action.simulators.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario
+from testrun_action.simulators.github import READ_TOKEN, GitHubSimulator
 from testrun_action.simulators.server import Served
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -41,6 +42,22 @@ def empirical() -> Iterator[Simulated]:
     app = EmpiricalSimulator({"staging": Scenario(**FAST), "production": Scenario(**FAST)})
     with Served(app) as served:
         yield Simulated(app, served.url)
+
+
+@pytest.fixture
+def github() -> Iterator[Simulated]:
+    """A GitHub API simulator for acme/shop that accepts `GITHUB_TOKEN` (write) and `READ_TOKEN`."""
+    app = GitHubSimulator(tokens={GITHUB_TOKEN: "write", READ_TOKEN: "read"})
+    with Served(app) as served:
+        yield Simulated(app, served.url)
+
+
+@pytest.fixture(autouse=True)
+def _no_write_pause(monkeypatch: pytest.MonkeyPatch) -> None:
+    """GitHub asks for a second between writes; the simulator does not, and tests stay fast."""
+    from testrun_action import github_api
+
+    monkeypatch.setattr(github_api, "WRITE_INTERVAL", 0.0)
 
 
 @dataclass
@@ -68,6 +85,7 @@ class Job:
     def __init__(self, tmp_path: Path) -> None:
         self.tmp = tmp_path
         self.api_url = ""
+        self.github_api_url = "http://127.0.0.1:9"  # nothing listens: set to a simulator's URL
 
     def environ(
         self, *, event: str = "push", env: dict[str, str] | None = None, **inputs: str
@@ -88,7 +106,7 @@ class Job:
             "GITHUB_REF_NAME": "1347/merge" if event_name.startswith("pull_request") else "main",
             "GITHUB_REPOSITORY": "acme/shop",
             "GITHUB_SERVER_URL": "https://github.com",
-            "GITHUB_API_URL": "https://api.github.com",
+            "GITHUB_API_URL": self.github_api_url,
             "GITHUB_ACTOR": "octocat",
             "GITHUB_TRIGGERING_ACTOR": "octocat",
             "GITHUB_RUN_ID": "4242",
@@ -134,10 +152,11 @@ class Job:
 
 
 @pytest.fixture
-def job(tmp_path: Path, empirical: Simulated) -> Job:
-    """A GitHub job whose action talks to the Empirical simulator."""
+def job(tmp_path: Path, empirical: Simulated, github: Simulated) -> Job:
+    """A GitHub job whose action talks to the Empirical simulator and the GitHub simulator."""
     job = Job(tmp_path)
     job.api_url = empirical.url
+    job.github_api_url = github.url
     return job
 
 

@@ -22,6 +22,8 @@ def test_passing_run_exits_zero_with_every_output(job: Job, empirical: Simulated
         "flaky": "0",
         "skipped": "0",
         "duration-seconds": "1",
+        "check-run-url": "https://github.com/acme/shop/runs/4000000001",
+        "junit-file": "",
     }
     assert "## ✅ E2E tests passed on `staging`" in result.summary
     assert "queued → started" in result.log

@@ -1,7 +1,8 @@
-"""`testrun demo`: the real flow against the embedded simulator, in a simulated GitHub job.
+"""`testrun demo`: the real flow against the embedded simulators, in a simulated GitHub job.
 
 A push event, temporary GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, a run of 48 tests with failures,
-flaky and snoozed tests that takes about 15 seconds; then the summary and outputs it wrote.
+flaky and snoozed tests that takes about 15 seconds; then the summary and outputs it wrote, and the
+check run as GitHub recorded it.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ import json
 import sys
 import tempfile
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from .flow import Hooks, run_action
 from .simulators.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario
+from .simulators.github import WRITE_TOKEN, GitHubSimulator
 from .simulators.server import Served
 
 DEMO_SHA = "9f2c4e1b7a3d5f60812e4c9b0a7d3e5f1c2b4a69"
@@ -64,19 +66,53 @@ def job_environment(
 def run_demo(provider: str = "empirical", stream: TextIO | None = None) -> int:
     out = stream or sys.stdout
     simulator = EmpiricalSimulator({"staging": DEMO_SCENARIO, "production": Scenario()})
-    with Served(simulator) as served, tempfile.TemporaryDirectory(prefix="testrun-demo-") as name:
+    github = GitHubSimulator()
+    with (
+        Served(simulator) as served,
+        Served(github) as github_served,
+        tempfile.TemporaryDirectory(prefix="testrun-demo-") as name,
+    ):
         tmp = Path(name)
         environ = job_environment(tmp, served.url, push_event())
-        out.write(f"Simulated GitHub job: push to acme/shop@main, Empirical simulator at {served.url}\n\n")
+        environ["GITHUB_API_URL"] = github_served.url
+        environ["INPUT_GITHUB-TOKEN"] = WRITE_TOKEN
+        environ["INPUT_JUNIT-FILE"] = str(tmp / "e2e-results.xml")
+        out.write(
+            f"Simulated GitHub job: push to acme/shop@main, Empirical simulator at {served.url}, "
+            f"GitHub API simulator at {github_served.url}\n\n"
+        )
         code = run_action(environ, hooks=Hooks(stream=out))
         out.write("\n──── Job summary (GITHUB_STEP_SUMMARY) ────\n")
         out.write((tmp / "summary").read_text(encoding="utf-8"))
         out.write("\n──── Step outputs (GITHUB_OUTPUT) ────\n")
         for key, value in read_outputs(tmp / "output").items():
             out.write(f"{key} = {value}\n")
+        for check_run in github.admin_check_runs():
+            out.write(show_check_run(check_run))
         meaning = {0: "the tests passed", 1: "tests failed", 2: "bad configuration", 3: "service unusable"}
         out.write(f"\nThe step would exit with code {code} ({meaning.get(code, 'interrupted')}).\n")
     return 0
+
+
+def show_check_run(check_run: dict[str, Any], summary_lines: int = 12) -> str:
+    """A check run as the pull request's Checks tab shows it: name, verdict, title, summary, annotations."""
+    output = check_run.get("output") or {}
+    summary = (output.get("summary") or "").splitlines()
+    lines = [
+        f"\n──── Check run on {check_run['head_sha'][:7]} (as GitHub recorded it) ────",
+        f"{check_run['name']}: {check_run['status']}, {check_run.get('conclusion') or 'no conclusion'}",
+        f"Title: {output.get('title')}",
+        f"Details: {check_run.get('details_url')}",
+        "Summary:",
+        *(f"  {line}" for line in summary[:summary_lines]),
+    ]
+    if len(summary) > summary_lines:
+        lines.append(f"  … ({len(summary) - summary_lines} more lines)")
+    lines.append(f"Annotations ({len(check_run['annotations'])}):")
+    for a in check_run["annotations"]:
+        lines.append(f"  {a['annotation_level']:<8} {a['path']}:{a['start_line']}  {a.get('title', '')}")
+        lines.append(f"           {a['message']}")
+    return "\n".join(lines) + "\n"
 
 
 def read_outputs(path: Path) -> dict[str, str]:

@@ -71,7 +71,7 @@ def run_action(
         return exc.exit_code
     for secret in settings.secrets():
         gha.mask(secret)
-    make_publishers = hooks.publishers or (lambda s, c, g: default_publishers(s, g))
+    make_publishers = hooks.publishers or default_publishers
     flow = Flow(settings, context, gha, hooks, make_publishers(settings, context, gha))
     with _signals(hooks.handle_signals):
         return flow.execute()

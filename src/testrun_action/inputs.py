@@ -100,6 +100,26 @@ INPUTS: tuple[Input, ...] = (
     ),
     Input("job-summary", "Write the job summary.", "true"),
     Input(
+        "check-run",
+        "Report the run as a check run on the commit under test (needs `permissions: checks: write`). "
+        "Pull requests from forks get workflow-command annotations instead.",
+        "true",
+    ),
+    Input("check-name", "Name of the check run.", shown_default="`E2E tests (<environment>)`"),
+    Input(
+        "max-annotations",
+        "Most failed tests annotated on the check run (0 to 1000; sent 50 per request). "
+        "The check's summary counts the rest.",
+        "50",
+    ),
+    Input("junit-file", "Write a JUnit XML report of the run to this path (e.g. `e2e-results.xml`)."),
+    Input(
+        "pr-comment",
+        "On a pull request, post the outcome as a comment, updated in place on later runs "
+        "(needs `permissions: pull-requests: write`).",
+        "false",
+    ),
+    Input(
         "dry-run",
         "Validate everything and print the request that would be sent (secrets masked); send nothing.",
         "false",
@@ -117,6 +137,8 @@ OUTPUTS: tuple[Output, ...] = (
     Output("flaky", "Number of flaky tests."),
     Output("skipped", "Number of skipped tests."),
     Output("duration-seconds", "How long the run took, in seconds."),
+    Output("check-run-url", "Link to the check run, when one was written."),
+    Output("junit-file", "Path of the JUnit XML file, when one was written."),
 )
 
 INPUT_NAMES = frozenset(i.name for i in INPUTS)

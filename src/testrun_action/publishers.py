@@ -1,15 +1,21 @@
-"""Where a run is reported: step outputs, the job summary and the log.
+"""Where a run is reported: the log, a JUnit file, step outputs, the job summary, the check run and the
+pull-request comment (the last two in `checks`).
 
 Each publisher hears `started` once the run exists and `finished` with the final `Report`. They read the
-report and write through `gha`; they never call a provider. A publisher that fails is reported as a
-warning and never changes the exit code, which reflects the tests alone.
+report and write through `gha` (or to GitHub); they never call a provider. A publisher that fails is
+reported as a warning and never changes the exit code, which reflects the tests alone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Protocol
 
+from .checks import CheckRunPublisher, CommentPublisher, redacted
+from .context import GitHubContext
 from .gha import Actions
+from .junit import render_junit
 from .model import Report, TestRun
 from .settings import Settings
 from .summary import headline, render_summary
@@ -21,6 +27,12 @@ class Publisher(Protocol):
     def started(self, run: TestRun) -> None: ...
 
     def finished(self, report: Report) -> None: ...
+
+
+class ContributesOutputs(Protocol):
+    """A publisher that adds step outputs (written, with all the others, by the `OutputsPublisher`)."""
+
+    def outputs(self) -> Mapping[str, str]: ...
 
 
 def outputs(report: Report) -> dict[str, str]:
@@ -39,20 +51,50 @@ def outputs(report: Report) -> dict[str, str]:
         "flaky": str(c.flaky) if c else "",
         "skipped": str(c.skipped) if c else "",
         "duration-seconds": f"{seconds:.0f}" if seconds is not None else "",
+        "check-run-url": "",
+        "junit-file": "",
     }
 
 
 class OutputsPublisher:
+    """The one writer of step outputs: the report's, then what other publishers contribute."""
+
     name = "step outputs"
 
-    def __init__(self, gha: Actions) -> None:
+    def __init__(self, gha: Actions, contributors: Sequence[ContributesOutputs] = ()) -> None:
         self._gha = gha
+        self._contributors = contributors
 
     def started(self, run: TestRun) -> None:
         pass
 
     def finished(self, report: Report) -> None:
-        self._gha.set_outputs(outputs(report))
+        values = outputs(report)
+        for contributor in self._contributors:
+            values.update(contributor.outputs())
+        self._gha.set_outputs(values)
+
+
+class JUnitPublisher:
+    name = "JUnit file"
+
+    def __init__(self, path: str, gha: Actions) -> None:
+        self._path = Path(path)
+        self._gha = gha
+        self._written = False
+
+    def outputs(self) -> dict[str, str]:
+        return {"junit-file": str(self._path) if self._written else ""}
+
+    def started(self, run: TestRun) -> None:
+        pass
+
+    def finished(self, report: Report) -> None:
+        text = render_junit(redacted(report, self._gha.redact))
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        self._path.write_text(self._gha.redact(text), encoding="utf-8")
+        self._written = True
+        self._gha.log(f"JUnit report written to {self._path}")
 
 
 class SummaryPublisher:
@@ -99,8 +141,22 @@ class LogPublisher:
         gha.log(f"{headline(report)}{counts}.{' Report: ' + run.url if run else ''}")
 
 
-def default_publishers(settings: Settings, gha: Actions) -> list[Publisher]:
-    publishers: list[Publisher] = [LogPublisher(gha), OutputsPublisher(gha)]
+def default_publishers(settings: Settings, context: GitHubContext, gha: Actions) -> list[Publisher]:
+    """In the order they report: local files first; then the check run, whose URL is an output; the
+    comment last. Interrupted, the GitHub calls are bounded so all of it fits the runner's 10 s."""
+    publishers: list[Publisher] = [LogPublisher(gha)]
+    contributors: list[ContributesOutputs] = []
+    if settings.junit_file:
+        junit = JUnitPublisher(settings.junit_file, gha)
+        publishers.append(junit)
+        contributors.append(junit)
     if settings.job_summary:
         publishers.append(SummaryPublisher(gha))
+    checks = CheckRunPublisher(settings, context, gha) if settings.check_run else None
+    if checks:
+        publishers.append(checks)
+        contributors.append(checks)
+    publishers.append(OutputsPublisher(gha, contributors))
+    if settings.pr_comment:
+        publishers.append(CommentPublisher(settings, context, gha, checks))
     return publishers

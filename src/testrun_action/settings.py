@@ -26,6 +26,8 @@ DEFAULT_DASHBOARD_URLS = {"empirical": "https://dash.empirical.run"}
 MAX_TIMEOUT_MINUTES = 7200.0
 MAX_POLL_INTERVAL_SECONDS = 600.0
 MIN_POLL_INTERVAL_SECONDS = 0.2
+# Each 50 annotations is one request against GITHUB_TOKEN's 1,000 an hour (github-platform.md 7).
+MAX_ANNOTATIONS = 1000
 
 _EXPRESSION_DEFAULT = "${{"  # a default the runner evaluates; outside Actions it means "unset"
 
@@ -57,6 +59,11 @@ class Settings(BaseModel):
     cancel_on_abort: bool
     github_token: SecretStr | None
     job_summary: bool
+    check_run: bool
+    check_name: str | None
+    max_annotations: int
+    junit_file: str | None
+    pr_comment: bool
     dry_run: bool
 
     def secrets(self) -> list[str]:
@@ -148,5 +155,15 @@ def load_settings(raw: Mapping[str, str]) -> Settings:
         cancel_on_abort=parsing.boolean("cancel-on-abort", raw["cancel-on-abort"], default=True),
         github_token=SecretStr(token) if token else None,
         job_summary=parsing.boolean("job-summary", raw["job-summary"], default=True),
+        check_run=parsing.boolean("check-run", raw["check-run"], default=True),
+        check_name=parsing.text("check-name", raw["check-name"], max_length=200),
+        max_annotations=_max_annotations(raw["max-annotations"]),
+        junit_file=parsing.text("junit-file", raw["junit-file"], max_length=1000),
+        pr_comment=parsing.boolean("pr-comment", raw["pr-comment"], default=False),
         dry_run=parsing.boolean("dry-run", raw["dry-run"], default=False),
     )
+
+
+def _max_annotations(raw: str) -> int:
+    value = parsing.integer("max-annotations", raw, minimum=0, maximum=MAX_ANNOTATIONS)
+    return 50 if value is None else value

@@ -1,0 +1,161 @@
+"""The one module that talks to the GitHub API, through PyGithub: check runs and the pull-request comment.
+
+Imported only when something is about to be sent, so a run that reports nothing on GitHub never loads
+PyGithub. Every call runs `within` a time budget: PyGithub's retries and rate-limit waits (GitHub's
+`retry-after` and `x-ratelimit-reset`, github-platform.md 7) are cut short when they would outlast it,
+so reporting never holds the job past its deadline. Failures surface as one `GitHubError` carrying the
+status and GitHub's own message, never a header or the token.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import github
+import requests
+from github.GithubRetry import GithubRetry
+from urllib3.response import BaseHTTPResponse
+
+from .clock import Deadline, SystemClock
+
+REQUEST_TIMEOUT = 15  # seconds for one request; PyGithub takes whole seconds
+# GitHub asks for at least a second between writes (REST best practices); a run makes a handful.
+WRITE_INTERVAL = 1.0
+RETRIES = 4
+
+
+class GitHubError(Exception):
+    """A GitHub API call failed; `status` is None when no answer came."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+    @property
+    def forbidden(self) -> bool:
+        """The token may not do this (a read-only token: fork pull requests, missing permissions)."""
+        return self.status == 403
+
+
+class _OutOfTime(Exception):
+    def __init__(self, wait: float, left: float) -> None:
+        super().__init__(f"GitHub asked to wait {wait:.0f}s, more than the {left:.0f}s left for reporting")
+
+
+class _Budget:
+    """The deadline of the call in progress, shared with every copy urllib3 makes of the retry policy."""
+
+    def __init__(self, log: Callable[[str], None]) -> None:
+        self.log = log
+        self.deadline = Deadline(SystemClock(), 0.0)
+
+
+class _DeadlineRetry(GithubRetry):
+    """PyGithub's retry policy (rate limits waited out, 5xx retried), bounded by the budget's deadline.
+
+    Writes are retried only when GitHub did not process them (a rate-limit answer); a 5xx on a POST
+    or PATCH may have been applied, and repeating it could duplicate a check run or its annotations.
+    """
+
+    budget: _Budget
+
+    def new(self, **kw: Any) -> _DeadlineRetry:
+        retry = super().new(**kw)
+        assert isinstance(retry, _DeadlineRetry)
+        retry.budget = self.budget
+        return retry
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        if method.upper() != "GET" and status_code >= 500:
+            return False
+        return super().is_retry(method, status_code, has_retry_after)
+
+    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
+        wait = self.get_retry_after(response) if response is not None else None
+        if wait is None:
+            wait = self.get_backoff_time()
+        left = self.budget.deadline.remaining()
+        if wait >= left:
+            raise _OutOfTime(wait, left)
+        if wait >= 1:
+            self.budget.log(f"GitHub API: rate limited or unavailable; retrying in {wait:.0f}s.")
+        super().sleep(response)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRunRef:
+    id: int
+    html_url: str
+
+
+class GitHubApi:
+    def __init__(self, *, api_url: str, token: str, repository: str, log: Callable[[str], None]) -> None:
+        self.host = urlsplit(api_url).hostname or api_url
+        self._budget = _Budget(log)
+        retry = _DeadlineRetry(
+            total=RETRIES,
+            connect=2,
+            read=0,  # a read error may follow a processed write
+            backoff_factor=0.5,
+            allowed_methods=frozenset({"GET", "POST", "PATCH"}),
+            secondary_rate_wait=60,
+        )
+        retry.budget = self._budget
+        self._github = github.Github(
+            base_url=api_url,
+            auth=github.Auth.Token(token),
+            timeout=REQUEST_TIMEOUT,
+            retry=retry,
+            seconds_between_requests=None,
+            seconds_between_writes=WRITE_INTERVAL or None,
+            lazy=True,  # no GET of the repository first: fewer requests against the hourly limit
+            user_agent="testrun-action",
+        )
+        self._repo = self._github.get_repo(repository)
+        self._check_runs: dict[int, Any] = {}
+
+    def close(self) -> None:
+        self._github.close()
+
+    @contextlib.contextmanager
+    def within(self, seconds: float) -> Iterator[None]:
+        """Run the calls in the block within `seconds`; any failure becomes a `GitHubError`."""
+        self._budget.deadline = Deadline(SystemClock(), seconds)
+        try:
+            yield
+        except github.GithubException as exc:
+            data = exc.data if isinstance(exc.data, dict) else {}
+            said = str(data.get("message") or exc.message or "").strip()
+            detail = f": {said}" if said else ""
+            raise GitHubError(f"GitHub answered HTTP {exc.status}{detail}", exc.status) from None
+        except _OutOfTime as exc:
+            raise GitHubError(str(exc)) from None
+        except (requests.RequestException, OSError) as exc:
+            raise GitHubError(
+                f"GitHub API at {self.host} could not be reached ({type(exc).__name__})"
+            ) from None
+
+    # -- check runs -------------------------------------------------------------------------------
+    def create_check_run(self, *, name: str, head_sha: str, **fields: Any) -> CheckRunRef:
+        check_run = self._repo.create_check_run(name=name, head_sha=head_sha, **fields)
+        self._check_runs[check_run.id] = check_run
+        return CheckRunRef(check_run.id, check_run.html_url)
+
+    def update_check_run(self, check_run_id: int, **fields: Any) -> None:
+        check_run = self._check_runs.get(check_run_id) or self._repo.get_check_run(check_run_id)
+        check_run.edit(**fields)
+
+    # -- issue comments ---------------------------------------------------------------------------
+    def upsert_comment(self, number: int, marker: str, body: str) -> str:
+        """Update the comment on issue or pull request `number` that contains `marker`, or create one."""
+        issue = self._repo.get_issue(number)
+        for comment in issue.get_comments():
+            if marker in (comment.body or ""):
+                comment.edit(body)
+                return str(comment.html_url)
+        return str(issue.create_comment(body).html_url)
