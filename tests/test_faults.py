@@ -22,9 +22,10 @@ from testrun_action.http import RetryPolicy
 from testrun_action.simulators.empirical import EmpiricalSimulator, Scenario
 from testrun_action.simulators.server import Fault, Served
 
-from .conftest import GITHUB_TOKEN, Job, JobResult
+from .conftest import GITHUB_TOKEN, Job, JobResult, Simulated
 
 SECRETS = ("sim-empirical-key", GITHUB_TOKEN, "hunter2-secret")
+CHECK_RUNS, CHECK_RUN = r"/check-runs$", r"/check-runs/\d+$"
 TRIGGER, POLL, DETAILS, TEST_CASES = (
     r"^/api/test-runs$",
     r"^/api/test-runs$",
@@ -47,6 +48,7 @@ class Case:
     runs: int = 1  # runs the service must hold at the end: never two
     inputs: dict[str, str] = field(default_factory=dict)
     real_time: bool = False  # the service acts in real time (a slow answer): the flow waits for real
+    github: list[Fault] = field(default_factory=list)  # faults of the GitHub API (check run)
 
 
 def burst(method: str, path: str, status: int, times: int, **extra: Any) -> Fault:
@@ -255,6 +257,36 @@ CASES = [
         scenario={"duration": 100_000},
         inputs={"timeout-minutes": "5"},
     ),
+    # -- the check run: a reporting problem never changes the exit code -----------------------------
+    Case("check run create 500", [], 0, "passed", "check run", github=[burst("POST", CHECK_RUNS, 500, 5)]),
+    Case(
+        "check run create 403",
+        [],
+        0,
+        "passed",
+        "check run",
+        github=[
+            burst("POST", CHECK_RUNS, 403, 5, body={"message": "Resource not accessible by integration"})
+        ],
+    ),
+    Case(
+        "check run update reset",
+        [],
+        1,
+        "failed",
+        "check run",
+        scenario={"failed": 2},
+        github=[Fault("PATCH", CHECK_RUN, "reset", times=5)],
+    ),
+    Case(
+        "check run update malformed",
+        [],
+        1,
+        "failed",
+        "",
+        scenario={"failed": 2},
+        github=[Fault("PATCH", CHECK_RUN, "malformed", times=5)],
+    ),
 ]
 
 
@@ -271,11 +303,17 @@ def faulty(clock: VirtualClock) -> Iterator[EmpiricalSimulator]:
         yield app
 
 
-def run_case(case: Case, job: Job, app: EmpiricalSimulator, clock: VirtualClock) -> tuple[JobResult, float]:
+def run_case(
+    case: Case, job: Job, app: EmpiricalSimulator, clock: VirtualClock, github: Simulated | None = None
+) -> tuple[JobResult, float]:
     app.scenarios["staging"] = Scenario(**{"queued": 5, "duration": 60, "tests": 20, **case.scenario})
     for fault in case.faults:
         app.script(fault)
     job.api_url = app.url  # type: ignore[attr-defined]
+    if github is not None:
+        job.github_api_url = github.url
+        for fault in case.github:
+            github.app.script(fault)
     inputs = {"poll-interval": "", "environment-variables": "PASSWORD=hunter2-secret", **case.inputs}
     started = time.monotonic()
     if case.real_time:
@@ -286,8 +324,10 @@ def run_case(case: Case, job: Job, app: EmpiricalSimulator, clock: VirtualClock)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_fault(case: Case, tmp_path: Any, faulty: EmpiricalSimulator, clock: VirtualClock) -> None:
-    result, wall = run_case(case, Job(tmp_path), faulty, clock)
+def test_fault(
+    case: Case, tmp_path: Any, faulty: EmpiricalSimulator, clock: VirtualClock, github: Simulated
+) -> None:
+    result, wall = run_case(case, Job(tmp_path), faulty, clock, github)
 
     assert result.code == case.exit_code, result.log
     assert result.outputs["result"] == case.result
@@ -331,5 +371,6 @@ def test_the_suite_covers_every_step_and_fault_kind() -> None:
     paths = {fault.path for case in CASES for fault in case.faults}
     kinds = {fault.kind for case in CASES for fault in case.faults}
 
-    assert {TRIGGER, DETAILS, TEST_CASES, r"/cancel$"} <= paths
+    paths |= {fault.path for case in CASES for fault in case.github}
+    assert {TRIGGER, DETAILS, TEST_CASES, r"/cancel$", CHECK_RUNS, CHECK_RUN} <= paths
     assert {"status", "reset", "drop_after", "delay", "malformed"} <= kinds
