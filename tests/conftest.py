@@ -20,6 +20,9 @@ from testrun_action.demo import read_outputs
 from testrun_action.flow import Hooks, run_action
 from testrun_action.simulators.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario
 from testrun_action.simulators.server import Served
+from testrun_action.simulators.testsigma import DEFAULT_KEY as TESTSIGMA_KEY
+from testrun_action.simulators.testsigma import Plan, TestsigmaSimulator
+from testrun_action.simulators.testsigma_tms import TmsSimulator
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EVENTS = FIXTURES / "events"
@@ -39,6 +42,25 @@ class Simulated:
 def empirical() -> Iterator[Simulated]:
     """An Empirical simulator with fast `staging` and `production` environments."""
     app = EmpiricalSimulator({"staging": Scenario(**FAST), "production": Scenario(**FAST)})
+    with Served(app) as served:
+        yield Simulated(app, served.url)
+
+
+PLAN_ID = 3058  # the test plan every Testsigma test triggers
+
+
+@pytest.fixture
+def testsigma() -> Iterator[Simulated]:
+    """A Testsigma automation-platform simulator with one fast test plan."""
+    app = TestsigmaSimulator({PLAN_ID: Plan(created=0.3, queued=0.1, pre_flight=0.1, duration=0.4)})
+    with Served(app) as served:
+        yield Simulated(app, served.url)
+
+
+@pytest.fixture
+def tms() -> Iterator[Simulated]:
+    """A Testsigma Test Management simulator."""
+    app = TmsSimulator()
     with Served(app) as served:
         yield Simulated(app, served.url)
 
@@ -63,6 +85,7 @@ class Job:
     def __init__(self, tmp_path: Path) -> None:
         self.tmp = tmp_path
         self.api_url = ""
+        self.defaults: dict[str, str] = {}  # inputs every run of this job gets, unless given
 
     def environ(
         self, *, event: str = "push", env: dict[str, str] | None = None, **inputs: str
@@ -98,6 +121,7 @@ class Job:
             "environment": "staging",
             "poll-interval": "0.2",
             "github-token": GITHUB_TOKEN,
+            **self.defaults,
         }
         # The runner sets every declared input, hyphens kept (github-platform.md 1.1).
         for name, value in {**defaults, **{k.replace("_", "-"): v for k, v in inputs.items()}}.items():
@@ -133,4 +157,13 @@ def job(tmp_path: Path, empirical: Simulated) -> Job:
     """A GitHub job whose action talks to the Empirical simulator."""
     job = Job(tmp_path)
     job.api_url = empirical.url
+    return job
+
+
+@pytest.fixture
+def testsigma_job(tmp_path: Path, testsigma: Simulated) -> Job:
+    """A GitHub job whose action runs a Testsigma test plan on the simulator."""
+    job = Job(tmp_path)
+    job.api_url = testsigma.url
+    job.defaults = {"provider": "testsigma", "api-key": TESTSIGMA_KEY, "test-plan-id": str(PLAN_ID)}
     return job

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
+import httpx
+
+from .clock import Clock, SystemClock
 from .gha import Actions
 from .model import Report, TestRun
 from .settings import Settings
@@ -43,16 +46,24 @@ def outputs(report: Report) -> dict[str, str]:
 
 
 class OutputsPublisher:
+    """The one writer of step outputs: the run's own, plus those other publishers contribute (a record
+    id, a check-run URL). It runs last, so every contribution is in."""
+
     name = "step outputs"
 
     def __init__(self, gha: Actions) -> None:
         self._gha = gha
+        self._contributed: dict[str, str] = {}
+
+    def contribute(self, name: str, value: str) -> None:
+        """Add or update an output; a publisher contributes "" first, so the output is always set."""
+        self._contributed[name] = value
 
     def started(self, run: TestRun) -> None:
         pass
 
     def finished(self, report: Report) -> None:
-        self._gha.set_outputs(outputs(report))
+        self._gha.set_outputs({**outputs(report), **self._contributed})
 
 
 class SummaryPublisher:
@@ -97,8 +108,31 @@ class LogPublisher:
         gha.log(f"{headline(report)}{counts}.{' Report: ' + run.url if run else ''}")
 
 
-def default_publishers(settings: Settings, gha: Actions) -> list[Publisher]:
-    publishers: list[Publisher] = [LogPublisher(gha), OutputsPublisher(gha)]
+def default_publishers(
+    settings: Settings,
+    gha: Actions,
+    *,
+    clock: Clock | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> list[Publisher]:
+    """In order: the log, the summary, the records elsewhere, then the outputs, which collect what the
+    others contribute."""
+    step_outputs = OutputsPublisher(gha)
+    publishers: list[Publisher] = [LogPublisher(gha)]
     if settings.job_summary:
         publishers.append(SummaryPublisher(gha))
+    if settings.tms is not None:
+        from .testsigma_tms import TestsigmaTmsPublisher
+
+        publishers.append(
+            TestsigmaTmsPublisher(
+                settings.tms,
+                gha,
+                step_outputs.contribute,
+                clock=clock or SystemClock(),
+                transport=transport,
+                summary=settings.job_summary,
+            )
+        )
+    publishers.append(step_outputs)
     return publishers
