@@ -22,7 +22,7 @@ from testrun_action.simulators.empirical import DEFAULT_KEY, EmpiricalSimulator,
 from testrun_action.simulators.server import Served
 from testrun_action.simulators.testsigma import DEFAULT_KEY as TESTSIGMA_KEY
 from testrun_action.simulators.testsigma import Plan, TestsigmaSimulator
-from testrun_action.simulators.testsigma_tms import TmsSimulator
+from testrun_action.simulators.testsigma_tms import TmsScript, TmsSimulator
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EVENTS = FIXTURES / "events"
@@ -60,7 +60,7 @@ def testsigma() -> Iterator[Simulated]:
 @pytest.fixture
 def tms() -> Iterator[Simulated]:
     """A Testsigma Test Management simulator."""
-    app = TmsSimulator()
+    app = TmsSimulator(TmsScript(import_polls=1))
     with Served(app) as served:
         yield Simulated(app, served.url)
 
@@ -165,5 +165,10 @@ def testsigma_job(tmp_path: Path, testsigma: Simulated) -> Job:
     """A GitHub job whose action runs a Testsigma test plan on the simulator."""
     job = Job(tmp_path)
     job.api_url = testsigma.url
-    job.defaults = {"provider": "testsigma", "api-key": TESTSIGMA_KEY, "test-plan-id": str(PLAN_ID)}
+    job.defaults = {
+        "provider": "testsigma",
+        "api-key": TESTSIGMA_KEY,
+        "test-plan-id": str(PLAN_ID),
+        "environment": "",
+    }
     return job

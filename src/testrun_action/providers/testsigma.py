@@ -29,6 +29,7 @@ from ..errors import (
     RequestRejected,
     RunNotFound,
     ServiceError,
+    TestrunError,
     TriggerUncertain,
 )
 from ..http import HttpClient, service_message
@@ -248,8 +249,9 @@ class TestsigmaProvider:
             _, payload = self.http.json(
                 "GET", f"/api/v1/execution_results/{run.id}/test_case_results", deadline=deadline
             )
-        except ServiceError as exc:
+        except TestrunError as exc:
             self._log(f"Test case results were unavailable ({exc.message}); reading the JUnit report.")
+            # Any error here degrades the report, never the verdict, which the run's counts decided.
             return self._junit_failures(run, deadline, exc.message)
         cases = payload.get("testCases") if isinstance(payload, dict) else None
         if not isinstance(cases, list):
@@ -296,7 +298,7 @@ class TestsigmaProvider:
         for page in range(STEP_PAGES):
             try:
                 _, payload = self.http.json("GET", path, params={"page": page}, deadline=deadline)
-            except ServiceError:
+            except TestrunError:
                 return None
             for step in _content(payload):
                 if str(step.get("result", "")).upper() in FAILED_RESULTS:
@@ -318,7 +320,7 @@ class TestsigmaProvider:
             response = self.http.send(
                 "GET", f"/api/v1/reports/junit/{run.id}", deadline=deadline, repeatable=True
             )
-        except ServiceError:
+        except TestrunError:
             return None
         if not response.is_success or len(response.content) > JUNIT_LIMIT:
             self._log(

@@ -59,8 +59,8 @@ class Plan:
     result: str | None = None  # force the completed result: ABORTED, NOT_EXECUTED, FAILURE, ...
     machines: list[str] = field(default_factory=lambda: ["Windows 11 Chrome"])
     app_url: bool = True  # the status answer carries `app_url`
-    step_results: bool = True  # False: the v2 step results answer 500 (the JUnit report is the fallback)
-    case_results: bool = True  # False: the test case results answer 500
+    step_results: bool = True  # False: the v2 step results answer 404 (the JUnit report is the fallback)
+    case_results: bool = True  # False: the test case results answer 404
 
 
 @dataclass
@@ -298,7 +298,7 @@ class TestsigmaSimulator(App):
             return problem
         assert run is not None
         if not run.plan.case_results:
-            return spring_error(500, "Internal error", request.path)
+            return spring_error(404, "No handler found", request.path)
         status, result = self._status_of(run)
         cases = [
             {"testCaseId": c.case_id, "testCaseName": c.name, "testCaseResultId": c.result_id, "result": c.result,
@@ -316,7 +316,7 @@ class TestsigmaSimulator(App):
             return problem
         assert run is not None
         if not run.plan.step_results:
-            return spring_error(500, "Internal error", request.path)
+            return spring_error(404, "No handler found", request.path)
         case = next((c for c in run.cases if c.result_id == int(match.group(2))), None)
         if case is None:
             return spring_error(404, f"Test case result not found with id: {match.group(2)}", request.path)
