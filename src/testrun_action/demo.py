@@ -1,11 +1,14 @@
-"""`testrun demo`: the real flow against the embedded simulator, in a simulated GitHub job.
+"""`testrun demo`: the real flow against the embedded simulators, in a simulated GitHub job.
 
-A push event, temporary GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, a run of 48 tests with failures,
-flaky and snoozed tests that takes about 15 seconds; then the summary and outputs it wrote.
+A push event, temporary GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, a run of 48 tests with failures
+that takes about 15 seconds; then the summary and outputs it wrote. `--provider testsigma` runs a
+Testsigma test plan (it sits in STATUS_CREATED first, as real runs do) and records the run in the
+Testsigma Test Management simulator.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import tempfile
@@ -15,11 +18,20 @@ from typing import TextIO
 from .flow import Hooks, run_action
 from .simulators.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario
 from .simulators.server import Served
+from .simulators.testsigma import DEFAULT_KEY as TESTSIGMA_KEY
+from .simulators.testsigma import Plan, TestsigmaSimulator
+from .simulators.testsigma_tms import DEFAULT_KEY as TMS_KEY
+from .simulators.testsigma_tms import DEFAULT_PROJECT, TmsSimulator
 
 DEMO_SHA = "9f2c4e1b7a3d5f60812e4c9b0a7d3e5f1c2b4a69"
 DEMO_SCENARIO = Scenario(
     pending=1.0, queued=1.5, duration=11.0, tests=48, failed=3, flaky=2, snoozed=1, skipped=2
 )
+DEMO_PLAN_ID = 3058
+DEMO_PLAN = Plan(
+    name="Shop regression", created=2.0, queued=1.0, pre_flight=1.0, duration=9.0, tests=48, failed=3,
+    machines=["Windows 11 Chrome", "macOS Safari"],
+)  # fmt: skip
 
 
 def push_event(sha: str = DEMO_SHA) -> dict[str, object]:
@@ -63,11 +75,32 @@ def job_environment(
 
 def run_demo(provider: str = "empirical", stream: TextIO | None = None) -> int:
     out = stream or sys.stdout
-    simulator = EmpiricalSimulator({"staging": DEMO_SCENARIO, "production": Scenario()})
-    with Served(simulator) as served, tempfile.TemporaryDirectory(prefix="testrun-demo-") as name:
+    with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory(prefix="testrun-demo-") as name:
         tmp = Path(name)
-        environ = job_environment(tmp, served.url, push_event())
-        out.write(f"Simulated GitHub job: push to acme/shop@main, Empirical simulator at {served.url}\n\n")
+        if provider == "testsigma":
+            platform = stack.enter_context(Served(TestsigmaSimulator({DEMO_PLAN_ID: DEMO_PLAN})))
+            tms = stack.enter_context(Served(TmsSimulator()))
+            environ = job_environment(tmp, platform.url, push_event())
+            del environ["INPUT_METADATA"]  # an Empirical input
+            environ.update(
+                {
+                    "INPUT_PROVIDER": "testsigma",
+                    "INPUT_API-KEY": TESTSIGMA_KEY,
+                    "INPUT_TEST-PLAN-ID": str(DEMO_PLAN_ID),
+                    "INPUT_TESTSIGMA-TMS-PROJECT": DEFAULT_PROJECT,
+                    "INPUT_TESTSIGMA-TMS-API-KEY": TMS_KEY,
+                    "INPUT_TESTSIGMA-TMS-URL": tms.url,
+                    "INPUT_TESTSIGMA-TMS-LABELS": "Smoke, Nightly",
+                }
+            )
+            where = f"Testsigma simulator at {platform.url}, Test Management simulator at {tms.url}"
+        else:
+            served = stack.enter_context(
+                Served(EmpiricalSimulator({"staging": DEMO_SCENARIO, "production": Scenario()}))
+            )
+            environ = job_environment(tmp, served.url, push_event())
+            where = f"Empirical simulator at {served.url}"
+        out.write(f"Simulated GitHub job: push to acme/shop@main, {where}\n\n")
         code = run_action(environ, hooks=Hooks(stream=out))
         out.write("\n──── Job summary (GITHUB_STEP_SUMMARY) ────\n")
         out.write((tmp / "summary").read_text(encoding="utf-8"))
