@@ -97,7 +97,10 @@ def _cases(plan: Plan, first_id: int) -> list[Case]:
         cases.append(Case(first_id + index, 400 + index, name, suite, machine))
     step = max(1, plan.tests // max(1, plan.failed))
     for n in range(min(plan.failed, plan.tests)):
-        case = cases[(n * step + n + 1) % plan.tests]  # spread over suites and machines
+        index = (n * step + n + 1) % plan.tests  # spread over suites and machines
+        while cases[index].result != "SUCCESS":
+            index = (index + 1) % plan.tests
+        case = cases[index]
         case.result = "FAILURE"
         case.message = _FAILURE_MESSAGES[n % len(_FAILURE_MESSAGES)]
     return cases
