@@ -3,12 +3,18 @@ status, conclude on every result, fetch failures with their reasons, stop on abo
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
 
+from testrun_action.clock import Deadline, SystemClock
+from testrun_action.context import GitHubContext
+from testrun_action.providers import Wiring
+from testrun_action.providers.testsigma import TestsigmaProvider
+from testrun_action.settings import load_settings, read_raw_inputs
 from testrun_action.simulators.server import Fault
-from testrun_action.simulators.testsigma import Plan
+from testrun_action.simulators.testsigma import DEFAULT_KEY, Plan
 
 from .conftest import HEAD_SHA, PLAN_ID, Job, JobResult, Simulated
 
@@ -271,3 +277,39 @@ def test_bad_inputs_exit_two_naming_the_input(testsigma_job: Job, inputs: dict[s
     assert f"Input '{named}'" in result.log
     assert "Traceback" not in result.log
     assert json.loads(json.dumps(result.outputs))["result"] == "error"
+
+
+def test_a_status_the_action_does_not_know_keeps_the_wait_going(
+    testsigma_job: Job, testsigma: Simulated
+) -> None:
+    odd = {"id": 337, "status": "STATUS_PAUSED", "result": "QUEUED", "totalCount": 12}
+    testsigma.app.script(
+        Fault("GET", r"/api/v1/execution_results/337$", "status", times=4, status=200, body=odd)
+    )
+
+    result = testsigma_job.run()
+
+    assert result.code == 0, result.log
+    assert "STATUS_PAUSED" in result.log
+    assert result.outputs["state"] == "STATUS_COMPLETED (SUCCESS)"
+
+
+def test_stopping_a_run_that_already_completed_says_so(testsigma: Simulated) -> None:
+    testsigma.app.plans[PLAN_ID] = Plan(created=0, queued=0, pre_flight=0, duration=0)
+    flags = {
+        "provider": "testsigma",
+        "api-key": DEFAULT_KEY,
+        "api-url": testsigma.url,
+        "test-plan-id": "3058",
+    }
+    settings = load_settings(read_raw_inputs({}, flags))
+    log = io.StringIO()
+    provider = TestsigmaProvider(settings, GitHubContext(), Wiring(SystemClock(), log.write))
+    deadline = Deadline(SystemClock(), 10)
+    try:
+        run = provider.trigger(deadline)
+        assert provider.poll(run.id, deadline).terminal
+        assert provider.cancel(run, "test", deadline) is False
+    finally:
+        provider.close()
+    assert testsigma.app.runs[337].stopped_at is None
