@@ -21,6 +21,9 @@ from testrun_action.flow import Hooks, run_action
 from testrun_action.simulators.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario
 from testrun_action.simulators.github import READ_TOKEN, GitHubSimulator
 from testrun_action.simulators.server import Served
+from testrun_action.simulators.testsigma import DEFAULT_KEY as TESTSIGMA_KEY
+from testrun_action.simulators.testsigma import Plan, TestsigmaSimulator
+from testrun_action.simulators.testsigma_tms import TmsScript, TmsSimulator
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EVENTS = FIXTURES / "events"
@@ -52,12 +55,31 @@ def github() -> Iterator[Simulated]:
         yield Simulated(app, served.url)
 
 
+PLAN_ID = 3058  # the test plan every Testsigma test triggers
+
+
+@pytest.fixture
+def testsigma() -> Iterator[Simulated]:
+    """A Testsigma automation-platform simulator with one fast test plan."""
+    app = TestsigmaSimulator({PLAN_ID: Plan(created=0.3, queued=0.1, pre_flight=0.1, duration=0.4)})
+    with Served(app) as served:
+        yield Simulated(app, served.url)
+
+
 @pytest.fixture(autouse=True)
 def _no_write_pause(monkeypatch: pytest.MonkeyPatch) -> None:
     """GitHub asks for a second between writes; the simulator does not, and tests stay fast."""
     from testrun_action import github_api
 
     monkeypatch.setattr(github_api, "WRITE_INTERVAL", 0.0)
+
+
+@pytest.fixture
+def tms() -> Iterator[Simulated]:
+    """A Testsigma Test Management simulator."""
+    app = TmsSimulator(TmsScript(import_polls=1))
+    with Served(app) as served:
+        yield Simulated(app, served.url)
 
 
 @dataclass
@@ -86,6 +108,7 @@ class Job:
         self.tmp = tmp_path
         self.api_url = ""
         self.github_api_url = "http://127.0.0.1:9"  # nothing listens: set to a simulator's URL
+        self.defaults: dict[str, str] = {}  # inputs every run of this job gets, unless given
 
     def environ(
         self, *, event: str = "push", env: dict[str, str] | None = None, **inputs: str
@@ -121,6 +144,7 @@ class Job:
             "environment": "staging",
             "poll-interval": "0.2",
             "github-token": GITHUB_TOKEN,
+            **self.defaults,
         }
         # The runner sets every declared input, hyphens kept (github-platform.md 1.1).
         for name, value in {**defaults, **{k.replace("_", "-"): v for k, v in inputs.items()}}.items():
@@ -157,6 +181,21 @@ def job(tmp_path: Path, empirical: Simulated, github: Simulated) -> Job:
     job = Job(tmp_path)
     job.api_url = empirical.url
     job.github_api_url = github.url
+    return job
+
+
+@pytest.fixture
+def testsigma_job(tmp_path: Path, testsigma: Simulated, github: Simulated) -> Job:
+    """A GitHub job whose action runs a Testsigma test plan on the simulator."""
+    job = Job(tmp_path)
+    job.api_url = testsigma.url
+    job.github_api_url = github.url
+    job.defaults = {
+        "provider": "testsigma",
+        "api-key": TESTSIGMA_KEY,
+        "test-plan-id": str(PLAN_ID),
+        "environment": "",
+    }
     return job
 
 

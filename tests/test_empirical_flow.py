@@ -24,6 +24,7 @@ def test_passing_run_exits_zero_with_every_output(job: Job, empirical: Simulated
         "duration-seconds": "1",
         "check-run-url": "https://github.com/acme/shop/runs/4000000001",
         "junit-file": "",
+        "testsigma-tms-run-id": "",
     }
     assert "## ✅ E2E tests passed on `staging`" in result.summary
     assert "queued → started" in result.log

@@ -31,13 +31,17 @@ def _parser() -> argparse.ArgumentParser:
         )
 
     demo = commands.add_parser("demo", help="run the whole flow against the embedded simulator")
-    demo.add_argument("--provider", default="empirical", choices=["empirical"])
+    demo.add_argument("--provider", default="empirical", choices=["empirical", "testsigma"])
 
     commands.add_parser("post", help="the action's post step: cancel a run the main step left going")
 
     sandbox = commands.add_parser("sandbox", help="serve the service simulators on 127.0.0.1")
     sandbox.add_argument(
-        "--port", type=int, default=8025, help="port of the Empirical simulator (default 8025)"
+        "--port",
+        type=int,
+        default=8025,
+        help="port of the Empirical simulator (default 8025); Testsigma's is the next one, "
+        "Testsigma Test Management's the one after",
     )
     sandbox.add_argument(
         "--host",

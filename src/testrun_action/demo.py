@@ -2,14 +2,17 @@
 
 A push event, temporary GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, a run of 48 tests with failures,
 flaky and snoozed tests that takes about 15 seconds; then the summary and outputs it wrote, and the
-check run as GitHub recorded it.
+check run as GitHub recorded it. `--provider testsigma` runs a Testsigma test plan (it sits in
+STATUS_CREATED first, as real runs do) and records the run in the Test Management simulator.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -17,11 +20,20 @@ from .flow import Hooks, run_action
 from .simulators.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario
 from .simulators.github import WRITE_TOKEN, GitHubSimulator
 from .simulators.server import Served
+from .simulators.testsigma import DEFAULT_KEY as TESTSIGMA_KEY
+from .simulators.testsigma import Plan, TestsigmaSimulator
+from .simulators.testsigma_tms import DEFAULT_KEY as TMS_KEY
+from .simulators.testsigma_tms import DEFAULT_PROJECT, TmsSimulator
 
 DEMO_SHA = "9f2c4e1b7a3d5f60812e4c9b0a7d3e5f1c2b4a69"
 DEMO_SCENARIO = Scenario(
     pending=1.0, queued=1.5, duration=11.0, tests=48, failed=3, flaky=2, snoozed=1, skipped=2
 )
+DEMO_PLAN_ID = 3058
+DEMO_PLAN = Plan(
+    name="Shop regression", created=2.0, queued=1.0, pre_flight=1.0, duration=9.0, tests=48, failed=3,
+    machines=["Windows 11 Chrome", "macOS Safari"],
+)  # fmt: skip
 
 
 def push_event(sha: str = DEMO_SHA) -> dict[str, object]:
@@ -63,23 +75,51 @@ def job_environment(
     }
 
 
+def _empirical(stack: contextlib.ExitStack, tmp: Path) -> tuple[dict[str, str], str]:
+    served = stack.enter_context(
+        Served(EmpiricalSimulator({"staging": DEMO_SCENARIO, "production": Scenario()}))
+    )
+    return job_environment(tmp, served.url, push_event()), f"Empirical simulator at {served.url}"
+
+
+def _testsigma(stack: contextlib.ExitStack, tmp: Path) -> tuple[dict[str, str], str]:
+    platform = stack.enter_context(Served(TestsigmaSimulator({DEMO_PLAN_ID: DEMO_PLAN})))
+    tms = stack.enter_context(Served(TmsSimulator()))
+    environ = job_environment(tmp, platform.url, push_event())
+    del environ["INPUT_METADATA"]  # an Empirical input
+    environ.update(
+        {
+            "INPUT_PROVIDER": "testsigma",
+            "INPUT_API-KEY": TESTSIGMA_KEY,
+            "INPUT_TEST-PLAN-ID": str(DEMO_PLAN_ID),
+            "INPUT_TESTSIGMA-TMS-PROJECT": DEFAULT_PROJECT,
+            "INPUT_TESTSIGMA-TMS-API-KEY": TMS_KEY,
+            "INPUT_TESTSIGMA-TMS-URL": tms.url,
+            "INPUT_TESTSIGMA-TMS-LABELS": "Smoke, Nightly",
+        }
+    )
+    return environ, f"Testsigma simulator at {platform.url}, Test Management simulator at {tms.url}"
+
+
+# Each provider's simulators, started on the stack, and the job's environment for it.
+PROVIDERS: dict[str, Callable[[contextlib.ExitStack, Path], tuple[dict[str, str], str]]] = {
+    "empirical": _empirical,
+    "testsigma": _testsigma,
+}
+
+
 def run_demo(provider: str = "empirical", stream: TextIO | None = None) -> int:
     out = stream or sys.stdout
-    simulator = EmpiricalSimulator({"staging": DEMO_SCENARIO, "production": Scenario()})
-    github = GitHubSimulator()
-    with (
-        Served(simulator) as served,
-        Served(github) as github_served,
-        tempfile.TemporaryDirectory(prefix="testrun-demo-") as name,
-    ):
+    with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory(prefix="testrun-demo-") as name:
         tmp = Path(name)
-        environ = job_environment(tmp, served.url, push_event())
+        environ, where = PROVIDERS[provider](stack, tmp)
+        github = GitHubSimulator()
+        github_served = stack.enter_context(Served(github))
         environ["GITHUB_API_URL"] = github_served.url
         environ["INPUT_GITHUB-TOKEN"] = WRITE_TOKEN
         environ["INPUT_JUNIT-FILE"] = str(tmp / "e2e-results.xml")
         out.write(
-            f"Simulated GitHub job: push to acme/shop@main, Empirical simulator at {served.url}, "
-            f"GitHub API simulator at {github_served.url}\n\n"
+            f"Simulated GitHub job: push to acme/shop@main, {where}, GitHub API simulator at {github_served.url}\n\n"
         )
         code = run_action(environ, hooks=Hooks(stream=out))
         out.write("\n──── Job summary (GITHUB_STEP_SUMMARY) ────\n")

@@ -71,7 +71,9 @@ def run_action(
         return exc.exit_code
     for secret in settings.secrets():
         gha.mask(secret)
-    make_publishers = hooks.publishers or default_publishers
+    make_publishers = hooks.publishers or (
+        lambda s, c, g: default_publishers(s, c, g, clock=hooks.clock, transport=hooks.transport)
+    )
     flow = Flow(settings, context, gha, hooks, make_publishers(settings, context, gha))
     with _signals(hooks.handle_signals):
         return flow.execute()
@@ -165,7 +167,7 @@ class Flow:
             run = provider.poll(settings.run_id, deadline)
             gha.log(f"Attached to {provider.name} run {run.id} ({run.state}): {run.url}")
         else:
-            gha.log(f"Triggering a run on {provider.name} for environment '{settings.environment}'…")
+            gha.log(f"Triggering a run on {provider.name} for {settings.target}…")
             run = provider.trigger(deadline)
             gha.save_state("run_id", run.id)
             with contextlib.suppress(TestrunError):

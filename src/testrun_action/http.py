@@ -5,8 +5,10 @@
   backoff and full jitter, honouring `Retry-After` (seconds or an HTTP date) and Buildkite's
   `RateLimit-Reset` (providers.md 3.4), never sleeping past the deadline.
 - A request that must not be repeated (a trigger) is retried only when it certainly did not reach the
-  service: the connection was refused or never made, or a 429/503 asked us to come back later.
-  Any other failure raises `DeliveryUncertain`, so the caller can look for what it may have created.
+  service: the connection was refused or never made, a 429/503 asked us to come back later, or the
+  client's `unprocessed` predicate recognises the answer as one that acted on nothing (Testsigma Test
+  Management's rate limit is an HTTP 500, providers.md 2.2). Any other failure raises
+  `DeliveryUncertain`, so the caller can look for what it may have created.
 - Other 4xx fail at once with the service's own message. Malformed JSON is a `MalformedResponse`.
 - Error messages name the service and the host, never headers or credentials.
 """
@@ -79,6 +81,9 @@ def service_message(response: httpx.Response) -> str:
     if isinstance(body, dict):
         error = body.get("error")
         message = error.get("message") if isinstance(error, dict) else error
+        if isinstance(error, str) and isinstance(body.get("message"), str) and body["message"].strip():
+            # Spring's envelope: `error` is the status phrase, `message` the reason (Testsigma).
+            message = body["message"]
         message = message or body.get("message") or body.get("errors")
     if isinstance(message, list):
         message = "; ".join(str(m) for m in message)
@@ -97,13 +102,20 @@ class HttpClient:
         policy: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
         rng: random.Random | None = None,
+        unprocessed: Callable[[httpx.Response], bool] | None = None,
+        credential_input: str = "api-key",
     ) -> None:
+        """`unprocessed`: answers that certainly acted on nothing (a rate limit): retried like a 429,
+        even for a request that must not be repeated. `credential_input`: the input named when the
+        service refuses the credentials."""
         self.service = service
         self.host = urlsplit(base_url).hostname or "the service"
         self._clock = clock
         self._log = log
         self._policy = policy or RetryPolicy()
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not secrecy
+        self._unprocessed = unprocessed or (lambda response: False)
+        self._credential_input = credential_input
         self._client = httpx.Client(
             base_url=base_url,
             headers=dict(headers),
@@ -123,13 +135,16 @@ class HttpClient:
         *,
         params: Mapping[str, str | int] | None = None,
         body: Any = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
         deadline: Deadline | None = None,
         repeatable: bool = True,
         accept: tuple[int, ...] = (),
     ) -> tuple[int, Any]:
         """Send a request and return (status, decoded JSON). 2xx and the statuses in `accept` return;
-        everything else raises a `TestrunError`."""
-        response = self.send(method, path, params=params, body=body, deadline=deadline, repeatable=repeatable)
+        everything else raises a `TestrunError`. `files` sends a multipart form instead of JSON."""
+        response = self.send(
+            method, path, params=params, body=body, files=files, deadline=deadline, repeatable=repeatable
+        )
         if response.is_success or response.status_code in accept:
             return response.status_code, decode(response, self.service)
         raise self._failure(response)
@@ -141,9 +156,11 @@ class HttpClient:
         *,
         params: Mapping[str, str | int] | None = None,
         body: Any = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
         deadline: Deadline | None = None,
         repeatable: bool = True,
     ) -> httpx.Response:
+        """Send with the retry policy; the final answer is returned whatever its status."""
         policy = self._policy
         attempt = 0
         while True:
@@ -154,7 +171,9 @@ class HttpClient:
                 connect=_clip(policy.connect_timeout, remaining),
             )
             try:
-                response = self._client.request(method, path, params=params, json=body, timeout=timeout)
+                response = self._client.request(
+                    method, path, params=params, json=body, files=files, timeout=timeout
+                )
             except httpx.TransportError as exc:
                 not_sent = isinstance(
                     exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.UnsupportedProtocol
@@ -168,11 +187,14 @@ class HttpClient:
             else:
                 self.last_headers = response.headers
                 status = response.status_code
-                if status not in RETRY_STATUSES:
+                unprocessed = self._unprocessed(response)
+                if status not in RETRY_STATUSES and not unprocessed:
                     return response
                 wait = retry_after(response.headers)
-                reason = f"HTTP {status} from {self.host}"
-                if not repeatable and not (status in NOT_PROCESSED_STATUSES and wait is not None):
+                said = service_message(response) if unprocessed else ""
+                reason = f"HTTP {status}{' (' + said + ')' if said else ''} from {self.host}"
+                not_processed = unprocessed or (status in NOT_PROCESSED_STATUSES and wait is not None)
+                if not repeatable and not not_processed:
                     raise DeliveryUncertain(f"{self.service}: {reason}; the request may have been received.")
                 if attempt >= policy.attempts:
                     return response
@@ -202,7 +224,7 @@ class HttpClient:
         detail = f": {said}" if said else "."
         if status in (401, 403):
             return AuthenticationError(
-                f"{self.service} refused the credentials (HTTP {status}){detail} Check the `api-key` input."
+                f"{self.service} refused the credentials (HTTP {status}){detail} Check the `{self._credential_input}` input."
             )
         if status in RETRY_STATUSES:
             return ServiceUnavailable(f"{self.service} kept failing (HTTP {status}){detail}")

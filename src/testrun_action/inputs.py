@@ -24,10 +24,11 @@ class Output:
 
 
 INPUTS: tuple[Input, ...] = (
-    Input("provider", "The test service: `empirical`.", default="empirical"),
+    Input("provider", "The test service: `empirical` or `testsigma`.", default="empirical"),
     Input(
         "api-key",
-        "API key of the test service (a project API key for Empirical). Store it as a secret.",
+        "API key of the test service (a project API key for Empirical; Settings → API Keys for "
+        "Testsigma). Store it as a secret.",
         required=True,
         secret=True,
     ),
@@ -39,21 +40,38 @@ INPUTS: tuple[Input, ...] = (
     Input(
         "api-url",
         "Base URL of the service's API.",
-        shown_default="`https://api.empirical.run` (empirical)",
+        shown_default="`https://api.empirical.run` (empirical), `https://app.testsigma.com` (testsigma)",
     ),
     Input(
         "dashboard-url",
         "Base URL of the service's dashboard, for report links.",
-        shown_default="`https://dash.empirical.run` (empirical)",
+        shown_default="`https://dash.empirical.run` (empirical), `https://app.testsigma.com` (testsigma)",
     ),
     Input("project-id", "Empirical project id, sent as `x-project-id` (needed with user tokens only)."),
-    Input("environment", "The environment slug to run the tests against (e.g. `staging`).", required=True),
+    Input(
+        "environment",
+        "The environment slug to run the tests against (e.g. `staging`). Required for Empirical; for "
+        "Testsigma a label for the reports (default: the test plan).",
+    ),
+    Input(
+        "test-plan-id",
+        "Testsigma: id of the test plan to run (its CI/CD Integration tab), sent as `executionId`. "
+        "Required with `provider: testsigma` unless `run-id` is set.",
+    ),
+    Input(
+        "testsigma-environment-id",
+        "Testsigma: numeric id of the environment to run the plan against (`environmentId`). "
+        "Default: the plan's own.",
+    ),
     Input(
         "build-url",
         "URL of the deployed build under test. Default: the deployment's `environment_url` "
         "(or `target_url`) on `deployment_status` events.",
     ),
-    Input("build-version", "Version string of the build under test."),
+    Input(
+        "build-version",
+        "Version string of the build under test (Testsigma's `buildNo`; default there: the short commit SHA).",
+    ),
     Input(
         "test-branch",
         "Branch of the test repository to run. Empirical forbids it together with build info, "
@@ -67,8 +85,8 @@ INPUTS: tuple[Input, ...] = (
     ),
     Input(
         "environment-variables",
-        "Environment variables for the test run, as `NAME: value` or `NAME=value` lines. "
-        "Values are masked in the log.",
+        "Environment variables for the test run, as `NAME: value` or `NAME=value` lines "
+        "(Testsigma: the run's `runtimeData`). Values are masked in the log.",
     ),
     Input("total-shards", "Split the run across this many shards (1 or more)."),
     Input("rerun-of", "Id of an earlier run that this run re-runs."),
@@ -120,6 +138,31 @@ INPUTS: tuple[Input, ...] = (
         "false",
     ),
     Input(
+        "testsigma-tms-project",
+        "Record the run in Testsigma Test Management: the project id. Works with every provider.",
+    ),
+    Input(
+        "testsigma-tms-api-key",
+        "API key of Testsigma Test Management (Settings → API Keys there); required with "
+        "`testsigma-tms-project`. Store it as a secret.",
+        secret=True,
+    ),
+    Input(
+        "testsigma-tms-test-cases",
+        "Ids of the Test Management test cases the record covers (comma or newline separated).",
+    ),
+    Input("testsigma-tms-labels", "Labels of the Test Management record (comma or newline separated)."),
+    Input(
+        "testsigma-tms-environments",
+        "Ids of Test Management environments for the record (comma or newline separated).",
+    ),
+    Input("testsigma-tms-assignee", "Id of the Test Management user the record is assigned to."),
+    Input(
+        "testsigma-tms-url",
+        "Base URL of the Testsigma Test Management API.",
+        "https://test-management.testsigma.com/api/v1",
+    ),
+    Input(
         "dry-run",
         "Validate everything and print the request that would be sent (secrets masked); send nothing.",
         "false",
@@ -139,6 +182,10 @@ OUTPUTS: tuple[Output, ...] = (
     Output("duration-seconds", "How long the run took, in seconds."),
     Output("check-run-url", "Link to the check run, when one was written."),
     Output("junit-file", "Path of the JUnit XML file, when one was written."),
+    Output(
+        "testsigma-tms-run-id",
+        "Id of the Testsigma Test Management test run that records this run (with `testsigma-tms-project`).",
+    ),
 )
 
 INPUT_NAMES = frozenset(i.name for i in INPUTS)

@@ -95,17 +95,34 @@ def text(name: str, raw: str, *, max_length: int = 1024) -> str | None:
 
 def tags(name: str, raw: str) -> tuple[str, ...]:
     """Comma- or newline-separated tags, trimmed, empty ones dropped, duplicates removed in order."""
+    return items(name, raw, "tag")
+
+
+def items(name: str, raw: str, what: str = "item") -> tuple[str, ...]:
+    """Comma- or newline-separated values, trimmed, empty ones dropped, duplicates removed in order."""
     found: dict[str, None] = {}
     for piece in re.split(r"[,\n]", raw):
-        tag = piece.strip()
-        if not tag:
+        item = piece.strip()
+        if not item:
             continue
-        if len(tag) > 200 or any(ord(c) < 32 for c in tag):
+        if len(item) > 200 or any(ord(c) < 32 for c in item):
             raise ConfigurationError(
-                name, f"each tag must be one line of at most 200 characters: {_quote(tag)}."
+                name, f"each {what} must be one line of at most 200 characters: {_quote(item)}."
             )
-        found[tag] = None
+        found[item] = None
     return tuple(found)
+
+
+def identifier(name: str, raw: str) -> str | None:
+    """An id that goes into a URL path: letters, digits, `-` and `_` (a UUID, a number, a key)."""
+    value = raw.strip()
+    if not value:
+        return None
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,100}", value):
+        raise ConfigurationError(
+            name, f"expected an id of letters, digits, `-` and `_` (e.g. a UUID), got {_quote(value)}."
+        )
+    return value
 
 
 MetadataValue = str | int | float

@@ -12,7 +12,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
+import httpx
+
 from .checks import CheckRunPublisher, CommentPublisher, redacted
+from .clock import Clock, SystemClock
 from .context import GitHubContext
 from .gha import Actions
 from .junit import render_junit
@@ -51,8 +54,10 @@ def outputs(report: Report) -> dict[str, str]:
         "flaky": str(c.flaky) if c else "",
         "skipped": str(c.skipped) if c else "",
         "duration-seconds": f"{seconds:.0f}" if seconds is not None else "",
+        # Filled in by the publishers that write them (ContributesOutputs), and empty until then.
         "check-run-url": "",
         "junit-file": "",
+        "testsigma-tms-run-id": "",
     }
 
 
@@ -141,8 +146,16 @@ class LogPublisher:
         gha.log(f"{headline(report)}{counts}.{' Report: ' + run.url if run else ''}")
 
 
-def default_publishers(settings: Settings, context: GitHubContext, gha: Actions) -> list[Publisher]:
-    """In the order they report: local files first; then the check run, whose URL is an output; the
+def default_publishers(
+    settings: Settings,
+    context: GitHubContext,
+    gha: Actions,
+    *,
+    clock: Clock | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> list[Publisher]:
+    """In the order they report: local files first; then the records elsewhere (the check run, whose URL
+    is an output, and Test Management); the outputs, which collect what the others contribute; the
     comment last. Interrupted, the GitHub calls are bounded so all of it fits the runner's 10 s."""
     publishers: list[Publisher] = [LogPublisher(gha)]
     contributors: list[ContributesOutputs] = []
@@ -156,6 +169,14 @@ def default_publishers(settings: Settings, context: GitHubContext, gha: Actions)
     if checks:
         publishers.append(checks)
         contributors.append(checks)
+    if settings.tms is not None:
+        from .testsigma_tms import TestsigmaTmsPublisher
+
+        tms = TestsigmaTmsPublisher(
+            settings.tms, gha, clock=clock or SystemClock(), transport=transport, summary=settings.job_summary
+        )
+        publishers.append(tms)
+        contributors.append(tms)
     publishers.append(OutputsPublisher(gha, contributors))
     if settings.pr_comment:
         publishers.append(CommentPublisher(settings, context, gha, checks))

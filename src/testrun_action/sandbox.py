@@ -11,6 +11,10 @@ from dataclasses import fields
 
 from .simulators.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario
 from .simulators.server import Served
+from .simulators.testsigma import DEFAULT_KEY as TESTSIGMA_KEY
+from .simulators.testsigma import TestsigmaSimulator
+from .simulators.testsigma_tms import DEFAULT_KEY as TMS_KEY
+from .simulators.testsigma_tms import DEFAULT_PROJECT, TmsSimulator
 
 
 def parse_scenarios(specs: Sequence[str]) -> dict[str, Scenario]:
@@ -32,8 +36,21 @@ def serve(port: int, specs: Sequence[str], host: str = "127.0.0.1") -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    with Served(simulator, port=port, host=host) as served:
-        print(f"Empirical simulator on {served.url}  (api-key: {DEFAULT_KEY})", flush=True)  # noqa: T201
-        print(f"environments: {', '.join(sorted(simulator.scenarios))}; Ctrl-C stops it", flush=True)  # noqa: T201
+    testsigma = TestsigmaSimulator()
+    with (
+        Served(simulator, port=port, host=host) as served,
+        Served(testsigma, port=port + 1, host=host) as platform,
+        Served(TmsSimulator(), port=port + 2, host=host) as tms,
+    ):
+        lines = [
+            f"Empirical simulator on {served.url}  (api-key: {DEFAULT_KEY})",
+            f"  environments: {', '.join(sorted(simulator.scenarios))}",
+            f"Testsigma simulator on {platform.url}  (api-key: {TESTSIGMA_KEY})",
+            f"  test plans: {', '.join(str(p) for p in sorted(testsigma.plans))}; script one with "
+            "PUT /_sim/plans/{id}",
+            f"Testsigma Test Management simulator on {tms.url}  (api-key: {TMS_KEY}, project: {DEFAULT_PROJECT})",
+            "Ctrl-C stops them",
+        ]
+        print("\n".join(lines), flush=True)  # noqa: T201
         stop.wait()
     return 0

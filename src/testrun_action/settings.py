@@ -16,11 +16,21 @@ from .errors import ConfigurationError
 from .inputs import INPUTS
 from .model import FailOn
 
-PROVIDERS = ("empirical",)
+PROVIDERS = ("empirical", "testsigma")
 
-# Per-provider defaults for the URL inputs (providers.md 1.1, 1.6).
-DEFAULT_API_URLS = {"empirical": "https://api.empirical.run"}
-DEFAULT_DASHBOARD_URLS = {"empirical": "https://dash.empirical.run"}
+# Per-provider defaults for the URL inputs (providers.md 1.1, 1.6, 2.1).
+DEFAULT_API_URLS = {"empirical": "https://api.empirical.run", "testsigma": "https://app.testsigma.com"}
+DEFAULT_DASHBOARD_URLS = {"empirical": "https://dash.empirical.run", "testsigma": "https://app.testsigma.com"}
+
+# Inputs that only one provider reads: given to another, they would be silently ignored, so they are
+# refused instead, naming the input.
+PROVIDER_ONLY_INPUTS = {
+    "empirical": (
+        "project-id", "build-url", "test-branch", "tags", "metadata", "total-shards", "rerun-of",
+        "rerun-only-failed", "send-notifications",
+    ),
+    "testsigma": ("test-plan-id", "testsigma-environment-id"),
+}  # fmt: skip
 
 # GitHub's own maximum job time is 6 h on hosted runners and 5 days on self-hosted ones.
 MAX_TIMEOUT_MINUTES = 7200.0
@@ -32,6 +42,20 @@ MAX_ANNOTATIONS = 1000
 _EXPRESSION_DEFAULT = "${{"  # a default the runner evaluates; outside Actions it means "unset"
 
 
+class TmsSettings(BaseModel):
+    """Testsigma Test Management: where the run is recorded (providers.md 2.2), for any provider."""
+
+    model_config = ConfigDict(frozen=True)
+
+    project: str
+    api_key: SecretStr
+    url: str
+    test_cases: tuple[str, ...]
+    labels: tuple[str, ...]
+    environments: tuple[str, ...]
+    assignee: str | None
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
@@ -40,7 +64,9 @@ class Settings(BaseModel):
     api_url: str
     dashboard_url: str
     project_id: int | None
-    environment: str
+    environment: str  # the slug (Empirical), or a label for the reports (Testsigma)
+    test_plan_id: int | None
+    testsigma_environment_id: int | None
     build_url: str | None
     build_version: str | None
     test_branch: str | None
@@ -65,12 +91,25 @@ class Settings(BaseModel):
     junit_file: str | None
     pr_comment: bool
     dry_run: bool
+    tms: TmsSettings | None
+
+    @property
+    def target(self) -> str:
+        """What a trigger runs, in words for the log."""
+        if self.provider == "testsigma":
+            where = (
+                f" on environment {self.testsigma_environment_id}" if self.testsigma_environment_id else ""
+            )
+            return f"test plan {self.test_plan_id}{where}"
+        return f"environment '{self.environment}'"
 
     def secrets(self) -> list[str]:
         """Every value that must never be printed."""
         values = [self.api_key.get_secret_value()]
         if self.github_token is not None:
             values.append(self.github_token.get_secret_value())
+        if self.tms is not None:
+            values.append(self.tms.api_key.get_secret_value())
         values.extend(v.get_secret_value() for _, v in self.environment_variables)
         return [v for v in values if v]
 
@@ -114,12 +153,28 @@ def load_settings(raw: Mapping[str, str]) -> Settings:
     api_key = raw["api-key"].strip() or raw["auth-key"].strip()
     if not api_key:
         raise ConfigurationError("api-key", "is required: pass the service's API key from a secret.")
+    for other, names in PROVIDER_ONLY_INPUTS.items():
+        for name in names:
+            if other != provider and raw[name].strip():
+                raise ConfigurationError(
+                    name, f"is only used with `provider: {other}`; remove it for `provider: {provider}`."
+                )
     environment = parsing.text("environment", raw["environment"], max_length=200)
     run_id = parsing.text("run-id", raw["run-id"], max_length=200)
+    if run_id is not None and provider in ("empirical", "testsigma"):
+        # Both services number their runs (providers.md 1.2, 2.1).
+        parsing.integer("run-id", run_id, minimum=1, maximum=2**53)
+    test_plan_id = parsing.integer("test-plan-id", raw["test-plan-id"], minimum=1, maximum=2**53)
+    if provider == "testsigma":
+        if test_plan_id is None and run_id is None:
+            raise ConfigurationError(
+                "test-plan-id",
+                "is required with `provider: testsigma`: the id of the test plan to run (on the plan's "
+                "CI/CD Integration tab), or set `run-id` to follow a run that already exists.",
+            )
+        environment = environment or (f"test plan {test_plan_id}" if test_plan_id else f"run {run_id}")
     if environment is None:
         raise ConfigurationError("environment", "is required: the slug of the environment to test.")
-    if run_id is not None and provider == "empirical":
-        parsing.integer("run-id", run_id, minimum=1, maximum=2**53)
     timeout_minutes = parsing.number(
         "timeout-minutes", raw["timeout-minutes"], minimum=0.01, maximum=MAX_TIMEOUT_MINUTES
     )
@@ -132,6 +187,10 @@ def load_settings(raw: Mapping[str, str]) -> Settings:
         dashboard_url=parsing.url("dashboard-url", raw["dashboard-url"]) or DEFAULT_DASHBOARD_URLS[provider],
         project_id=parsing.integer("project-id", raw["project-id"], minimum=1, maximum=2**53),
         environment=environment,
+        test_plan_id=test_plan_id,
+        testsigma_environment_id=parsing.integer(
+            "testsigma-environment-id", raw["testsigma-environment-id"], minimum=1, maximum=2**53
+        ),
         build_url=parsing.url("build-url", raw["build-url"]),
         build_version=parsing.text("build-version", raw["build-version"], max_length=200),
         test_branch=parsing.text("test-branch", raw["test-branch"], max_length=255),
@@ -161,6 +220,42 @@ def load_settings(raw: Mapping[str, str]) -> Settings:
         junit_file=parsing.text("junit-file", raw["junit-file"], max_length=1000),
         pr_comment=parsing.boolean("pr-comment", raw["pr-comment"], default=False),
         dry_run=parsing.boolean("dry-run", raw["dry-run"], default=False),
+        tms=load_tms(raw),
+    )
+
+
+def load_tms(raw: Mapping[str, str]) -> TmsSettings | None:
+    """The Test Management record's inputs: none at all, or a project with its key."""
+    project = parsing.identifier("testsigma-tms-project", raw["testsigma-tms-project"])
+    key = raw["testsigma-tms-api-key"].strip()
+    if project is None:
+        extra = [
+            name
+            for name in ("testsigma-tms-api-key", "testsigma-tms-test-cases", "testsigma-tms-labels",
+                         "testsigma-tms-environments", "testsigma-tms-assignee")
+            if raw[name].strip()
+        ]  # fmt: skip
+        if extra:
+            raise ConfigurationError(
+                "testsigma-tms-project", f"is required with `{extra[0]}`: the Test Management project id."
+            )
+        return None
+    if not key:
+        raise ConfigurationError(
+            "testsigma-tms-api-key",
+            "is required with `testsigma-tms-project`: a Test Management API key, from a secret.",
+        )
+    return TmsSettings(
+        project=project,
+        api_key=SecretStr(key),
+        url=parsing.url("testsigma-tms-url", raw["testsigma-tms-url"])
+        or "https://test-management.testsigma.com/api/v1",
+        test_cases=parsing.items("testsigma-tms-test-cases", raw["testsigma-tms-test-cases"], "test case id"),
+        labels=parsing.items("testsigma-tms-labels", raw["testsigma-tms-labels"], "label"),
+        environments=parsing.items(
+            "testsigma-tms-environments", raw["testsigma-tms-environments"], "environment id"
+        ),
+        assignee=parsing.identifier("testsigma-tms-assignee", raw["testsigma-tms-assignee"]),
     )
 
 

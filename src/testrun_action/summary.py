@@ -13,7 +13,7 @@ from .model import FailedExecution, Outcome, Report
 SUMMARY_LIMIT = 1_000_000
 DETAILS_LIMIT = 4_000  # characters of one failure's details shown in the summary
 
-# Error codes of a failed Empirical run (seed 002).
+# Error codes of a failed Empirical run (seed 002), and Testsigma's.
 ERROR_CODES = {
     "merge_conflict": "Merge conflict detected when merging the test branch",
     "dispatch_failed": "Failed to dispatch the test run to workers",
@@ -21,6 +21,10 @@ ERROR_CODES = {
     "run_failed_with_error": "Test run failed with an error during execution",
     "worker_interrupted": "Test run worker was interrupted",
     "merge_reports_failed": "Failed to merge sharded reports",
+    # Results of a completed Testsigma run that is neither a pass nor a failure (providers.md 2.1).
+    "ABORTED": "Testsigma aborted the run before its tests could complete",
+    "NOT_EXECUTED": "Testsigma did not execute the test plan's tests",
+    "FAILURE": "Testsigma reported the run as failed without counting a failed test; see the report",
 }
 
 _ICONS = {

@@ -57,6 +57,10 @@ class Wiring:
 
 def create_provider(settings: Settings, context: GitHubContext, wiring: Wiring) -> Provider:
     from .empirical import EmpiricalProvider
+    from .testsigma import TestsigmaProvider
 
-    providers = {"empirical": EmpiricalProvider}
+    providers: dict[str, Callable[[Settings, GitHubContext, Wiring], Provider]] = {
+        "empirical": EmpiricalProvider,
+        "testsigma": TestsigmaProvider,
+    }
     return providers[settings.provider](settings, context, wiring)

@@ -1,0 +1,456 @@
+"""Testsigma, the automation platform (app.testsigma.com, providers.md 2.1): run a test plan and follow it.
+
+    trigger   POST /api/v1/execution_results {executionId, environmentId?, buildNo, runtimeData?}
+    poll      GET  /api/v1/execution_results/{id} until `status == STATUS_COMPLETED`
+    stop      PUT  /api/v1/execution_results/{id} {"result": "STOPPED"}
+    failures  GET  /api/v1/execution_results/{id}/test_case_results, each failure's reason from the
+              v2 step results, or from the JUnit report when those are unavailable
+
+Every status but `STATUS_COMPLETED` keeps the wait going, `STATUS_CREATED` included: Testsigma's own sample
+script counts polls while a run still sits there and concludes too early. Only `SUCCESS` (or `PASSED`,
+the docs' other spelling) passes. Testsigma tests are codeless, so a failure has no file or line: it is
+reported in the summary and JUnit, never as a file annotation.
+"""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from xml.etree import ElementTree
+
+from .. import __version__
+from ..clock import Deadline
+from ..context import GitHubContext
+from ..errors import (
+    DeliveryUncertain,
+    MalformedResponse,
+    RequestRejected,
+    RunNotFound,
+    ServiceError,
+    TestrunError,
+    TriggerUncertain,
+)
+from ..http import HttpClient, service_message
+from ..model import Counts, FailedExecution, Failures, Phase, TestRun
+from ..settings import Settings
+from . import PlannedRequest, Wiring
+
+COMPLETED = "STATUS_COMPLETED"
+# The status enum of the open-source server, `StatusConstant` (providers.md 2.1). An unknown status is
+# not terminal either: the run is followed until it says it completed, or the deadline passes.
+PHASES = {
+    "STATUS_CREATED": Phase.WAITING,
+    "STATUS_QUEUED": Phase.WAITING,
+    "STATUS_PRE_FLIGHT": Phase.WAITING,
+    "STATUS_IN_PROGRESS": Phase.RUNNING,
+}
+PASSED_RESULTS = frozenset({"SUCCESS", "PASSED"})
+FAILED_RESULTS = frozenset({"FAILURE", "FAILED"})
+# Completed results other than pass or fail (`ResultConstant`): a stopped run was cancelled; an aborted
+# or never executed one did not run its tests, which is an error of the run, not a test failure.
+ENDINGS = {"STOPPED": Phase.CANCELLED, "ABORTED": Phase.ERRORED, "NOT_EXECUTED": Phase.ERRORED}
+
+# Failure reasons come from one request per failed test (step results): the first few are fetched, a
+# few at a time, and the summary says when the rest were left out.
+STEP_LOOKUPS = 25
+STEP_LOOKUP_WORKERS = 4
+STEP_PAGES = 5  # pages of step results read per test before giving up on finding the failed step
+JUNIT_LIMIT = 20_000_000  # bytes of JUnit report read for the fallback
+CLOCK_SKEW = timedelta(minutes=2)
+_JUNIT_MESSAGE = re.compile(
+    r'Test failed with message:"(.*?)"\s*\.\s*please visit', re.DOTALL | re.IGNORECASE
+)
+
+
+def trigger_body(settings: Settings, context: GitHubContext) -> dict[str, Any]:
+    """The documented trigger body (providers.md 2.1). Ids are sent as strings of digits, as in
+    Testsigma's own examples and scripts; `buildNo` defaults to the short commit SHA so the run can be
+    found in Testsigma's results by commit."""
+    body: dict[str, Any] = {"executionId": str(settings.test_plan_id)}
+    if settings.testsigma_environment_id is not None:
+        body["environmentId"] = str(settings.testsigma_environment_id)
+    build = settings.build_version or context.short_sha
+    if build:
+        body["buildNo"] = build
+    if settings.environment_variables:
+        body["runtimeData"] = {
+            name: value.get_secret_value() for name, value in settings.environment_variables
+        }
+    return body
+
+
+class TestsigmaProvider:
+    __test__ = False  # not a pytest test class
+    name = "Testsigma"
+
+    def __init__(self, settings: Settings, context: GitHubContext, wiring: Wiring) -> None:
+        self._settings = settings
+        self._context = context
+        self._log = wiring.log
+        self._headers = {
+            "User-Agent": f"testrun-action/{__version__}",
+            "Accept": "application/json",
+        }
+        self.http = HttpClient(
+            service=self.name,
+            base_url=settings.api_url,
+            headers={**self._headers, "Authorization": f"Bearer {settings.api_key.get_secret_value()}"},
+            clock=wiring.clock,
+            log=wiring.log,
+            transport=wiring.transport,
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- trigger --------------------------------------------------------------------------------
+    def planned_trigger(self) -> PlannedRequest:
+        body = trigger_body(self._settings, self._context)
+        if "runtimeData" in body:
+            body["runtimeData"] = dict.fromkeys(body["runtimeData"], "***")
+        return PlannedRequest(
+            method="POST",
+            url=f"{self._settings.api_url}/api/v1/execution_results",
+            headers={**self._headers, "Authorization": "Bearer ***", "Content-Type": "application/json"},
+            body=body,
+        )
+
+    def trigger(self, deadline: Deadline) -> TestRun:
+        started = datetime.now(UTC)
+        try:
+            _, payload = self.http.json(
+                "POST",
+                "/api/v1/execution_results",
+                body=trigger_body(self._settings, self._context),
+                deadline=deadline,
+                repeatable=False,
+            )
+        except DeliveryUncertain as exc:
+            return self._adopt(started, exc, deadline)
+        if not isinstance(payload, dict) or _integer(payload.get("id")) is None:
+            raise MalformedResponse("Testsigma's trigger response has no run id.")
+        return self._to_run(payload)
+
+    def _adopt(self, started: datetime, cause: DeliveryUncertain, deadline: Deadline) -> TestRun:
+        """The trigger may have been received: follow the plan's newest run created since we sent it,
+        rather than start the plan twice."""
+        self._log(f"{cause.message} Looking for the run it may have created.")
+        plan = self._settings.test_plan_id
+        try:
+            _, payload = self.http.json(
+                "GET", "/api/v2/test_runs", params={"query": f"testPlanId:{plan}"}, deadline=deadline
+            )
+        except ServiceError as exc:
+            raise TriggerUncertain(
+                f"{cause.message} Could not check for a run it created ({exc.message}); not triggering again."
+            ) from None
+        since = started - CLOCK_SKEW
+        build = trigger_body(self._settings, self._context).get("buildNo")
+        candidates = []
+        for item in _content(payload):
+            run_id = _integer(item.get("id"))
+            created = _timestamp(item.get("startTime"))
+            if run_id is None or created is None or created < since:
+                continue
+            if _integer(item.get("testPlanId")) not in (None, plan):
+                continue
+            if build and item.get("buildNo") not in (None, build):
+                continue
+            candidates.append(run_id)
+        if not candidates:
+            raise TriggerUncertain(
+                f"{cause.message} No new run of test plan {plan} appeared; not triggering again, to avoid "
+                "a duplicate run."
+            )
+        run = self.poll(str(max(candidates)), deadline)
+        self._log(f"Found run {run.id}, created by the trigger; following it.")
+        return run
+
+    # -- poll -----------------------------------------------------------------------------------
+    def poll(self, run_id: str, deadline: Deadline) -> TestRun:
+        status, payload = self.http.json(
+            "GET", f"/api/v1/execution_results/{run_id}", deadline=deadline, accept=(404,)
+        )
+        if status == 404:
+            raise RunNotFound(f"Testsigma has no run {run_id} visible to this API key.")
+        if not isinstance(payload, dict) or str(payload.get("id")) != run_id:
+            raise MalformedResponse(f"Testsigma's answer for run {run_id} is not that run.")
+        return self._to_run(payload)
+
+    def _run_url(self, item: dict[str, Any], run_id: str) -> str:
+        app_url = item.get("app_url")
+        if isinstance(app_url, str) and app_url.startswith(("https://", "http://")):
+            return app_url
+        # The open-source server's results page (providers.md 2.1); hosted assumed the same.
+        return f"{self._settings.dashboard_url}/ui/td/runs/{run_id}"
+
+    def _to_run(self, item: dict[str, Any]) -> TestRun:
+        run_id = str(item.get("id"))
+        status = str(item.get("status") or "unknown")
+        result = str(item.get("result") or "").upper()
+        counts = Counts(
+            total=_count(item, "totalCount"),
+            passed=_count(item, "passedCount"),
+            # Aborted and prerequisite-failed cases did not pass either.
+            failed=_count(item, "failedCount")
+            + _count(item, "abortedCount")
+            + _count(item, "preRequisiteFailedCount"),
+            skipped=_count(item, "notExecutedCount") + _count(item, "stoppedCount"),
+        )
+        error_code = None
+        if status != COMPLETED:
+            phase = PHASES.get(status, Phase.RUNNING)
+        elif result in PASSED_RESULTS:
+            phase = Phase.FINISHED
+        elif result in FAILED_RESULTS:
+            # A failed plan with no failed test counted would otherwise conclude as a pass.
+            phase = Phase.FINISHED if counts.failed else Phase.ERRORED
+            error_code = None if counts.failed else result
+        else:
+            phase = ENDINGS.get(result, Phase.ERRORED)
+            error_code = result or "no result"
+        state = status if status != COMPLETED else f"{status} ({result or 'no result'})"
+        return TestRun(
+            id=run_id,
+            url=self._run_url(item, run_id),
+            state=state,
+            phase=phase,
+            counts=counts,
+            duration_seconds=_duration(item),
+            error_code=error_code if phase is Phase.ERRORED else None,
+            created_at=_epoch_iso(item.get("startTime")),
+        )
+
+    # -- stop -----------------------------------------------------------------------------------
+    def cancel(self, run: TestRun, reason: str, deadline: Deadline) -> bool:
+        # The hosted stop path is inferred from the open-source controller (providers.md 2.1, 5.3).
+        status, payload = self.http.json(
+            "PUT",
+            f"/api/v1/execution_results/{run.id}",
+            body={"result": "STOPPED"},
+            deadline=deadline,
+            accept=(400, 409, 412, 422),
+        )
+        if status < 300:
+            return True
+        latest = self.poll(run.id, deadline)
+        if latest.terminal:
+            return False
+        said = payload.get("message") if isinstance(payload, dict) else None
+        raise RequestRejected(
+            f"Testsigma refused to stop run {run.id} (HTTP {status}): {said or 'no reason given'}"
+        )
+
+    # -- failures -------------------------------------------------------------------------------
+    def failures(self, run: TestRun, deadline: Deadline) -> Failures:
+        try:
+            _, payload = self.http.json(
+                "GET", f"/api/v1/execution_results/{run.id}/test_case_results", deadline=deadline
+            )
+        except TestrunError as exc:
+            self._log(f"Test case results were unavailable ({exc.message}); reading the JUnit report.")
+            # Any error here degrades the report, never the verdict, which the run's counts decided.
+            return self._junit_failures(run, deadline, exc.message)
+        cases = payload.get("testCases") if isinstance(payload, dict) else None
+        if not isinstance(cases, list):
+            return self._junit_failures(run, deadline, "the test case results had no `testCases`")
+        failed = [
+            c for c in cases if isinstance(c, dict) and str(c.get("result", "")).upper() not in PASSED_RESULTS
+        ]
+        looked_up = failed[:STEP_LOOKUPS]
+        with ThreadPoolExecutor(max_workers=STEP_LOOKUP_WORKERS) as pool:
+            reasons = list(pool.map(lambda case: self._step_reason(run, case, deadline), looked_up))
+        missing = [index for index, reason in enumerate(reasons) if reason is None]
+        if missing:
+            # The v2 step results were unusable for these: the JUnit report has a reason per failed test.
+            fallback = self._junit_reasons(run, deadline, [looked_up[index] for index in missing])
+            for index, reason in zip(missing, fallback, strict=True):
+                reasons[index] = reason
+        executions = []
+        for index, case in enumerate(failed):
+            reason = reasons[index] if index < len(reasons) else None
+            message, details = reason or ("", "")
+            executions.append(
+                FailedExecution(
+                    name=_text(case.get("testCaseName")) or f"test case {case.get('testCaseId', '?')}",
+                    message=message,
+                    details=details,
+                    url=run.url,
+                    group=_group(case.get("testSuiteName"), case.get("machineTitle")),
+                )
+            )
+        note = None
+        if len(failed) > len(looked_up):
+            note = (
+                f"Failure reasons were fetched for the first {len(looked_up)} of {len(failed)} failed tests; "
+                "see the report in Testsigma for the rest."
+            )
+        return Failures(executions=tuple(executions), complete=note is None, note=note)
+
+    def _step_reason(self, run: TestRun, case: dict[str, Any], deadline: Deadline) -> tuple[str, str] | None:
+        """The first failed step's message and action, from the v2 step results (providers.md 2.1)."""
+        case_result = _integer(case.get("testCaseResultId"))
+        if case_result is None:
+            return None
+        path = f"/api/v2/test_runs/{run.id}/test_case_results/{case_result}/step_results"
+        for page in range(STEP_PAGES):
+            try:
+                _, payload = self.http.json("GET", path, params={"page": page}, deadline=deadline)
+            except TestrunError:
+                return None
+            for step in _content(payload):
+                if str(step.get("result", "")).upper() in FAILED_RESULTS:
+                    message = _text(step.get("message")) or "The step failed."
+                    details = [f"Step: {_text(step.get('action')) or '?'}"]
+                    kind = " ".join(
+                        str(step[k]) for k in ("errorType", "errorCode") if step.get(k) is not None
+                    )
+                    if kind:
+                        details.append(f"Error: {kind}")
+                    return message, "\n".join(details)
+            if not isinstance(payload, dict) or payload.get("isLast") is not False:
+                break
+        return "", ""  # the steps were read and none failed: no reason to give
+
+    # -- the JUnit report, the fallback source --------------------------------------------------
+    def _junit(self, run: TestRun, deadline: Deadline) -> list[dict[str, str]] | None:
+        try:
+            response = self.http.send(
+                "GET", f"/api/v1/reports/junit/{run.id}", deadline=deadline, repeatable=True
+            )
+        except TestrunError:
+            return None
+        if not response.is_success or len(response.content) > JUNIT_LIMIT:
+            self._log(
+                f"The JUnit report was unavailable (HTTP {response.status_code}) {service_message(response)}"
+            )
+            return None
+        return parse_junit(response.content)
+
+    def _junit_reasons(
+        self, run: TestRun, deadline: Deadline, cases: list[dict[str, Any]]
+    ) -> list[tuple[str, str] | None]:
+        by_name = {(c["classname"], c["name"]): c for c in self._junit(run, deadline) or []}
+        reasons: list[tuple[str, str] | None] = []
+        for case in cases:
+            found = by_name.get((str(case.get("testSuiteName", "")), str(case.get("testCaseName", ""))))
+            reasons.append((found["message"], found["details"]) if found else None)
+        return reasons
+
+    def _junit_failures(self, run: TestRun, deadline: Deadline, why: str) -> Failures:
+        cases = self._junit(run, deadline)
+        if cases is None:
+            return Failures(complete=False, note=f"Failure details were unavailable: {why}.")
+        return Failures(
+            executions=tuple(
+                FailedExecution(
+                    name=c["name"] or "unnamed test",
+                    message=c["message"],
+                    details=c["details"],
+                    url=run.url,
+                    group=_group(c["classname"], c["machine"]),
+                )
+                for c in cases
+            )
+        )
+
+
+def parse_junit(content: bytes) -> list[dict[str, str]] | None:
+    """The failed test cases of Testsigma's JUnit report (providers.md 2.1: one suite per machine named
+    `<plan> || <machine>`, a failure text `Test failed with message:"<message>".please visit ...`)."""
+    try:
+        root = ElementTree.fromstring(content)  # noqa: S314 - no entity expansion in expat >= 2.4 (3.11)
+    except ElementTree.ParseError:
+        return None
+    failed = []
+    suites = [root] if root.tag == "testsuite" else root.iter("testsuite")
+    for suite in suites:
+        machine = (suite.get("name") or "").rpartition("||")[2].strip()
+        for case in suite.iter("testcase"):
+            problem = case.find("failure")
+            if problem is None:
+                problem = case.find("error")
+            if problem is None:
+                continue
+            text = (problem.text or "").strip()
+            quoted = _JUNIT_MESSAGE.search(text)
+            if quoted:
+                message = quoted.group(1)
+            else:
+                message = problem.get("message") or (text.splitlines()[0] if text else "")
+            failed.append(
+                {
+                    "name": case.get("name") or "",
+                    "classname": case.get("classname") or "",
+                    "machine": machine,
+                    "message": (message or "").strip(),
+                    "details": text if text != message else "",
+                }
+            )
+    return failed
+
+
+def _content(payload: Any) -> list[dict[str, Any]]:
+    """The items of a v2 page (`content`, Spring's page shape), tolerating a bare list."""
+    items = payload.get("content") if isinstance(payload, dict) else payload
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+
+def _integer(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+def _count(item: dict[str, Any], key: str) -> int:
+    value = item.get(key)
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) and value > 0 else 0
+
+
+def _duration(item: dict[str, Any]) -> float | None:
+    """Seconds; Testsigma's `duration`, `startTime` and `endTime` are epoch milliseconds (providers.md 2.1)."""
+    duration = item.get("duration")
+    if isinstance(duration, int | float) and not isinstance(duration, bool) and duration > 0:
+        return duration / 1000
+    start, end = item.get("startTime"), item.get("endTime")
+    if isinstance(start, int | float) and isinstance(end, int | float) and end > start:
+        return (end - start) / 1000
+    return None
+
+
+def _epoch_iso(value: Any) -> str | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return (
+            datetime.fromtimestamp(value / 1000, UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z")
+        )
+    return None
+
+
+def _timestamp(value: Any) -> datetime | None:
+    """v2 times are ISO 8601 (`2024-05-29T07:29:19Z`); epoch milliseconds are accepted too."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value / 1000, UTC)
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _group(*parts: Any) -> str | None:
+    words = [p for p in (_text(part) for part in parts) if p]
+    return " · ".join(words) or None
