@@ -18,6 +18,7 @@ import pytest
 
 from testrun_action.demo import read_outputs
 from testrun_action.flow import Hooks, run_action
+from testrun_action.simulators import buildkite as bk
 from testrun_action.simulators.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario
 from testrun_action.simulators.server import Served
 
@@ -27,6 +28,7 @@ HEAD_SHA = "6dcb09b5b57875f334f61aebed695e2e4193db5e"  # the head commit in ever
 MERGE_SHA = "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c"  # GITHUB_SHA of pull_request events: never reported
 GITHUB_TOKEN = "ghs_16C7e42F292c6912E7710c838347Ae178B4a"
 FAST = {"queued": 0.2, "duration": 0.6, "tests": 12}
+FAST_BUILD = {"scheduled": 0.2, "duration": 0.6, "tests": 12, "processing": 0.1}
 
 
 @dataclass
@@ -39,6 +41,18 @@ class Simulated:
 def empirical() -> Iterator[Simulated]:
     """An Empirical simulator with fast `staging` and `production` environments."""
     app = EmpiricalSimulator({"staging": Scenario(**FAST), "production": Scenario(**FAST)})
+    with Served(app) as served:
+        yield Simulated(app, served.url)
+
+
+@pytest.fixture
+def buildkite() -> Iterator[Simulated]:
+    """A Buildkite simulator with a fast `e2e-tests` pipeline reporting to suite `e2e`, and quotas
+    (per second, not per minute) that ordinary tests never come near."""
+    app = bk.BuildkiteSimulator(
+        {"e2e-tests": bk.Scenario(**FAST_BUILD)},
+        rate_limits=bk.RateLimits(organization=2000, user=1000, window=1.0),
+    )
     with Served(app) as served:
         yield Simulated(app, served.url)
 
@@ -63,6 +77,7 @@ class Job:
     def __init__(self, tmp_path: Path) -> None:
         self.tmp = tmp_path
         self.api_url = ""
+        self.defaults: dict[str, str] = {}  # inputs every run of this job gets, over the Empirical ones
 
     def environ(
         self, *, event: str = "push", env: dict[str, str] | None = None, **inputs: str
@@ -100,7 +115,8 @@ class Job:
             "github-token": GITHUB_TOKEN,
         }
         # The runner sets every declared input, hyphens kept (github-platform.md 1.1).
-        for name, value in {**defaults, **{k.replace("_", "-"): v for k, v in inputs.items()}}.items():
+        given = {k.replace("_", "-"): v for k, v in inputs.items()}
+        for name, value in {**defaults, **self.defaults, **given}.items():
             environ[f"INPUT_{name.upper()}"] = value
         environ.update(env or {})
         return environ
@@ -133,4 +149,20 @@ def job(tmp_path: Path, empirical: Simulated) -> Job:
     """A GitHub job whose action talks to the Empirical simulator."""
     job = Job(tmp_path)
     job.api_url = empirical.url
+    return job
+
+
+@pytest.fixture
+def bk_job(tmp_path: Path, buildkite: Simulated) -> Job:
+    """A GitHub job whose action talks to the Buildkite simulator."""
+    job = Job(tmp_path)
+    job.api_url = buildkite.url
+    job.defaults = {
+        "provider": "buildkite",
+        "api-key": bk.DEFAULT_TOKEN,
+        "environment": "",
+        "organization": bk.ORGANIZATION,
+        "pipeline": "e2e-tests",
+        "suite": "e2e",
+    }
     return job

@@ -21,6 +21,16 @@ ERROR_CODES = {
     "run_failed_with_error": "Test run failed with an error during execution",
     "worker_interrupted": "Test run worker was interrupted",
     "merge_reports_failed": "Failed to merge sharded reports",
+    # Buildkite (providers/buildkite.py): why a build's outcome is unknown or not a pass.
+    "stale": "Test Engine received no results for the run in time (stale)",
+    "no_results": "The Test Engine run finished without any test results",
+    "no_test_run": "No Test Engine run appeared for the build in this suite; do its jobs upload test results?",
+    "failures_unlisted": "Test Engine reported failed tests, but they could not be listed",
+    "build_failed": "The build failed although no test failed",
+    "blocked": "The build stopped at a block step",
+    "skipped": "The build was skipped",
+    "not_run": "The build was not run",
+    "waiting_failed": "A build the pipeline waited on failed",
 }
 
 _ICONS = {

@@ -54,7 +54,11 @@ class Wiring:
 
 
 def create_provider(settings: Settings, context: GitHubContext, wiring: Wiring) -> Provider:
+    from .buildkite import BuildkiteProvider
     from .empirical import EmpiricalProvider
 
-    providers = {"empirical": EmpiricalProvider}
+    providers: dict[str, Callable[[Settings, GitHubContext, Wiring], Provider]] = {
+        "empirical": EmpiricalProvider,
+        "buildkite": BuildkiteProvider,
+    }
     return providers[settings.provider](settings, context, wiring)
