@@ -66,9 +66,14 @@ class JobResult:
     state: str
     files: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def shown_log(self) -> str:
+        """The log as a user sees it: the runner consumes `::add-mask::` lines and never shows them."""
+        return "\n".join(line for line in self.log.splitlines() if not line.startswith("::add-mask::"))
+
     def everything(self) -> str:
-        """All a user can see: the log, summary, outputs and saved state."""
-        return "\n".join([self.log, self.summary, json.dumps(self.outputs), self.state])
+        """All a user can see: the shown log, summary, outputs and saved state."""
+        return "\n".join([self.shown_log, self.summary, json.dumps(self.outputs), self.state])
 
 
 class Job:
@@ -150,6 +155,16 @@ def job(tmp_path: Path, empirical: Simulated) -> Job:
     job = Job(tmp_path)
     job.api_url = empirical.url
     return job
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A port on 127.0.0.1 where nothing listens: connections are refused."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Write action.yml and the README's input and output tables from src/testrun_action/inputs.py.
 
-    python tools/gen_docs.py          rewrite both files
-    python tools/gen_docs.py --check  exit 1 if either is out of date (the tests run this)
+python tools/gen_docs.py          rewrite both files
+python tools/gen_docs.py --check  exit 1 if either is out of date (the tests run this)
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from testrun_action.inputs import INPUTS, OUTPUTS  # noqa: E402
 HEADER = """\
 # Generated from src/testrun_action/inputs.py by `make docs`; edit that file, not this one.
 name: Testrun E2E
-description: Trigger a remote end-to-end test run (Empirical), wait for it, and report it on GitHub.
+description: Trigger a remote end-to-end test run (Empirical, Buildkite), wait for it, and report it on GitHub.
 author: testrun-action
 branding:
   icon: check-circle
@@ -90,7 +90,11 @@ def main(argv: list[str]) -> int:
         ROOT / "action.yml": action_yml(),
         ROOT / "README.md": readme((ROOT / "README.md").read_text(encoding="utf-8")),
     }
-    stale = [path.name for path, text in targets.items() if not path.exists() or path.read_text(encoding="utf-8") != text]
+    stale = [
+        path.name
+        for path, text in targets.items()
+        if not path.exists() or path.read_text(encoding="utf-8") != text
+    ]
     if check:
         if stale:
             print(f"Out of date: {', '.join(stale)}. Run `make docs`.")  # noqa: T201

@@ -13,6 +13,7 @@ import contextlib
 import functools
 import json
 import signal
+import traceback
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import FrameType
@@ -22,7 +23,7 @@ import httpx
 
 from .clock import Clock, Deadline, SystemClock
 from .context import GitHubContext, load_context
-from .errors import ConfigurationError, Interrupted, TestrunError
+from .errors import ConfigurationError, Interrupted, ServiceError, TestrunError
 from .gha import Actions
 from .model import Failures, Outcome, Report, Source, TestRun
 from .outcome import EXIT_FAILED, EXIT_PASSED, conclude, passes
@@ -139,6 +140,15 @@ class Flow:
             report = self._report(Outcome.ERROR, problem=f"{exc.title}: {exc.message}")
             self._publish(report)
             return exc.exit_code
+        except Exception as exc:  # a defect of ours: still no traceback, still outputs, never a pass
+            if self.gha.debug:
+                self.gha.log(traceback.format_exc())
+            message = (
+                f"Internal error ({type(exc).__name__}: {exc}); the outcome is unknown. Please report it."
+            )
+            self.gha.error(message, title="testrun-action failed")
+            self._publish(self._report(Outcome.ERROR, problem=message))
+            return ServiceError.exit_code
         finally:
             provider.close()
         self._publish(report)

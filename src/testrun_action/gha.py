@@ -59,6 +59,9 @@ class Redactor:
             self._secrets.append(secret)
             self._secrets.sort(key=len, reverse=True)
 
+    def __contains__(self, secret: str) -> bool:
+        return secret in self._secrets
+
     def __call__(self, text: str) -> str:
         for secret in self._secrets:
             if secret in text:
@@ -71,6 +74,7 @@ class Actions:
 
     def __init__(self, environ: Mapping[str, str], stream: TextIO | None = None) -> None:
         self.enabled = environ.get("GITHUB_ACTIONS") == "true"
+        self.debug = environ.get("RUNNER_DEBUG") == "1"  # the job was re-run with debug logging
         self._stream = stream
         self._output_path = environ.get("GITHUB_OUTPUT") or None
         self._summary_path = environ.get("GITHUB_STEP_SUMMARY") or None
@@ -86,7 +90,7 @@ class Actions:
     def mask(self, secret: str) -> None:
         """Register a secret with the runner and with our own redactor, before anything is printed."""
         secret = secret.strip()
-        if len(secret) < MIN_MASK_LENGTH:
+        if len(secret) < MIN_MASK_LENGTH or secret in self.redact:
             return
         self.redact.add(secret)
         if self.enabled:
