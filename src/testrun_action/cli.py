@@ -31,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
         )
 
     demo = commands.add_parser("demo", help="run the whole flow against the embedded simulator")
-    demo.add_argument("--provider", default="empirical", choices=["empirical"])
+    demo.add_argument("--provider", default="empirical", choices=["empirical", "buildkite"])
 
     sandbox = commands.add_parser("sandbox", help="serve the service simulators on 127.0.0.1")
     sandbox.add_argument(
@@ -43,6 +43,16 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="ENV=JSON",
         help='script an environment, e.g. staging=\'{"duration": 30, "failed": 2}\'',
+    )
+    sandbox.add_argument(
+        "--buildkite-port", type=int, default=8026, help="port of the Buildkite simulator (default 8026)"
+    )
+    sandbox.add_argument(
+        "--pipeline",
+        action="append",
+        default=[],
+        metavar="PIPELINE=JSON",
+        help='script a Buildkite pipeline, e.g. e2e-tests=\'{"duration": 30, "failed": 2}\'',
     )
     return parser
 
@@ -64,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_demo(args.provider)
     from .sandbox import serve
 
-    return serve(args.port, args.scenario)
+    return serve(args.port, args.scenario, args.buildkite_port, args.pipeline)
 
 
 def entrypoint() -> None:

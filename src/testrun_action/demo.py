@@ -1,7 +1,8 @@
 """`testrun demo`: the real flow against the embedded simulator, in a simulated GitHub job.
 
 A push event, temporary GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, a run of 48 tests with failures,
-flaky and snoozed tests that takes about 15 seconds; then the summary and outputs it wrote.
+flaky and snoozed tests that takes about 15 seconds; then the summary and outputs it wrote. With
+`--provider buildkite`, a Pipelines build of 60 tests whose Test Engine run has failed and flaky tests.
 """
 
 from __future__ import annotations
@@ -13,13 +14,26 @@ from pathlib import Path
 from typing import TextIO
 
 from .flow import Hooks, run_action
+from .simulators import buildkite as bk
 from .simulators.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario
-from .simulators.server import Served
+from .simulators.server import App, Served
 
 DEMO_SHA = "9f2c4e1b7a3d5f60812e4c9b0a7d3e5f1c2b4a69"
 DEMO_SCENARIO = Scenario(
     pending=1.0, queued=1.5, duration=11.0, tests=48, failed=3, flaky=2, snoozed=1, skipped=2
 )
+BUILDKITE_SCENARIO = bk.Scenario(
+    scheduled=1.0, duration=7.0, tests=60, failed=3, flaky=2, skipped=2, processing=1.0
+)
+# The inputs of the Buildkite step; the rest of the job is the same.
+BUILDKITE_INPUTS = {
+    "INPUT_PROVIDER": "buildkite",
+    "INPUT_API-KEY": bk.DEFAULT_TOKEN,
+    "INPUT_ENVIRONMENT": "",
+    "INPUT_ORGANIZATION": bk.ORGANIZATION,
+    "INPUT_PIPELINE": "e2e-tests",
+    "INPUT_SUITE": "e2e",
+}
 
 
 def push_event(sha: str = DEMO_SHA) -> dict[str, object]:
@@ -63,11 +77,17 @@ def job_environment(
 
 def run_demo(provider: str = "empirical", stream: TextIO | None = None) -> int:
     out = stream or sys.stdout
-    simulator = EmpiricalSimulator({"staging": DEMO_SCENARIO, "production": Scenario()})
+    simulator: App = EmpiricalSimulator({"staging": DEMO_SCENARIO, "production": Scenario()})
+    if provider == "buildkite":
+        simulator = bk.BuildkiteSimulator({"e2e-tests": BUILDKITE_SCENARIO})
     with Served(simulator) as served, tempfile.TemporaryDirectory(prefix="testrun-demo-") as name:
         tmp = Path(name)
         environ = job_environment(tmp, served.url, push_event())
-        out.write(f"Simulated GitHub job: push to acme/shop@main, Empirical simulator at {served.url}\n\n")
+        if provider == "buildkite":
+            environ = {k: v for k, v in environ.items() if k != "INPUT_METADATA"} | BUILDKITE_INPUTS
+        out.write(
+            f"Simulated GitHub job: push to acme/shop@main, {provider.capitalize()} simulator at {served.url}\n\n"
+        )
         code = run_action(environ, hooks=Hooks(stream=out))
         out.write("\n──── Job summary (GITHUB_STEP_SUMMARY) ────\n")
         out.write((tmp / "summary").read_text(encoding="utf-8"))

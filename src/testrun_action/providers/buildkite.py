@@ -71,7 +71,7 @@ TRIGGER_ID_VARIABLE = "TESTRUN_TRIGGER_ID"  # marks the build a trigger created,
 
 
 def settle_seconds(poll_interval: float | None) -> float:
-    """How long a finished run must stay finished: two polls' worth, within 1-10 s."""
+    """How long after seeing a run finished to look again: two polls' worth, within 1-10 s."""
     if poll_interval is None:
         return DEFAULT_SETTLE_SECONDS
     return min(10.0, max(1.0, 2 * poll_interval))
@@ -150,7 +150,6 @@ class BuildkiteProvider:
         self._build: dict[str, Any] | None = None
         self._build_ended_at: float | None = None
         self._run_id: str | None = None  # the Test Engine run, once found
-        self._finished_since: float | None = None
         self._final: TestRun | None = None
         self._failures = Failures()
 
@@ -305,16 +304,10 @@ class BuildkiteProvider:
         self, run_id: str, run: dict[str, Any], build: dict[str, Any] | None, deadline: Deadline
     ) -> TestRun:
         state, result = _text(run.get("state")) or "unknown", _text(run.get("result")) or "pending"
-        prefix = ""
-        if build is not None:
-            prefix = (
-                "build blocked; " if build.get("blocked") is True else f"build {_text(build.get('state'))}; "
-            )
-        label = f"{prefix}tests {state} ({result})"
         base = TestRun(
             id=run_id,
             url=_text(run.get("web_url")) or (_text(build.get("web_url")) if build else ""),
-            state=label,
+            state=_label(build, state, result),
             phase=Phase.RUNNING,
             created_at=_text((build or run).get("created_at")) or None,
             duration_seconds=_duration(build) if build else None,
@@ -322,18 +315,18 @@ class BuildkiteProvider:
         if result == "stale":
             return self._ended(replace(base, phase=Phase.ERRORED, error_code="stale"))
         if state != "finished":
-            if self._finished_since is not None:
-                self._log(
-                    f"Test Engine run {_text(run.get('id'))} reopened: more results arrived. Waiting again."
-                )
-            self._finished_since = None
             return base
-        now = self._clock.now()
-        if self._finished_since is None:
-            self._finished_since = now
-        if now - self._finished_since < self._settle:
-            return base
-        return self._conclude(base, run, build, result, deadline)
+        # A late upload reopens a finished run (providers.md 3.3): believe "finished" only if a second
+        # look, `settle` seconds later, still says so with the same result.
+        self._clock.sleep(min(self._settle, deadline.remaining()))
+        again = self._get_run(_text(run.get("id")), deadline)
+        state, result_again = _text(again.get("state")) or "unknown", _text(again.get("result")) or "pending"
+        if state != "finished" or result_again != result:
+            self._log(
+                f"Test Engine run {_text(run.get('id'))} reopened: more results arrived. Waiting again."
+            )
+            return replace(base, state=_label(build, state, result_again))
+        return self._conclude(base, again, build, result, deadline)
 
     def _conclude(
         self,
@@ -422,6 +415,14 @@ class BuildkiteProvider:
 
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
+
+
+def _label(build: dict[str, Any] | None, state: str, result: str) -> str:
+    """The state shown to users: e.g. `build failed; tests finished (failed)`."""
+    prefix = ""
+    if build is not None:
+        prefix = "build blocked; " if build.get("blocked") is True else f"build {_text(build.get('state'))}; "
+    return f"{prefix}tests {state} ({result})"
 
 
 def _build_number(build: Any) -> str:
