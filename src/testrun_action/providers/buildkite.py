@@ -172,13 +172,18 @@ class BuildkiteProvider:
         body = build_body(self._settings, self._context, self._trigger_id)
         started = datetime.now(UTC)
         try:
-            _, build = self.http.json("POST", self._builds, body=body, deadline=deadline, repeatable=False)
+            status, build = self.http.json(
+                "POST", self._builds, body=body, deadline=deadline, repeatable=False, accept=(404,)
+            )
         except DeliveryUncertain as exc:
-            build = self._adopt(body, started, exc, deadline)
-        except RequestRejected as exc:
+            status, build = 201, self._adopt(body, started, exc, deadline)
+        if status == 404:
+            said = str(build.get("message") or "")[:200] if isinstance(build, dict) else None
             raise RequestRejected(
-                f"{exc.message} Check the `organization` and `pipeline` inputs and the token's `write_builds` scope."
-            ) from None
+                f"Buildkite has no pipeline '{self._settings.pipeline}' in organization "
+                f"'{self._settings.organization}' visible to this token ({said or 'HTTP 404'}). "
+                "Check the `organization` and `pipeline` inputs."
+            )
         return self._on_build(_build_number(build), build)
 
     def _adopt(
