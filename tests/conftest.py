@@ -18,6 +18,7 @@ import pytest
 
 from testrun_action.demo import read_outputs
 from testrun_action.flow import Hooks, run_action
+from testrun_action.simulators import buildkite as bk
 from testrun_action.simulators.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario
 from testrun_action.simulators.github import READ_TOKEN, GitHubSimulator
 from testrun_action.simulators.server import Served
@@ -31,6 +32,7 @@ HEAD_SHA = "6dcb09b5b57875f334f61aebed695e2e4193db5e"  # the head commit in ever
 MERGE_SHA = "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c"  # GITHUB_SHA of pull_request events: never reported
 GITHUB_TOKEN = "ghs_16C7e42F292c6912E7710c838347Ae178B4a"
 FAST = {"queued": 0.2, "duration": 0.6, "tests": 12}
+FAST_BUILD = {"scheduled": 0.2, "duration": 0.6, "tests": 12, "processing": 0.1}
 
 
 @dataclass
@@ -78,6 +80,18 @@ def _no_write_pause(monkeypatch: pytest.MonkeyPatch) -> None:
 def tms() -> Iterator[Simulated]:
     """A Testsigma Test Management simulator."""
     app = TmsSimulator(TmsScript(import_polls=1))
+    with Served(app) as served:
+        yield Simulated(app, served.url)
+
+
+@pytest.fixture
+def buildkite() -> Iterator[Simulated]:
+    """A Buildkite simulator with a fast `e2e-tests` pipeline reporting to suite `e2e`, and quotas
+    (per second, not per minute) that ordinary tests never come near."""
+    app = bk.BuildkiteSimulator(
+        {"e2e-tests": bk.Scenario(**FAST_BUILD)},
+        rate_limits=bk.RateLimits(organization=2000, user=1000, window=1.0),
+    )
     with Served(app) as served:
         yield Simulated(app, served.url)
 
@@ -147,7 +161,8 @@ class Job:
             **self.defaults,
         }
         # The runner sets every declared input, hyphens kept (github-platform.md 1.1).
-        for name, value in {**defaults, **{k.replace("_", "-"): v for k, v in inputs.items()}}.items():
+        given = {k.replace("_", "-"): v for k, v in inputs.items()}
+        for name, value in {**defaults, **self.defaults, **given}.items():
             environ[f"INPUT_{name.upper()}"] = value
         environ.update(env or {})
         return environ
@@ -207,3 +222,20 @@ def unused_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def bk_job(tmp_path: Path, buildkite: Simulated, github: Simulated) -> Job:
+    """A GitHub job whose action talks to the Buildkite simulator."""
+    job = Job(tmp_path)
+    job.api_url = buildkite.url
+    job.github_api_url = github.url
+    job.defaults = {
+        "provider": "buildkite",
+        "api-key": bk.DEFAULT_TOKEN,
+        "environment": "",
+        "organization": bk.ORGANIZATION,
+        "pipeline": "e2e-tests",
+        "suite": "e2e",
+    }
+    return job

@@ -19,7 +19,7 @@ from testrun_action.inputs import INPUTS, OUTPUTS  # noqa: E402
 HEADER = """\
 # Generated from src/testrun_action/inputs.py by `make docs`; edit that file, not this one.
 name: Testrun E2E
-description: Trigger a remote end-to-end test run (Empirical), wait for it, and report it on GitHub.
+description: Trigger a remote end-to-end test run (Empirical, Buildkite), wait for it, and report it on GitHub.
 author: testrun-action
 branding:
   icon: check-circle

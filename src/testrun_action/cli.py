@@ -31,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
         )
 
     demo = commands.add_parser("demo", help="run the whole flow against the embedded simulator")
-    demo.add_argument("--provider", default="empirical", choices=["empirical", "testsigma"])
+    demo.add_argument("--provider", default="empirical", choices=["empirical", "buildkite", "testsigma"])
 
     commands.add_parser("post", help="the action's post step: cancel a run the main step left going")
 
@@ -54,6 +54,19 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="ENV=JSON",
         help='script an environment, e.g. staging=\'{"duration": 30, "failed": 2}\'',
+    )
+    sandbox.add_argument(
+        "--buildkite-port",
+        type=int,
+        default=None,
+        help="port of the Buildkite simulator (default: --port + 3)",
+    )
+    sandbox.add_argument(
+        "--pipeline",
+        action="append",
+        default=[],
+        metavar="PIPELINE=JSON",
+        help='script a Buildkite pipeline, e.g. e2e-tests=\'{"duration": 30, "failed": 2}\'',
     )
     return parser
 
@@ -79,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_demo(args.provider)
     from .sandbox import serve
 
-    return serve(args.port, args.scenario, host=args.host)
+    return serve(args.port, args.scenario, args.buildkite_port, args.pipeline, host=args.host)
 
 
 def entrypoint() -> None:

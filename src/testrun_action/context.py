@@ -30,6 +30,7 @@ class GitHubContext(BaseModel):
     branch: str | None = None
     actor: str | None = None
     commit_url: str | None = None
+    commit_message: str | None = None  # first line: the head commit's message, or the pull request title
     deployment_url: str | None = None
     pull_request: int | None = None
     fork_pull_request: bool = False
@@ -84,6 +85,20 @@ def _head(event_name: str, event: Mapping[str, Any]) -> tuple[str | None, str | 
             _get(event, "workflow_run", "head_branch")
         )
     return None, None
+
+
+def _message(event_name: str, event: Mapping[str, Any]) -> str | None:
+    """A one-line description of the change under test, from the event payload."""
+    if event_name in PULL_REQUEST_EVENTS:
+        text = _get(event, "pull_request", "title")
+    elif event_name == "workflow_run":
+        text = _get(event, "workflow_run", "head_commit", "message")
+    elif event_name == "deployment_status":
+        text = _get(event, "deployment", "description")
+    else:
+        text = _get(event, "head_commit", "message")
+    line = _text(text)
+    return line.splitlines()[0].strip() or None if line else None
 
 
 def _is_fork(event_name: str, event: Mapping[str, Any], actor: str | None) -> bool:
@@ -142,6 +157,7 @@ def load_context(environ: Mapping[str, str]) -> GitHubContext:
         branch=branch,
         actor=actor,
         commit_url=commit_url,
+        commit_message=_message(event_name, event),
         deployment_url=deployment_url,
         pull_request=number if isinstance(number, int) else None,
         fork_pull_request=_is_fork(event_name, event, actor),

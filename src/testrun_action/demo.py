@@ -2,8 +2,9 @@
 
 A push event, temporary GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, a run of 48 tests with failures,
 flaky and snoozed tests that takes about 15 seconds; then the summary and outputs it wrote, and the
-check run as GitHub recorded it. `--provider testsigma` runs a Testsigma test plan (it sits in
-STATUS_CREATED first, as real runs do) and records the run in the Test Management simulator.
+check run as GitHub recorded it. `--provider buildkite` runs a Pipelines build of 60 tests whose Test
+Engine run has failed and flaky tests; `--provider testsigma` a Testsigma test plan (it sits in
+STATUS_CREATED first, as real runs do), recorded in the Test Management simulator.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .flow import Hooks, run_action
+from .simulators import buildkite as bk
 from .simulators.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario
 from .simulators.github import WRITE_TOKEN, GitHubSimulator
 from .simulators.server import Served
@@ -34,6 +36,18 @@ DEMO_PLAN = Plan(
     name="Shop regression", created=2.0, queued=1.0, pre_flight=1.0, duration=9.0, tests=48, failed=3,
     machines=["Windows 11 Chrome", "macOS Safari"],
 )  # fmt: skip
+BUILDKITE_SCENARIO = bk.Scenario(
+    scheduled=1.0, duration=7.0, tests=60, failed=3, flaky=2, skipped=2, processing=1.0
+)
+# The inputs of the Buildkite step; the rest of the job is the same.
+BUILDKITE_INPUTS = {
+    "INPUT_PROVIDER": "buildkite",
+    "INPUT_API-KEY": bk.DEFAULT_TOKEN,
+    "INPUT_ENVIRONMENT": "",
+    "INPUT_ORGANIZATION": bk.ORGANIZATION,
+    "INPUT_PIPELINE": "e2e-tests",
+    "INPUT_SUITE": "e2e",
+}
 
 
 def push_event(sha: str = DEMO_SHA) -> dict[str, object]:
@@ -101,9 +115,17 @@ def _testsigma(stack: contextlib.ExitStack, tmp: Path) -> tuple[dict[str, str], 
     return environ, f"Testsigma simulator at {platform.url}, Test Management simulator at {tms.url}"
 
 
+def _buildkite(stack: contextlib.ExitStack, tmp: Path) -> tuple[dict[str, str], str]:
+    served = stack.enter_context(Served(bk.BuildkiteSimulator({"e2e-tests": BUILDKITE_SCENARIO})))
+    return job_environment(
+        tmp, served.url, push_event()
+    ) | BUILDKITE_INPUTS, f"Buildkite simulator at {served.url}"
+
+
 # Each provider's simulators, started on the stack, and the job's environment for it.
 PROVIDERS: dict[str, Callable[[contextlib.ExitStack, Path], tuple[dict[str, str], str]]] = {
     "empirical": _empirical,
+    "buildkite": _buildkite,
     "testsigma": _testsigma,
 }
 

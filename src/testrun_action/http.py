@@ -4,6 +4,10 @@
 - Transient failures (connection errors, 408, 429, 500, 502, 503, 504) are retried with exponential
   backoff and full jitter, honouring `Retry-After` (seconds or an HTTP date) and Buildkite's
   `RateLimit-Reset` (providers.md 3.4), never sleeping past the deadline.
+- Where a service announces its quota (`RateLimit-Remaining` / `RateLimit-Reset`), requests slow down
+  before it runs out instead of running into 429s (`RateGate`); threads sharing a client share it.
+- `Link` headers (RFC 8288) are read for pagination, and only links to the API's own origin are
+  followed, so the token is never sent to another host.
 - A request that must not be repeated (a trigger) is retried only when it certainly did not reach the
   service: the connection was refused or never made, a 429/503 asked us to come back later, or the
   client's `unprocessed` predicate recognises the answer as one that acted on nothing (Testsigma Test
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import email.utils
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -38,6 +43,14 @@ RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # A trigger may be repeated after these only when the service said when to come back.
 NOT_PROCESSED_STATUSES = frozenset({429, 503})
 MESSAGE_LIMIT = 500  # characters of a service's error message quoted back to the user
+# Buildkite's quota headers, organization and per-user scope (providers.md 3.4).
+RATE_LIMIT_SCOPES = (
+    ("ratelimit-remaining", "ratelimit-reset"),
+    ("ratelimit-user-remaining", "ratelimit-user-reset"),
+)
+# Below this many requests left in the window, the rest are spread over the time until it resets.
+RATE_LOW_WATER = 10
+PACING_LOG_SECONDS = 5.0  # pauses this long or longer are said in the log
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +76,79 @@ def retry_after(headers: Mapping[str, str], now_epoch: float | None = None) -> f
         if when is not None:
             now = now_epoch if now_epoch is not None else time.time()
             return max(0.0, when.timestamp() - now)
-    for name in ("ratelimit-reset", "ratelimit-user-reset"):
-        reset = headers.get(name, "").strip()
-        if reset.isdigit():
-            return float(reset)
-    return None
+    return rate_limit_reset(headers)
+
+
+def _whole(value: str | None) -> int | None:
+    text = (value or "").strip()
+    return int(text) if text.isdigit() else None
+
+
+def rate_limit_reset(headers: Mapping[str, str]) -> float | None:
+    """Seconds until the exhausted quota resets: of the scopes with nothing left (or not saying how much
+    is left), the longest wait; when none is exhausted, the longest of all (providers.md 3.4)."""
+    resets, exhausted = [], []
+    for remaining_name, reset_name in RATE_LIMIT_SCOPES:
+        reset = _whole(headers.get(reset_name))
+        if reset is None:
+            continue
+        resets.append(reset)
+        if _whole(headers.get(remaining_name)) in (None, 0):
+            exhausted.append(reset)
+    pool = exhausted or resets
+    return float(max(pool)) if pool else None
+
+
+@dataclass
+class _Quota:
+    remaining: int
+    reset_at: float  # on the client's clock
+    next_at: float = 0.0  # the earliest moment of the next paced request
+
+
+class RateGate:
+    """Spends an announced request quota evenly instead of running into 429s.
+
+    Each response's `RateLimit-*` headers (the tighter of the organization and user scopes) say how
+    many requests are left and when the window resets. While more than `RATE_LOW_WATER` are left,
+    requests go at once; below that, they are spaced over the rest of the window; with none left,
+    they wait for the reset. Reservations count down locally, so threads sharing the client don't
+    all spend the last request.
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._quota: _Quota | None = None
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        tightest: tuple[int, int] | None = None
+        for remaining_name, reset_name in RATE_LIMIT_SCOPES:
+            remaining, reset = _whole(headers.get(remaining_name)), _whole(headers.get(reset_name))
+            if remaining is not None and reset is not None and (tightest is None or remaining < tightest[0]):
+                tightest = (remaining, reset)
+        if tightest is None:
+            return
+        with self._lock:
+            next_at = self._quota.next_at if self._quota else 0.0
+            self._quota = _Quota(tightest[0], self._clock.now() + tightest[1], next_at)
+
+    def reserve(self) -> float:
+        """Seconds to wait before sending the next request; counts the request as spent."""
+        with self._lock:
+            quota, now = self._quota, self._clock.now()
+            if quota is None or now >= quota.reset_at:
+                self._quota = None
+                return 0.0
+            if quota.remaining > RATE_LOW_WATER:
+                quota.remaining -= 1
+                return 0.0
+            if quota.remaining <= 0:
+                return quota.reset_at - now
+            start = max(now, quota.next_at)
+            quota.next_at = start + (quota.reset_at - now) / quota.remaining
+            quota.remaining -= 1
+            return start - now
 
 
 def service_message(response: httpx.Response) -> str:
@@ -85,6 +166,10 @@ def service_message(response: httpx.Response) -> str:
             # Spring's envelope: `error` is the status phrase, `message` the reason (Testsigma).
             message = body["message"]
         message = message or body.get("message") or body.get("errors")
+        errors = body.get("errors")
+        # Buildkite: {"message": "Validation Failed", "errors": [...]} (providers.md 3.4)
+        if isinstance(message, str) and isinstance(errors, list) and errors:
+            message = f"{message}: {'; '.join(str(e) for e in errors)}"
     if isinstance(message, list):
         message = "; ".join(str(m) for m in message)
     return str(message)[:MESSAGE_LIMIT] if message else ""
@@ -109,7 +194,9 @@ class HttpClient:
         even for a request that must not be repeated. `credential_input`: the input named when the
         service refuses the credentials."""
         self.service = service
-        self.host = urlsplit(base_url).hostname or "the service"
+        parts = urlsplit(base_url)
+        self.host = parts.hostname or "the service"
+        self._origin = (parts.scheme, parts.hostname, parts.port)
         self._clock = clock
         self._log = log
         self._policy = policy or RetryPolicy()
@@ -124,6 +211,7 @@ class HttpClient:
             trust_env=True,
         )
         self.last_headers: Mapping[str, str] = {}
+        self.gate = RateGate(clock)
 
     def close(self) -> None:
         self._client.close()
@@ -149,6 +237,30 @@ class HttpClient:
             return response.status_code, decode(response, self.service)
         raise self._failure(response)
 
+    def json_page(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        deadline: Deadline | None = None,
+    ) -> tuple[Any, dict[str, str]]:
+        """GET one page: its decoded JSON and its `Link` relations (`next`, `last`, ...) to URLs on the
+        API's own origin. `path` may be such an absolute URL, taken from an earlier page's links."""
+        response = self.send("GET", path, params=params, deadline=deadline)
+        if not response.is_success:
+            raise self._failure(response)
+        payload = decode(response, self.service)
+        links = {
+            rel: link["url"]
+            for rel, link in response.links.items()
+            if isinstance(rel, str) and self._same_origin(link.get("url", ""))
+        }
+        return payload, links
+
+    def _same_origin(self, url: str) -> bool:
+        parts = urlsplit(url)
+        return (parts.scheme, parts.hostname, parts.port) == self._origin
+
     def send(
         self,
         method: str,
@@ -165,6 +277,7 @@ class HttpClient:
         attempt = 0
         while True:
             attempt += 1
+            self._pace(deadline.remaining() if deadline else None)
             remaining = deadline.remaining() if deadline else None
             timeout = httpx.Timeout(
                 _clip(policy.read_timeout, remaining),
@@ -186,6 +299,7 @@ class HttpClient:
                 wait = None
             else:
                 self.last_headers = response.headers
+                self.gate.observe(response.headers)
                 status = response.status_code
                 unprocessed = self._unprocessed(response)
                 if status not in RETRY_STATUSES and not unprocessed:
@@ -211,6 +325,16 @@ class HttpClient:
                 f"{self.service}: {reason}; retrying in {delay:.1f}s (attempt {attempt + 1}/{policy.attempts})."
             )
             self._clock.sleep(delay)
+
+    def _pace(self, remaining: float | None) -> None:
+        pause = self.gate.reserve()
+        if pause <= 0:
+            return
+        if remaining is not None and pause >= remaining:
+            return  # no time to wait for the quota: try anyway (a cancel at a deadline is worth it)
+        if pause >= PACING_LOG_SECONDS:
+            self._log(f"{self.service}: API rate limit nearly used up; waiting {pause:.0f}s for it to reset.")
+        self._clock.sleep(pause)
 
     def _backoff(self, attempt: int, retry_after_seconds: float | None) -> float:
         if retry_after_seconds is not None:

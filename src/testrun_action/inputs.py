@@ -24,11 +24,12 @@ class Output:
 
 
 INPUTS: tuple[Input, ...] = (
-    Input("provider", "The test service: `empirical` or `testsigma`.", default="empirical"),
+    Input("provider", "The test service: `empirical`, `buildkite` or `testsigma`.", default="empirical"),
     Input(
         "api-key",
-        "API key of the test service (a project API key for Empirical; Settings → API Keys for "
-        "Testsigma). Store it as a secret.",
+        "API key of the test service: a project API key for Empirical; for Buildkite an API access token "
+        "with the `read_builds`, `write_builds` and `read_suites` scopes; for Testsigma one from Settings → "
+        "API Keys. Store it as a secret.",
         required=True,
         secret=True,
     ),
@@ -40,18 +41,32 @@ INPUTS: tuple[Input, ...] = (
     Input(
         "api-url",
         "Base URL of the service's API.",
-        shown_default="`https://api.empirical.run` (empirical), `https://app.testsigma.com` (testsigma)",
+        shown_default="`https://api.empirical.run` (empirical), `https://api.buildkite.com` (buildkite), "
+        "`https://app.testsigma.com` (testsigma)",
     ),
     Input(
         "dashboard-url",
-        "Base URL of the service's dashboard, for report links.",
+        "Base URL of the service's dashboard, for report links (Buildkite's links come from its API).",
         shown_default="`https://dash.empirical.run` (empirical), `https://app.testsigma.com` (testsigma)",
     ),
     Input("project-id", "Empirical project id, sent as `x-project-id` (needed with user tokens only)."),
     Input(
         "environment",
-        "The environment slug to run the tests against (e.g. `staging`). Required for Empirical; for "
-        "Testsigma a label for the reports (default: the test plan).",
+        "The environment slug to run the tests against (e.g. `staging`); required for Empirical. "
+        "For Buildkite and Testsigma, a label shown in the report (default: the pipeline slug or test plan).",
+    ),
+    Input(
+        "organization", "Buildkite organization slug (buildkite.com/<organization>); required for Buildkite."
+    ),
+    Input(
+        "pipeline",
+        "Buildkite pipeline slug whose build runs the tests; required for Buildkite, except with a Test "
+        "Engine run UUID in `run-id`.",
+    ),
+    Input("suite", "Buildkite Test Engine suite slug the tests report to; required for Buildkite."),
+    Input(
+        "build-number",
+        "Buildkite: follow this existing build of `pipeline` instead of triggering one (same as a numeric `run-id`).",
     ),
     Input(
         "test-plan-id",
@@ -75,24 +90,29 @@ INPUTS: tuple[Input, ...] = (
     Input(
         "test-branch",
         "Branch of the test repository to run. Empirical forbids it together with build info, "
-        "so no build info is sent when it is set.",
+        "so no build info is sent when it is set. Buildkite: build the head of this branch instead of "
+        "the commit under test (for a pipeline of a separate test repository).",
     ),
     Input("tags", "Run only tests with these tags, comma or newline separated (e.g. `@smoke`)."),
     Input(
         "metadata",
         "Key-value pairs attached to the run: a YAML or JSON mapping, or `key: value` lines. "
-        "Values must be strings or numbers.",
+        "Values must be strings or numbers. Buildkite: the build's meta-data (values sent as strings).",
     ),
     Input(
         "environment-variables",
         "Environment variables for the test run, as `NAME: value` or `NAME=value` lines "
-        "(Testsigma: the run's `runtimeData`). Values are masked in the log.",
+        "(Buildkite: the build's `env`; Testsigma: the run's `runtimeData`). Values are masked in the log.",
     ),
     Input("total-shards", "Split the run across this many shards (1 or more)."),
     Input("rerun-of", "Id of an earlier run that this run re-runs."),
     Input("rerun-only-failed", "With `rerun-of`: re-run only the tests that failed (`true`/`false`)."),
     Input("send-notifications", "Whether the service sends its own run notifications (`true`/`false`)."),
-    Input("run-id", "Attach to this existing run instead of triggering a new one."),
+    Input(
+        "run-id",
+        "Attach to this existing run instead of triggering a new one. Buildkite: a Test Engine run UUID, "
+        "or a build number.",
+    ),
     Input("wait", "Wait for the run to end and report it (`true`), or only trigger it (`false`).", "true"),
     Input("timeout-minutes", "How long to wait before cancelling the run and failing as timed out.", "60"),
     Input(

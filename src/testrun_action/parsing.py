@@ -14,6 +14,9 @@ from .errors import ConfigurationError
 
 _TRUE, _FALSE = "true", "false"
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+# A slug is one URL path segment: Buildkite's are lower-case words joined by `-` or `_` ("my_great_org").
+_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\Z")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 _SHOWN = 60  # characters of a bad value quoted back in an error message
 
 
@@ -91,6 +94,24 @@ def text(name: str, raw: str, *, max_length: int = 1024) -> str | None:
     if len(value) > max_length or any(ord(c) < 32 for c in value):
         raise ConfigurationError(name, f"expected one line of at most {max_length} characters.")
     return value
+
+
+def slug(name: str, raw: str) -> str | None:
+    """A slug as it appears in the service's URLs: letters, digits, `-`, `_`, `.`; nothing that could
+    change the request path."""
+    value = raw.strip()
+    if not value:
+        return None
+    if not _SLUG.match(value):
+        raise ConfigurationError(
+            name,
+            f"expected a slug (letters, digits, `-`, `_` or `.`, as in the service's URLs), got {_quote(value)}.",
+        )
+    return value
+
+
+def is_uuid(value: str) -> bool:
+    return _UUID.match(value) is not None
 
 
 def tags(name: str, raw: str) -> tuple[str, ...]:

@@ -16,21 +16,42 @@ from .errors import ConfigurationError
 from .inputs import INPUTS
 from .model import FailOn
 
-PROVIDERS = ("empirical", "testsigma")
+PROVIDERS = ("empirical", "buildkite", "testsigma")
 
-# Per-provider defaults for the URL inputs (providers.md 1.1, 1.6, 2.1).
-DEFAULT_API_URLS = {"empirical": "https://api.empirical.run", "testsigma": "https://app.testsigma.com"}
-DEFAULT_DASHBOARD_URLS = {"empirical": "https://dash.empirical.run", "testsigma": "https://app.testsigma.com"}
+# Per-provider defaults for the URL inputs (providers.md 1.1, 1.6, 2.1, 3.1). Buildkite's report links
+# come from the API's own `web_url`s; its dashboard URL is only a fallback.
+DEFAULT_API_URLS = {
+    "empirical": "https://api.empirical.run",
+    "buildkite": "https://api.buildkite.com",
+    "testsigma": "https://app.testsigma.com",
+}
+DEFAULT_DASHBOARD_URLS = {
+    "empirical": "https://dash.empirical.run",
+    "buildkite": "https://buildkite.com",
+    "testsigma": "https://app.testsigma.com",
+}
 
-# Inputs that only one provider reads: given to another, they would be silently ignored, so they are
+# Inputs that only some providers read: given to another, they would be silently ignored, so they are
 # refused instead, naming the input.
-PROVIDER_ONLY_INPUTS = {
-    "empirical": (
-        "project-id", "build-url", "test-branch", "tags", "metadata", "total-shards", "rerun-of",
-        "rerun-only-failed", "send-notifications",
-    ),
-    "testsigma": ("test-plan-id", "testsigma-environment-id"),
-}  # fmt: skip
+INPUT_PROVIDERS = {
+    "project-id": ("empirical",),
+    "tags": ("empirical",),
+    "total-shards": ("empirical",),
+    "rerun-of": ("empirical",),
+    "rerun-only-failed": ("empirical",),
+    "send-notifications": ("empirical",),
+    "build-url": ("empirical", "buildkite"),
+    "test-branch": ("empirical", "buildkite"),
+    "metadata": ("empirical", "buildkite"),
+    "organization": ("buildkite",),
+    "pipeline": ("buildkite",),
+    "suite": ("buildkite",),
+    "build-number": ("buildkite",),
+    "test-plan-id": ("testsigma",),
+    "testsigma-environment-id": ("testsigma",),
+}
+# Buildkite build numbers are positive integers per pipeline (providers.md 3.6).
+MAX_BUILD_NUMBER = 2**53
 
 # GitHub's own maximum job time is 6 h on hosted runners and 5 days on self-hosted ones.
 MAX_TIMEOUT_MINUTES = 7200.0
@@ -77,7 +98,10 @@ class Settings(BaseModel):
     rerun_of: int | None
     rerun_only_failed: bool | None
     send_notifications: bool | None
-    run_id: str | None
+    organization: str | None
+    pipeline: str | None
+    suite: str | None
+    run_id: str | None  # Buildkite: a Test Engine run UUID, or a build number (from `build-number` too)
     wait: bool
     timeout_seconds: float
     poll_interval: float | None
@@ -153,12 +177,10 @@ def load_settings(raw: Mapping[str, str]) -> Settings:
     api_key = raw["api-key"].strip() or raw["auth-key"].strip()
     if not api_key:
         raise ConfigurationError("api-key", "is required: pass the service's API key from a secret.")
-    for other, names in PROVIDER_ONLY_INPUTS.items():
-        for name in names:
-            if other != provider and raw[name].strip():
-                raise ConfigurationError(
-                    name, f"is only used with `provider: {other}`; remove it for `provider: {provider}`."
-                )
+    for name, readers in INPUT_PROVIDERS.items():
+        if provider not in readers and raw[name].strip():
+            used = " or ".join(f"`provider: {reader}`" for reader in readers)
+            raise ConfigurationError(name, f"is only used with {used}; remove it for `provider: {provider}`.")
     environment = parsing.text("environment", raw["environment"], max_length=200)
     run_id = parsing.text("run-id", raw["run-id"], max_length=200)
     if run_id is not None and provider in ("empirical", "testsigma"):
@@ -173,6 +195,11 @@ def load_settings(raw: Mapping[str, str]) -> Settings:
                 "CI/CD Integration tab), or set `run-id` to follow a run that already exists.",
             )
         environment = environment or (f"test plan {test_plan_id}" if test_plan_id else f"run {run_id}")
+    organization = pipeline = suite = None
+    if provider == "buildkite":
+        organization, pipeline, suite, run_id = _buildkite_target(raw, run_id)
+        # A label for the report: Buildkite has no environments; the pipeline (or suite) names what ran.
+        environment = environment or pipeline or suite
     if environment is None:
         raise ConfigurationError("environment", "is required: the slug of the environment to test.")
     timeout_minutes = parsing.number(
@@ -201,6 +228,9 @@ def load_settings(raw: Mapping[str, str]) -> Settings:
         rerun_of=parsing.integer("rerun-of", raw["rerun-of"], minimum=1, maximum=2**53),
         rerun_only_failed=parsing.optional_boolean("rerun-only-failed", raw["rerun-only-failed"]),
         send_notifications=parsing.optional_boolean("send-notifications", raw["send-notifications"]),
+        organization=organization,
+        pipeline=pipeline,
+        suite=suite,
         run_id=run_id,
         wait=parsing.boolean("wait", raw["wait"], default=True),
         timeout_seconds=(timeout_minutes if timeout_minutes is not None else 60.0) * 60.0,
@@ -262,3 +292,50 @@ def load_tms(raw: Mapping[str, str]) -> TmsSettings | None:
 def _max_annotations(raw: str) -> int:
     value = parsing.integer("max-annotations", raw, minimum=0, maximum=MAX_ANNOTATIONS)
     return 50 if value is None else value
+
+
+def _buildkite_target(raw: Mapping[str, str], run_id: str | None) -> tuple[str, str | None, str, str | None]:
+    """organization, pipeline, suite and what to attach to: a Test Engine run UUID or a build number.
+
+    A run UUID needs no pipeline (Test Engine runs live in the suite); triggering or following a build
+    does. `build-number` is the same as a numeric `run-id`, so the ids the action outputs can be fed back.
+    """
+    organization = parsing.slug("organization", raw["organization"])
+    pipeline = parsing.slug("pipeline", raw["pipeline"])
+    suite = parsing.slug("suite", raw["suite"])
+    build_number = parsing.integer("build-number", raw["build-number"], minimum=1, maximum=MAX_BUILD_NUMBER)
+    if organization is None:
+        raise ConfigurationError(
+            "organization",
+            "is required with `provider: buildkite`: the organization slug (buildkite.com/<slug>).",
+        )
+    if suite is None:
+        raise ConfigurationError(
+            "suite",
+            "is required with `provider: buildkite`: the slug of the Test Engine suite the tests report to.",
+        )
+    if run_id is not None and parsing.is_uuid(run_id):
+        run_id = run_id.lower()
+    elif run_id is not None:
+        number = (
+            parsing.integer("run-id", run_id, minimum=1, maximum=MAX_BUILD_NUMBER)
+            if run_id.isdigit()
+            else None
+        )
+        if number is None:
+            raise ConfigurationError(
+                "run-id",
+                "expected a Test Engine run UUID (e.g. 64374307-12ab-4b13-a3f3-6a408f644ea2) or a build number.",
+            )
+        run_id = str(number)
+    if build_number is not None:
+        if run_id is not None and run_id != str(build_number):
+            raise ConfigurationError("build-number", "give either `build-number` or `run-id`, not both.")
+        run_id = str(build_number)
+    if pipeline is None and (run_id is None or run_id.isdigit()):
+        raise ConfigurationError(
+            "pipeline",
+            "is required with `provider: buildkite` to trigger or follow a build: the pipeline slug "
+            "(buildkite.com/<organization>/<pipeline>). Only `run-id` with a Test Engine run UUID works without it.",
+        )
+    return organization, pipeline, suite, run_id

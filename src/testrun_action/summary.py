@@ -25,6 +25,16 @@ ERROR_CODES = {
     "ABORTED": "Testsigma aborted the run before its tests could complete",
     "NOT_EXECUTED": "Testsigma did not execute the test plan's tests",
     "FAILURE": "Testsigma reported the run as failed without counting a failed test; see the report",
+    # Buildkite (providers/buildkite.py): why a build's outcome is unknown or not a pass.
+    "stale": "Test Engine received no results for the run in time (stale)",
+    "no_results": "The Test Engine run finished without any test results",
+    "no_test_run": "No Test Engine run appeared for the build in this suite; do its jobs upload test results?",
+    "failures_unlisted": "Test Engine reported failed tests, but they could not be listed",
+    "build_failed": "The build failed although no test failed",
+    "blocked": "The build stopped at a block step",
+    "skipped": "The build was skipped",
+    "not_run": "The build was not run",
+    "waiting_failed": "A build the pipeline waited on failed",
 }
 
 _ICONS = {

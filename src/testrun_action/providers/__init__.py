@@ -56,11 +56,13 @@ class Wiring:
 
 
 def create_provider(settings: Settings, context: GitHubContext, wiring: Wiring) -> Provider:
+    from .buildkite import BuildkiteProvider
     from .empirical import EmpiricalProvider
     from .testsigma import TestsigmaProvider
 
     providers: dict[str, Callable[[Settings, GitHubContext, Wiring], Provider]] = {
         "empirical": EmpiricalProvider,
         "testsigma": TestsigmaProvider,
+        "buildkite": BuildkiteProvider,
     }
     return providers[settings.provider](settings, context, wiring)

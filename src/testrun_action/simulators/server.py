@@ -32,6 +32,7 @@ class Request:
     query: dict[str, str]
     headers: dict[str, str]  # lower-case names
     body: bytes = b""
+    received: float = field(default_factory=time.monotonic)  # when it arrived, for timing assertions
 
     def json(self) -> Any:
         return json.loads(self.body.decode("utf-8")) if self.body else None
@@ -48,6 +49,7 @@ class Request:
             "query": self.query,
             "headers": headers,
             "body": body,
+            "at": self.received,
         }
 
 

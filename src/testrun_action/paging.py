@@ -1,0 +1,97 @@
+"""Reading every page of a list that paginates with `Link` headers (Buildkite, providers.md 3.4).
+
+The first page is read alone. When its `rel="last"` link says how many pages there are, the rest are
+fetched a few at a time on threads sharing the one `HttpClient` (and so its retry policy and rate-limit
+pacing); otherwise `rel="next"` is followed page by page. Either way at most `max_pages` are read, and
+the result says whether that was everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from .clock import Deadline
+from .errors import MalformedResponse
+from .http import HttpClient
+
+WORKERS = 4  # pages in flight at once; the rate gate still spaces them when the quota runs low
+
+
+@dataclass(frozen=True, slots=True)
+class Pages:
+    items: list[dict[str, Any]]
+    pages_read: int
+    pages_total: int | None  # from `rel="last"`, when the service said
+    complete: bool  # every page was read
+
+
+def page_number(url: str | None) -> int | None:
+    if not url:
+        return None
+    value = dict(parse_qsl(urlsplit(url).query)).get("page", "")
+    return int(value) if value.isdigit() else None
+
+
+def with_page(url: str, page: int) -> str:
+    """The same URL asking for another page: every other query parameter is kept as the service gave it."""
+    parts = urlsplit(url)
+    query = [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if key != "page"]
+    query.append(("page", str(page)))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def read_all(
+    http: HttpClient,
+    path: str,
+    *,
+    params: Mapping[str, str | int],
+    deadline: Deadline,
+    max_pages: int,
+    what: str,
+) -> Pages:
+    """Every item of a paginated JSON array, in page order. Errors from any page propagate."""
+    payload, links = http.json_page(path, params=params, deadline=deadline)
+    items = _items(payload, what)
+    last = page_number(links.get("last"))
+    next_url = links.get("next")
+    if next_url is None:
+        return Pages(items, 1, last or 1, complete=True)
+    if last is not None and last > 1:
+        wanted = [with_page(next_url, page) for page in range(2, min(last, max_pages) + 1)]
+        for page in _concurrently(http, wanted, deadline, what):
+            items.extend(page)
+        read = len(wanted) + 1
+        return Pages(items, read, last, complete=read >= last)
+    read = 1
+    while next_url is not None and read < max_pages:
+        payload, links = http.json_page(next_url, deadline=deadline)
+        items.extend(_items(payload, what))
+        read += 1
+        next_url = links.get("next")
+    return Pages(items, read, None, complete=next_url is None)
+
+
+def _concurrently(
+    http: HttpClient, urls: list[str], deadline: Deadline, what: str
+) -> list[list[dict[str, Any]]]:
+    def fetch(url: str) -> list[dict[str, Any]]:
+        payload, _ = http.json_page(url, deadline=deadline)
+        return _items(payload, what)
+
+    executor = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="page")
+    try:
+        futures = [executor.submit(fetch, url) for url in urls]
+        return [future.result() for future in futures]
+    finally:
+        # On an error or an interruption, pages not yet started are dropped, not awaited.
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _items(payload: Any, what: str) -> list[dict[str, Any]]:
+    if not isinstance(payload, list):
+        raise MalformedResponse(f"{what}: expected a JSON array.")
+    return [item for item in payload if isinstance(item, dict)]

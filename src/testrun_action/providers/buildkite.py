@@ -1,0 +1,453 @@
+"""Buildkite: trigger a Pipelines build, follow it and then its Test Engine run, read the failed executions.
+
+    trigger   POST /v2/organizations/{org}/pipelines/{pipeline}/builds            providers.md 3.6
+    build     GET  .../pipelines/{pipeline}/builds/{number}
+    run       GET  /v2/analytics/organizations/{org}/suites/{suite}/runs?build_id=  then .../runs/{id}
+    failures  GET  .../runs/{id}/failed_executions?include_failure_expanded=true   Link-paginated, 3.4
+    counts    GET  /v2/analytics/organizations/{org}/builds/{build uuid}/tests      Link-paginated, 3.2
+    cancel    PUT  .../pipelines/{pipeline}/builds/{number}/cancel
+
+The id the flow holds is the build number (the handle for cancel, and what `build-number` takes), or a
+Test Engine run UUID when attached to a run alone. `poll` drives two stages: the build until it ends,
+then its Test Engine run until it is finished. A finished run can reopen when late results arrive
+(providers.md 3.3), so "finished" counts only when a second look `settle` seconds later agrees.
+
+The verdict never passes on doubt: a `stale` run, a run that finished without results, a build that
+failed, was blocked, skipped or not run while no test failed, or a build whose suite never got a run
+are all errors. Failed executions are read when the run is confirmed finished, because they decide the
+counts; `failures` then returns them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .. import __version__, parsing
+from ..clock import Deadline
+from ..context import GitHubContext
+from ..errors import (
+    ConfigurationError,
+    DeliveryUncertain,
+    MalformedResponse,
+    RequestRejected,
+    RunNotFound,
+    ServiceError,
+    ServiceUnavailable,
+    TriggerUncertain,
+)
+from ..http import HttpClient
+from ..model import Failures, Phase, TestRun
+from ..paging import read_all
+from ..settings import Settings
+from . import PlannedRequest, Wiring
+from .buildkite_results import TestTally, counts, failed_executions, tally
+
+# Build states (providers.md 3.6); anything unknown is treated as still running.
+BUILD_PHASES = {
+    "creating": Phase.WAITING,
+    "scheduled": Phase.WAITING,
+    "waiting": Phase.WAITING,
+    "running": Phase.RUNNING,
+    "failing": Phase.RUNNING,
+    "canceling": Phase.CANCELLING,
+}
+TESTED_STATES = frozenset({"passed", "failed", "blocked"})  # the build ran; its tests decide
+NOT_RUN_STATES = frozenset({"skipped", "not_run", "waiting_failed"})  # the build never ran its tests
+CANCELLABLE_STATES = frozenset({"scheduled", "running", "failing"})  # builds.md, "Cancel a build"
+
+PER_PAGE = 100  # the maximum (providers.md 3.4)
+# 2,000 failed executions (and tests) fill the job summary many times over, and 20 pages stay well
+# inside the per-user quota of 50 requests a minute (providers.md 3.4) next to the status checks.
+MAX_PAGES = 20
+# A build's Test Engine run appears with its first upload; uploads are processed asynchronously
+# (providers.md 3.5), so after the build ends its run may take a little while to show. [I]
+RUN_APPEAR_SECONDS = 120.0
+DEFAULT_SETTLE_SECONDS = 5.0
+CLOCK_SKEW = timedelta(minutes=2)  # between us and Buildkite, when looking for a build we may have made
+TRIGGER_ID_VARIABLE = "TESTRUN_TRIGGER_ID"  # marks the build a trigger created, to find it again
+
+
+def settle_seconds(poll_interval: float | None) -> float:
+    """How long after seeing a run finished to look again: two polls' worth, within 1-10 s."""
+    if poll_interval is None:
+        return DEFAULT_SETTLE_SECONDS
+    return min(10.0, max(1.0, 2 * poll_interval))
+
+
+def build_env(settings: Settings, context: GitHubContext) -> dict[str, str]:
+    """The build's `env`: what the tests may want to know about the change under test, then the
+    user's `environment-variables`, which win. Ours are `TESTRUN_*`, so that nothing in the build
+    mistakes itself for a GitHub Actions job."""
+    ours = {
+        "TESTRUN_BUILD_URL": settings.build_url or context.deployment_url,
+        "TESTRUN_BUILD_VERSION": settings.build_version,
+        "TESTRUN_ENVIRONMENT": settings.environment,
+        "TESTRUN_REPOSITORY": context.repository,
+        "TESTRUN_COMMIT": context.sha,
+        "TESTRUN_COMMIT_URL": context.commit_url,
+        "TESTRUN_BRANCH": context.branch,
+        "TESTRUN_ACTOR": context.actor,
+        "TESTRUN_GITHUB_RUN_URL": context.run_url,
+    }
+    env = {name: value for name, value in ours.items() if value}
+    env.update((name, value.get_secret_value()) for name, value in settings.environment_variables)
+    return env
+
+
+def build_body(settings: Settings, context: GitHubContext, trigger_id: str) -> dict[str, Any]:
+    """The create-build request (builds.md, "Create a build"): `commit` and `branch` are required.
+
+    With `test-branch` the pipeline builds the head of that branch (a separate test repository);
+    otherwise it builds the commit under test on its branch, as a pull request build on pull requests.
+    """
+    commit, branch = (
+        ("HEAD", settings.test_branch) if settings.test_branch else (context.sha or "HEAD", context.branch)
+    )
+    if not branch:
+        raise ConfigurationError(
+            "test-branch",
+            "is required here: no branch is known for the commit under test (not a GitHub job?).",
+        )
+    body: dict[str, Any] = {"commit": commit, "branch": branch}
+    if context.commit_message:
+        body["message"] = context.commit_message
+    body["env"] = {**build_env(settings, context), TRIGGER_ID_VARIABLE: trigger_id}
+    if settings.metadata:
+        body["meta_data"] = {key: str(value) for key, value in settings.metadata.items()}
+    if context.pull_request and not settings.test_branch:
+        body["pull_request_id"] = context.pull_request
+    return body
+
+
+class BuildkiteProvider:
+    name = "Buildkite"
+
+    def __init__(self, settings: Settings, context: GitHubContext, wiring: Wiring) -> None:
+        if settings.organization is None or settings.suite is None:  # settings guarantee both
+            raise ConfigurationError("organization", "is required with `provider: buildkite`.")
+        self._settings = settings
+        self._context = context
+        self._clock = wiring.clock
+        self._log = wiring.log
+        self._settle = settle_seconds(settings.poll_interval)
+        self._headers = {"User-Agent": f"testrun-action/{__version__}", "Accept": "application/json"}
+        self.http = HttpClient(
+            service=self.name,
+            base_url=settings.api_url,
+            headers={**self._headers, "Authorization": f"Bearer {settings.api_key.get_secret_value()}"},
+            clock=wiring.clock,
+            log=wiring.log,
+            transport=wiring.transport,
+        )
+        org, suite = settings.organization, settings.suite
+        self._builds = f"/v2/organizations/{org}/pipelines/{settings.pipeline}/builds"
+        self._runs = f"/v2/analytics/organizations/{org}/suites/{suite}/runs"
+        self._build_tests = f"/v2/analytics/organizations/{org}/builds"
+        self._trigger_id = str(uuid.uuid4())
+        self._build: dict[str, Any] | None = None
+        self._build_ended_at: float | None = None
+        self._run_id: str | None = None  # the Test Engine run, once found
+        self._final: TestRun | None = None
+        self._failures = Failures()
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- trigger --------------------------------------------------------------------------------
+    def planned_trigger(self) -> PlannedRequest:
+        body = build_body(self._settings, self._context, "<generated per trigger>")
+        secret = {name for name, _ in self._settings.environment_variables}
+        body["env"] = {name: "***" if name in secret else value for name, value in body["env"].items()}
+        return PlannedRequest(
+            method="POST",
+            url=f"{self._settings.api_url}{self._builds}",
+            headers={**self._headers, "Authorization": "Bearer ***", "Content-Type": "application/json"},
+            body=body,
+        )
+
+    def trigger(self, deadline: Deadline) -> TestRun:
+        body = build_body(self._settings, self._context, self._trigger_id)
+        started = datetime.now(UTC)
+        try:
+            status, build = self.http.json(
+                "POST", self._builds, body=body, deadline=deadline, repeatable=False, accept=(404,)
+            )
+        except DeliveryUncertain as exc:
+            status, build = 201, self._adopt(body, started, exc, deadline)
+        if status == 404:
+            said = str(build.get("message") or "")[:200] if isinstance(build, dict) else None
+            raise RequestRejected(
+                f"Buildkite has no pipeline '{self._settings.pipeline}' in organization "
+                f"'{self._settings.organization}' visible to this token ({said or 'HTTP 404'}). "
+                "Check the `organization` and `pipeline` inputs."
+            )
+        return self._on_build(_build_number(build), build)
+
+    def _adopt(
+        self, body: dict[str, Any], started: datetime, cause: DeliveryUncertain, deadline: Deadline
+    ) -> dict[str, Any]:
+        """The request may have created a build: find it by the trigger id in its env; never trigger twice."""
+        self._log(f"{cause.message} Looking for the build it may have created.")
+        params: dict[str, str | int] = {
+            "branch": body["branch"],
+            "created_from": (started - CLOCK_SKEW).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "per_page": PER_PAGE,
+            "exclude_jobs": "true",
+        }
+        if len(body["commit"]) == 40:  # the filter takes full SHAs only (builds.md, list query strings)
+            params["commit"] = body["commit"]
+        try:
+            _, builds = self.http.json("GET", self._builds, params=params, deadline=deadline)
+        except ServiceError as exc:
+            raise TriggerUncertain(
+                f"{cause.message} Could not check for a build it created ({exc.message}); not triggering again."
+            ) from None
+        for build in builds if isinstance(builds, list) else []:
+            env = build.get("env") if isinstance(build, dict) else None
+            if isinstance(env, dict) and env.get(TRIGGER_ID_VARIABLE) == self._trigger_id:
+                self._log(f"Found build #{build.get('number')}, created by the trigger; following it.")
+                return dict(build)
+        raise TriggerUncertain(
+            f"{cause.message} No build from this trigger appeared; not triggering again, to avoid a duplicate build."
+        )
+
+    # -- poll -----------------------------------------------------------------------------------
+    def poll(self, run_id: str, deadline: Deadline) -> TestRun:
+        if self._final is not None and self._final.id == run_id:
+            return self._final  # an ended run does not change; its results were read once
+        if parsing.is_uuid(run_id):
+            return self._follow_run(run_id, self._get_run(run_id, deadline), None, deadline)
+        status, build = self.http.json(
+            "GET",
+            f"{self._builds}/{run_id}",
+            params={"exclude_jobs": "true"},
+            deadline=deadline,
+            accept=(404,),
+        )
+        if status == 404:
+            raise RunNotFound(
+                f"Buildkite has no build #{run_id} of pipeline '{self._settings.pipeline}' visible to this token."
+            )
+        return self._on_build(run_id, build, deadline)
+
+    def _on_build(self, number: str, build: Any, deadline: Deadline | None = None) -> TestRun:
+        if not isinstance(build, dict):
+            raise MalformedResponse("Buildkite's build is not a JSON object.")
+        self._build = build
+        state = _text(build.get("state")) or "unknown"
+        blocked = build.get("blocked") is True or state == "blocked"
+        url = _text(build.get("web_url")) or f"{self._settings.dashboard_url}/{self._settings.organization}"
+        base = TestRun(
+            id=number,
+            url=url,
+            state=f"build {state}",
+            phase=BUILD_PHASES.get(state, Phase.RUNNING),
+            created_at=_text(build.get("created_at")) or None,
+        )
+        if state == "canceled":
+            return self._ended(replace(base, phase=Phase.CANCELLED))
+        if state in NOT_RUN_STATES:
+            return self._ended(replace(base, phase=Phase.ERRORED, error_code=state))
+        if state not in TESTED_STATES or deadline is None:
+            self._build_ended_at = None  # a retried job puts an ended build back to running
+            return base
+        label = "build blocked" if blocked else f"build {state}"
+        now = self._clock.now()
+        self._build_ended_at = self._build_ended_at if self._build_ended_at is not None else now
+        run = self._find_run(build, deadline)
+        if run is None:
+            if now - self._build_ended_at < RUN_APPEAR_SECONDS:
+                return replace(base, state=f"{label}; waiting for test results", phase=Phase.RUNNING)
+            return self._ended(
+                replace(
+                    base, state=f"{label}; no test results", phase=Phase.ERRORED, error_code="no_test_run"
+                )
+            )
+        return self._follow_run(number, run, build, deadline)
+
+    def _find_run(self, build: dict[str, Any], deadline: Deadline) -> dict[str, Any] | None:
+        if self._run_id is not None:
+            return self._get_run(self._run_id, deadline)
+        build_id = _text(build.get("id"))
+        if not build_id:
+            raise MalformedResponse("Buildkite's build has no `id`.")
+        status, runs = self.http.json(
+            "GET",
+            self._runs,
+            params={"build_id": build_id, "per_page": PER_PAGE},
+            deadline=deadline,
+            accept=(404,),
+        )
+        if status == 404:
+            raise RunNotFound(
+                f"Buildkite Test Engine has no suite '{self._settings.suite}' in organization "
+                f"'{self._settings.organization}' visible to this token. Check the `suite` input and the token's "
+                "`read_suites` scope; a 404 also means Test Engine is not enabled for the organization."
+            )
+        for run in runs if isinstance(runs, list) else []:
+            if isinstance(run, dict) and _text(run.get("id")) and run.get("build_id") in (None, build_id):
+                self._run_id = _text(run["id"])
+                self._log(f"Test Engine run {self._run_id} belongs to the build: {_text(run.get('web_url'))}")
+                return run
+        return None
+
+    def _get_run(self, run_id: str, deadline: Deadline) -> dict[str, Any]:
+        status, run = self.http.json("GET", f"{self._runs}/{run_id}", deadline=deadline, accept=(404,))
+        if status == 404:
+            raise RunNotFound(
+                f"Buildkite Test Engine has no run {run_id} in suite '{self._settings.suite}' visible to this "
+                "token (or Test Engine is not enabled for the organization)."
+            )
+        if not isinstance(run, dict):
+            raise MalformedResponse("Buildkite's Test Engine run is not a JSON object.")
+        return run
+
+    def _follow_run(
+        self, run_id: str, run: dict[str, Any], build: dict[str, Any] | None, deadline: Deadline
+    ) -> TestRun:
+        state, result = _text(run.get("state")) or "unknown", _text(run.get("result")) or "pending"
+        base = TestRun(
+            id=run_id,
+            url=_text(run.get("web_url")) or (_text(build.get("web_url")) if build else ""),
+            state=_label(build, state, result),
+            phase=Phase.RUNNING,
+            created_at=_text((build or run).get("created_at")) or None,
+            duration_seconds=_duration(build) if build else None,
+        )
+        if result == "stale":
+            return self._ended(replace(base, phase=Phase.ERRORED, error_code="stale"))
+        if state != "finished":
+            return base
+        # A late upload reopens a finished run (providers.md 3.3): believe "finished" only if a second
+        # look, `settle` seconds later, still says so with the same result.
+        self._clock.sleep(min(self._settle, deadline.remaining()))
+        again = self._get_run(_text(run.get("id")), deadline)
+        state, result_again = _text(again.get("state")) or "unknown", _text(again.get("result")) or "pending"
+        if state != "finished" or result_again != result:
+            self._log(
+                f"Test Engine run {_text(run.get('id'))} reopened: more results arrived. Waiting again."
+            )
+            return replace(base, state=_label(build, state, result_again))
+        return self._conclude(base, again, build, result, deadline)
+
+    def _conclude(
+        self,
+        base: TestRun,
+        run: dict[str, Any],
+        build: dict[str, Any] | None,
+        result: str,
+        deadline: Deadline,
+    ) -> TestRun:
+        tests = self._tests(_text(run.get("build_id")) or (_text(build.get("id")) if build else ""), deadline)
+        flaky = tests.flaky if tests else frozenset()
+        try:
+            pages = read_all(
+                self.http,
+                f"{self._runs}/{_text(run.get('id'))}/failed_executions",
+                params={"include_failure_expanded": "true", "per_page": PER_PAGE},
+                deadline=deadline,
+                max_pages=MAX_PAGES,
+                what="Buildkite's failed executions",
+            )
+        except ServiceUnavailable:
+            raise  # the wait tolerates an outage and looks again
+        except ServiceError as exc:
+            self._failures = Failures(
+                complete=False, note=f"Failed executions were unavailable: {exc.message}"
+            )
+        else:
+            executions = failed_executions(pages.items, flaky)
+            note = None
+            if not pages.complete:
+                note = f"Only the first {len(pages.items)} failed executions were read ({pages.pages_read} pages)."
+            self._failures = Failures(tuple(executions), complete=pages.complete, note=note)
+        run_counts = counts(list(self._failures.executions), tests)
+        blocked = build is not None and (build.get("blocked") is True or build.get("state") == "blocked")
+        build_passed = build is None or (build.get("state") == "passed" and not blocked)
+        error_code = None
+        if run_counts.failed:
+            pass  # failed tests say it all, whatever the build did
+        elif result == "failed" and not run_counts.flaky:
+            error_code = "failures_unlisted"
+        elif not build_passed:
+            error_code = "blocked" if blocked else "build_failed"
+        elif result not in ("passed", "failed"):  # failed here: every failure passed on retry (flaky)
+            error_code = "no_results"
+        phase = Phase.ERRORED if error_code else Phase.FINISHED
+        return self._ended(replace(base, phase=phase, counts=run_counts, error_code=error_code))
+
+    def _tests(self, build_id: str, deadline: Deadline) -> TestTally | None:
+        """The build's tests in our suite, or None when they can't be read completely."""
+        if not parsing.is_uuid(build_id):
+            return None
+        try:
+            pages = read_all(
+                self.http,
+                f"{self._build_tests}/{build_id}/tests",
+                params={"per_page": PER_PAGE},
+                deadline=deadline,
+                max_pages=MAX_PAGES,
+                what="Buildkite's build tests",
+            )
+        except ServiceError as exc:
+            self._log(f"Test counts are unavailable ({exc.message}); counting the failed executions only.")
+            return None
+        return tally(pages.items, self._settings.suite or "") if pages.complete else None
+
+    def _ended(self, run: TestRun) -> TestRun:
+        self._final = run
+        return run
+
+    # -- cancel ---------------------------------------------------------------------------------
+    def cancel(self, run: TestRun, reason: str, deadline: Deadline) -> bool:
+        if parsing.is_uuid(run.id):
+            raise ServiceError(
+                "A Test Engine run can't be cancelled, only the build that runs the tests (attach with `build-number`)."
+            )
+        if self._build is not None and self._build.get("state") not in CANCELLABLE_STATES | {None}:
+            return False  # it has ended (or is already being cancelled)
+        # 422: the build is no longer scheduled, running or failing (builds.md, "Cancel a build").
+        status, _ = self.http.json("PUT", f"{self._builds}/{run.id}/cancel", deadline=deadline, accept=(422,))
+        return status != 422
+
+    # -- failures -------------------------------------------------------------------------------
+    def failures(self, run: TestRun, deadline: Deadline) -> Failures:
+        return self._failures
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _label(build: dict[str, Any] | None, state: str, result: str) -> str:
+    """The state shown to users: e.g. `build failed; tests finished (failed)`."""
+    prefix = ""
+    if build is not None:
+        prefix = "build blocked; " if build.get("blocked") is True else f"build {_text(build.get('state'))}; "
+    return f"{prefix}tests {state} ({result})"
+
+
+def _build_number(build: Any) -> str:
+    number = build.get("number") if isinstance(build, dict) else None
+    if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+        raise MalformedResponse("Buildkite's new build has no build number.")
+    return str(number)
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _duration(build: dict[str, Any]) -> float | None:
+    start = _timestamp(build.get("started_at")) or _timestamp(build.get("created_at"))
+    end = _timestamp(build.get("finished_at"))
+    return (end - start).total_seconds() if start and end and end >= start else None

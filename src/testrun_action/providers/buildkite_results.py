@@ -1,0 +1,162 @@
+"""Buildkite Test Engine results into the neutral model: failed executions and per-test counts. Pure.
+
+Shapes per seed 004 and providers.md 3.2-3.3, read defensively: a missing field degrades one entry,
+never the list.
+
+- A failed execution's `location` is "file:line" (the uploader's convention, providers.md 3.3): split on
+  the LAST colon, so Windows drive letters and odd paths survive; `./` is stripped for annotations.
+- Executions are reported once per test (a retried test fails more than once); the first is kept.
+- Counts come from the build's tests (`executions_count_by_result` per test): a test with both failed
+  and passed executions is flaky (it passed on retry). The failed count is never lower than the
+  number of distinct tests in the failed-executions list, so nothing listed goes uncounted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..model import Counts, FailedExecution
+
+DETAILS_LIMIT = 20_000  # characters of expanded failure and backtrace kept per execution
+
+
+def split_location(location: Any) -> tuple[str | None, int | None]:
+    """`./spec/models/user.rb:23` -> (`spec/models/user.rb`, 23); no line -> (file, None)."""
+    if not isinstance(location, str) or not location.strip():
+        return None, None
+    text = location.strip()
+    head, colon, tail = text.rpartition(":")
+    file, line = (head, int(tail)) if colon and tail.isdigit() and head else (text, None)
+    while file.startswith("./"):
+        file = file[2:]
+    return (file or None), (line if line else None)
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _url(*candidates: Any) -> str | None:
+    """The first candidate that is a usable http(s) URL (the docs' examples carry `https:://`)."""
+    for candidate in candidates:
+        if isinstance(candidate, str):
+            parts = urlsplit(candidate.strip())
+            if parts.scheme in ("http", "https") and parts.hostname:
+                return candidate.strip()
+    return None
+
+
+def _details(expanded: Any) -> str:
+    """`failure_expanded: [{expanded: [...], backtrace: [...]}]` as text: each block's lines, then its
+    backtrace; blocks separated by a blank line."""
+    if not isinstance(expanded, list):
+        return ""
+    blocks = []
+    for entry in expanded:
+        if not isinstance(entry, dict):
+            continue
+        lines = [
+            str(line)
+            for key in ("expanded", "backtrace")
+            for line in entry.get(key) or []
+            if line is not None
+        ]
+        if lines:
+            blocks.append("\n".join(lines))
+    text = "\n\n".join(blocks)
+    return text if len(text) <= DETAILS_LIMIT else text[: DETAILS_LIMIT - 1] + "…"
+
+
+def execution_key(item: dict[str, Any]) -> str:
+    test_id = item.get("test_id")
+    if isinstance(test_id, str) and test_id:
+        return test_id
+    return f"{_text(item.get('test_name'))}@{_text(item.get('location'))}"
+
+
+def failed_executions(items: Iterable[dict[str, Any]], flaky_tests: frozenset[str]) -> list[FailedExecution]:
+    """One `FailedExecution` per test, in the service's order."""
+    seen: set[str] = set()
+    executions = []
+    for item in items:
+        key = execution_key(item)
+        if key in seen:
+            continue
+        seen.add(key)
+        file, line = split_location(item.get("location"))
+        scope = _text(item.get("scope"))
+        executions.append(
+            FailedExecution(
+                name=_text(item.get("test_name")) or _text(item.get("name")) or "unnamed test",
+                flaky=key in flaky_tests,
+                file=file,
+                line=line,
+                message=_text(item.get("failure_reason")),
+                details=_details(item.get("failure_expanded")),
+                url=_url(item.get("test_execution_url"), item.get("test_url"), item.get("run_url")),
+                group=scope or None,
+            )
+        )
+    return executions
+
+
+@dataclass(frozen=True, slots=True)
+class TestTally:
+    """What the build's tests say, for one suite."""
+
+    __test__ = False
+
+    total: int
+    passed: int
+    failed: int
+    skipped: int
+    flaky: frozenset[str]  # test ids
+
+
+def _count(by_result: dict[str, Any], key: str) -> int:
+    value = by_result.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def tally(tests: Iterable[dict[str, Any]], suite: str) -> TestTally:
+    """Classify each test of the build that belongs to `suite` (the endpoint lists every suite's tests;
+    a test's URL names its suite)."""
+    marker = f"/suites/{suite}/"
+    total = passed = failed = skipped = 0
+    flaky: set[str] = set()
+    for test in tests:
+        urls = [u for u in (test.get("url"), test.get("web_url")) if isinstance(u, str)]
+        if urls and not any(marker in u for u in urls):
+            continue
+        by_result = test.get("executions_count_by_result")
+        by_result = by_result if isinstance(by_result, dict) else {}
+        passes, failures = _count(by_result, "passed"), _count(by_result, "failed")
+        total += 1
+        if failures and passes:
+            test_id = test.get("id")
+            flaky.add(
+                test_id
+                if isinstance(test_id, str)
+                else f"{_text(test.get('name'))}@{_text(test.get('location'))}"
+            )
+        elif failures:
+            failed += 1
+        elif passes:
+            passed += 1
+        elif _count(by_result, "skipped"):
+            skipped += 1
+    return TestTally(total, passed, failed, skipped, frozenset(flaky))
+
+
+def counts(executions: list[FailedExecution], tests: TestTally | None) -> Counts:
+    """Counts for the run. Without the build's tests, only failures are known (total stays 0: unknown)."""
+    listed_failed = sum(1 for e in executions if not e.flaky)
+    if tests is None:
+        return Counts(failed=listed_failed, flaky=sum(1 for e in executions if e.flaky))
+    failed = max(tests.failed, listed_failed)
+    flaky = len(tests.flaky)
+    total = max(tests.total, tests.passed + failed + flaky + tests.skipped)
+    return Counts(total=total, passed=tests.passed, failed=failed, flaky=flaky, skipped=tests.skipped)
