@@ -31,7 +31,7 @@ from .outcome import EXIT_FAILED, EXIT_PASSED, conclude, passes
 from .providers import Provider, Wiring, create_provider
 from .publishers import Publisher, default_publishers
 from .settings import Settings, load_settings, read_raw_inputs, secret_inputs
-from .waiting import PollSchedule, wait_for_run
+from .waiting import plan, wait_for_run
 
 CANCEL_SECONDS = (
     3.0  # the cancel request on a signal: the runner kills 10 s after SIGINT (github-platform.md 3.1)
@@ -183,7 +183,7 @@ class Flow:
             provider,
             run,
             deadline=deadline,
-            schedule=PollSchedule(fixed=settings.poll_interval),
+            schedule=plan(provider, settings.poll_interval, self.clock, gha.log),
             clock=self.clock,
             log=gha.log,
             on_update=self._remember,

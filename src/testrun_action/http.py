@@ -24,7 +24,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -99,6 +99,14 @@ def rate_limit_reset(headers: Mapping[str, str]) -> float | None:
     return float(max(pool)) if pool else None
 
 
+@dataclass(frozen=True, slots=True)
+class Headroom:
+    """What is left of an announced rate limit: requests, and seconds until the window resets."""
+
+    remaining: int
+    reset_in: float
+
+
 @dataclass
 class _Quota:
     remaining: int
@@ -132,6 +140,14 @@ class RateGate:
         with self._lock:
             next_at = self._quota.next_at if self._quota else 0.0
             self._quota = _Quota(tightest[0], self._clock.now() + tightest[1], next_at)
+
+    def headroom(self) -> Headroom | None:
+        """The quota as last announced, less the requests reserved since; None when none is known."""
+        with self._lock:
+            quota, now = self._quota, self._clock.now()
+            if quota is None or now >= quota.reset_at:
+                return None
+            return Headroom(quota.remaining, quota.reset_at - now)
 
     def reserve(self) -> float:
         """Seconds to wait before sending the next request; counts the request as spent."""
@@ -227,11 +243,20 @@ class HttpClient:
         deadline: Deadline | None = None,
         repeatable: bool = True,
         accept: tuple[int, ...] = (),
+        attempts: int | None = None,
     ) -> tuple[int, Any]:
         """Send a request and return (status, decoded JSON). 2xx and the statuses in `accept` return;
-        everything else raises a `TestrunError`. `files` sends a multipart form instead of JSON."""
+        everything else raises a `TestrunError`. `files` sends a multipart form instead of JSON.
+        `attempts` overrides the policy's, e.g. 1 for a best-effort request that is not worth a retry."""
         response = self.send(
-            method, path, params=params, body=body, files=files, deadline=deadline, repeatable=repeatable
+            method,
+            path,
+            params=params,
+            body=body,
+            files=files,
+            deadline=deadline,
+            repeatable=repeatable,
+            attempts=attempts,
         )
         if response.is_success or response.status_code in accept:
             return response.status_code, decode(response, self.service)
@@ -271,9 +296,10 @@ class HttpClient:
         files: Mapping[str, tuple[str, bytes, str]] | None = None,
         deadline: Deadline | None = None,
         repeatable: bool = True,
+        attempts: int | None = None,
     ) -> httpx.Response:
         """Send with the retry policy; the final answer is returned whatever its status."""
-        policy = self._policy
+        policy = self._policy if attempts is None else replace(self._policy, attempts=attempts)
         attempt = 0
         while True:
             attempt += 1

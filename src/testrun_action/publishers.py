@@ -18,7 +18,6 @@ from .checks import CheckRunPublisher, CommentPublisher, redacted
 from .clock import Clock, SystemClock
 from .context import GitHubContext
 from .gha import Actions
-from .junit import render_junit
 from .model import Report, TestRun
 from .settings import Settings
 from .summary import headline, render_summary
@@ -95,6 +94,8 @@ class JUnitPublisher:
         pass
 
     def finished(self, report: Report) -> None:
+        from .junit import render_junit  # imported when needed: XML is not on the way to the trigger
+
         text = render_junit(redacted(report, self._gha.redact))
         self._path.parent.mkdir(parents=True, exist_ok=True)
         self._path.write_text(self._gha.redact(text), encoding="utf-8")

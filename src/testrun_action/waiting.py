@@ -1,4 +1,4 @@
-"""Waiting for a run: when to look again, what to say in the log, and when to give up.
+"""Waiting for a run: what to say in the log, and when to give up (when to look again: `polling`).
 
 The log shows every state change and a heartbeat (elapsed time and counts) at least once a minute.
 A burst of failed status checks is tolerated and said in the log; only an outage longer than
@@ -11,41 +11,36 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .clock import Clock, Deadline
-from .errors import MalformedResponse, ServiceUnavailable
+from .errors import MalformedResponse, ServiceUnavailable, TestrunError
 from .model import Phase, TestRun
-from .providers import Provider
+from .polling import PollSchedule
+from .providers import AnnouncesQuota, KnowsRecentRuns, Provider
 
 HEARTBEAT_SECONDS = 60.0
 OUTAGE_LIMIT = 300.0  # five minutes of failed status checks in a row
-MAX_ADAPTIVE_INTERVAL = 10.0  # the `poll-interval` contract: adaptive polling waits at most 10 s
-MIN_ADAPTIVE_INTERVAL = 1.0
+HISTORY_SECONDS = 5.0  # the one look at recent runs: never holds the wait up for long
 
 
-@dataclass
-class PollSchedule:
-    """Seconds until the next status check.
-
-    Fixed when `poll-interval` is set. Otherwise adaptive: while the run waits or its progress is
-    unknown, the interval grows from 2 s by half each time to 10 s; once tests are being counted, the
-    expected time left (from the rate tests complete) is divided by four, so checks get denser as the
-    end nears, within 1-10 s.
-    """
-
-    fixed: float | None = None
-    _interval: float = 2.0
-
-    def next_delay(self, run: TestRun, running_for: float | None) -> float:
-        if self.fixed is not None:
-            return self.fixed
-        counts = run.counts
-        if run.phase is Phase.RUNNING and running_for and counts.total and 0 < counts.done < counts.total:
-            left = running_for * (counts.total - counts.done) / counts.done
-            return min(MAX_ADAPTIVE_INTERVAL, max(MIN_ADAPTIVE_INTERVAL, left / 4))
-        if run.phase is Phase.CANCELLING:
-            return 2.0
-        delay = self._interval
-        self._interval = min(MAX_ADAPTIVE_INTERVAL, self._interval * 1.5)
-        return delay
+def plan(
+    provider: Provider, poll_interval: float | None, clock: Clock, log: Callable[[str], None]
+) -> PollSchedule:
+    """The poll schedule for this run: fixed with `poll-interval`, else adaptive, told what recent runs
+    of the same target took when the provider can say (one request, best effort)."""
+    if poll_interval is not None:
+        return PollSchedule(fixed=poll_interval)
+    history: tuple[float, ...] = ()
+    if isinstance(provider, KnowsRecentRuns):
+        try:
+            history = tuple(provider.recent_durations(Deadline(clock, HISTORY_SECONDS)))
+        except Exception as exc:  # a hint for the schedule, never a reason to fail: without it, more checks
+            reason = exc.message if isinstance(exc, TestrunError) else f"{type(exc).__name__}: {exc}"
+            log(f"Recent runs could not be read ({reason}); checking by the run's progress alone.")
+    if history:
+        low, high = _minutes(min(history)), _minutes(max(history))
+        span = low if low == high else f"{low}-{high}"
+        runs = f"{len(history)} recent run{'s' if len(history) != 1 else ''}"
+        log(f"{runs} took {span} once started; checking most often around then.")
+    return PollSchedule(history=history)
 
 
 def describe(run: TestRun) -> str:
@@ -79,16 +74,17 @@ def wait_for_run(
     on_update: Callable[[TestRun], None] = lambda run: None,
 ) -> Waited:
     """Poll until the run is terminal or the deadline passes."""
-    last_said = clock.now()
+    last_said = last_looked = clock.now()
     running_since: float | None = clock.now() if run.phase is Phase.RUNNING else None
     outage_since: float | None = None
+    quota = provider.headroom if isinstance(provider, AnnouncesQuota) else lambda: None
     log(f"Waiting for run {run.id} ({describe(run)}); giving up after {_minutes(deadline.remaining())}.")
     while not run.terminal:
         remaining = deadline.remaining()
         if remaining <= 0:
             return Waited(run, timed_out=True)
         running_for = clock.now() - running_since if running_since is not None else None
-        clock.sleep(min(schedule.next_delay(run, running_for), remaining))
+        clock.sleep(min(schedule.next_delay(run, running_for, quota()), remaining))
         if deadline.passed:
             return Waited(run, timed_out=True)
         try:
@@ -110,7 +106,8 @@ def wait_for_run(
             log(f"{provider.name} is answering again after {_minutes(now - outage_since)}.")
             outage_since = None
         if latest.phase is Phase.RUNNING and running_since is None:
-            running_since = now
+            running_since = (last_looked + now) / 2  # it started between the last two looks
+        last_looked = now
         if latest.state != run.state:
             log(f"Run {latest.id}: {run.state} → {describe(latest)} ({_minutes(deadline.elapsed())}).")
             last_said = now

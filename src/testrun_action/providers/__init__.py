@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import httpx
 
 from ..clock import Clock, Deadline
 from ..context import GitHubContext
-from ..http import RetryPolicy
+from ..http import Headroom, RetryPolicy
 from ..model import Failures, TestRun
 from ..settings import Settings
 
@@ -45,6 +45,23 @@ class Provider(Protocol):
     def close(self) -> None: ...
 
 
+@runtime_checkable
+class KnowsRecentRuns(Protocol):
+    """Optional: a provider that can say how long recent runs of the same target took."""
+
+    def recent_durations(self, deadline: Deadline) -> list[float]:
+        """Seconds each recent run ran, newest first; [] when none is known. One request at most;
+        a `TestrunError` says why it failed, and the caller carries on without."""
+
+
+@runtime_checkable
+class AnnouncesQuota(Protocol):
+    """Optional: a provider whose service announces a rate limit (Buildkite, providers.md 3.4)."""
+
+    def headroom(self) -> Headroom | None:
+        """What is left of the quota, as the last answer said; None when unknown."""
+
+
 @dataclass(frozen=True, slots=True)
 class Wiring:
     """What a provider needs besides the settings: time, a log, and (in tests) a transport."""
@@ -56,13 +73,15 @@ class Wiring:
 
 
 def create_provider(settings: Settings, context: GitHubContext, wiring: Wiring) -> Provider:
-    from .buildkite import BuildkiteProvider
-    from .empirical import EmpiricalProvider
-    from .testsigma import TestsigmaProvider
+    # Only the chosen provider's module is imported: the trigger is sent sooner (start-up time).
+    if settings.provider == "buildkite":
+        from .buildkite import BuildkiteProvider
 
-    providers: dict[str, Callable[[Settings, GitHubContext, Wiring], Provider]] = {
-        "empirical": EmpiricalProvider,
-        "testsigma": TestsigmaProvider,
-        "buildkite": BuildkiteProvider,
-    }
-    return providers[settings.provider](settings, context, wiring)
+        return BuildkiteProvider(settings, context, wiring)
+    if settings.provider == "testsigma":
+        from .testsigma import TestsigmaProvider
+
+        return TestsigmaProvider(settings, context, wiring)
+    from .empirical import EmpiricalProvider
+
+    return EmpiricalProvider(settings, context, wiring)

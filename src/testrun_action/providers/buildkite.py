@@ -38,7 +38,7 @@ from ..errors import (
     ServiceUnavailable,
     TriggerUncertain,
 )
-from ..http import HttpClient
+from ..http import Headroom, HttpClient
 from ..model import Failures, Phase, TestRun
 from ..paging import read_all
 from ..settings import Settings
@@ -155,6 +155,10 @@ class BuildkiteProvider:
 
     def close(self) -> None:
         self.http.close()
+
+    def headroom(self) -> Headroom | None:
+        """The REST quota left (providers.md 3.4), for the poll schedule."""
+        return self.http.gate.headroom()
 
     # -- trigger --------------------------------------------------------------------------------
     def planned_trigger(self) -> PlannedRequest:

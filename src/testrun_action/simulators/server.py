@@ -164,6 +164,9 @@ class App:
 class _RequestHandler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle's algorithm the second waits for the client's
+    # delayed ACK (40 ms on Linux), which would dwarf every answer.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read the request log instead
         pass
