@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from .clock import Clock, Deadline
 from .errors import MalformedResponse, ServiceUnavailable, TestrunError
 from .model import Phase, TestRun
-from .polling import PollSchedule
+from .polling import MIN_INTERVAL, PollSchedule
 from .providers import AnnouncesQuota, KnowsRecentRuns, Provider
 
 HEARTBEAT_SECONDS = 60.0
@@ -83,8 +83,12 @@ def wait_for_run(
         remaining = deadline.remaining()
         if remaining <= 0:
             return Waited(run, timed_out=True)
-        running_for = clock.now() - running_since if running_since is not None else None
-        clock.sleep(min(schedule.next_delay(run, running_for, quota()), remaining))
+        now = clock.now()
+        running_for = now - running_since if running_since is not None else None
+        delay = schedule.next_delay(run, running_for, quota())
+        if schedule.fixed is None:  # look in time for the heartbeat
+            delay = min(delay, max(MIN_INTERVAL, last_said + HEARTBEAT_SECONDS - now))
+        clock.sleep(min(delay, remaining))
         if deadline.passed:
             return Waited(run, timed_out=True)
         try:

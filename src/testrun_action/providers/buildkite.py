@@ -59,9 +59,12 @@ NOT_RUN_STATES = frozenset({"skipped", "not_run", "waiting_failed"})  # the buil
 CANCELLABLE_STATES = frozenset({"scheduled", "running", "failing"})  # builds.md, "Cancel a build"
 
 PER_PAGE = 100  # the maximum (providers.md 3.4)
-# 2,000 failed executions (and tests) fill the job summary many times over, and 20 pages stay well
-# inside the per-user quota of 50 requests a minute (providers.md 3.4) next to the status checks.
-MAX_PAGES = 20
+# At most 10,000 failed executions (and tests) are read. The JUnit file lists every one of them; the
+# job summary (1 MB) and the annotations (`max-annotations`, at most 1,000) show fewer, and say so.
+# A run with more failures than that is broken as a whole, and its counts come from the tests read.
+# 100 pages each is 200 requests: at the default per-user quota of 50 a minute (providers.md 3.4),
+# the rate gate spreads them over about four minutes rather than running into 429s.
+MAX_PAGES = 100
 # A build's Test Engine run appears with its first upload; uploads are processed asynchronously
 # (providers.md 3.5), so after the build ends its run may take a little while to show. [I]
 RUN_APPEAR_SECONDS = 120.0

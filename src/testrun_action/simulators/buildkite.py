@@ -175,8 +175,7 @@ class BuildkiteSimulator(App):
             message = "Authentication required. Please supply a valid API Access Token: https://buildkite.com/docs/apis/rest-api#authentication"
             refused = Reply(401, {"message": message})
         if refused is not None:
-            with self.lock:
-                self.requests.append(request.recorded())
+            self.record(request)
             reply = refused
         else:
             reply = super().dispatch(request)

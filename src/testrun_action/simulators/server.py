@@ -120,6 +120,12 @@ class App:
             self.faults.clear()
         return Reply(204)
 
+    def record(self, request: Request) -> None:
+        """Keep the request in the log, with the moment it arrived on the app's own clock (`clock`,
+        virtual in fast tests and benchmarks) besides the real one (`at`)."""
+        with self.lock:
+            self.requests.append({**request.recorded(), "clock": self.clock()})
+
     def take_fault(self, request: Request) -> Fault | None:
         if request.path.startswith("/_sim/"):
             return None
@@ -137,8 +143,7 @@ class App:
 
     def dispatch(self, request: Request) -> Reply:
         if not request.path.startswith("/_sim/"):
-            with self.lock:
-                self.requests.append(request.recorded())
+            self.record(request)
         allowed = []
         for method, pattern, handler in self.routes:
             match = pattern.match(request.path)
@@ -187,8 +192,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             time.sleep(fault.delay)
             fault = None
         if fault is not None and fault.kind in ("reset", "status"):
-            with app.lock:
-                app.requests.append(request.recorded())
+            app.record(request)
             if fault.kind == "reset":
                 self._abort()
             else:

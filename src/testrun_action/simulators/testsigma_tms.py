@@ -99,8 +99,8 @@ class TmsSimulator(App):
         headers = {"x-tms-api-limit": str(self.behaviour.rate_limit), "x-tms-api-remaining": str(remaining),
                    "x-tms-api-reset": "1", "x-request-id": str(uuid.uuid4())}  # fmt: skip
         if limited:
+            self.record(request)
             with self.lock:
-                self.requests.append(request.recorded())
                 self.rate_limited += 1
             return Reply(500, {"message": "rate limit exceeded"}, headers)
         reply = super().dispatch(request)
