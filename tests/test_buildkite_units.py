@@ -9,7 +9,7 @@ import pytest
 
 from testrun_action.clock import Deadline
 from testrun_action.errors import ConfigurationError
-from testrun_action.http import HttpClient, RateGate, rate_limit_reset, retry_after
+from testrun_action.http import Headroom, HttpClient, RateGate, rate_limit_reset, retry_after
 from testrun_action.model import Counts
 from testrun_action.paging import read_all, with_page
 from testrun_action.providers.buildkite_results import counts, failed_executions, split_location, tally
@@ -179,6 +179,32 @@ def test_reading_stops_at_the_page_cap_and_says_so() -> None:
     pages = read_all(http, "/v2/x", params={}, deadline=Deadline(clock, 60), max_pages=5, what="test")
 
     assert (len(pages.items), pages.pages_total, pages.complete) == (5, 30, False)
+
+
+def test_a_list_wanted_whole_is_not_read_past_its_first_page_when_it_is_too_long() -> None:
+    seen: list[str] = []
+    clock = FakeClock()
+    http = _client(_pages_transport(30, seen), clock)
+
+    pages = read_all(http, "/v2/x", params={}, deadline=Deadline(clock, 60), max_pages=5, what="test",
+                     all_or_nothing=True)  # fmt: skip
+
+    assert (len(seen), pages.pages_total, pages.complete) == (1, 30, False)
+
+
+def test_the_rate_gate_tells_the_schedule_what_is_left_of_the_quota() -> None:
+    clock = FakeClock()
+    gate = RateGate(clock)
+    assert gate.headroom() is None  # nothing announced yet
+
+    gate.observe(httpx.Headers({"RateLimit-User-Remaining": "30", "RateLimit-User-Reset": "20",
+                                "RateLimit-Remaining": "150", "RateLimit-Reset": "20"}))  # fmt: skip
+    gate.reserve()
+    clock.t = 5.0
+
+    assert gate.headroom() == Headroom(remaining=29, reset_in=15.0)
+    clock.t = 20.0
+    assert gate.headroom() is None  # the window has reset: nothing is known about the next one
 
 
 def test_links_to_another_host_are_never_followed() -> None:

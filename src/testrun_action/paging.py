@@ -52,14 +52,19 @@ def read_all(
     deadline: Deadline,
     max_pages: int,
     what: str,
+    all_or_nothing: bool = False,
 ) -> Pages:
-    """Every item of a paginated JSON array, in page order. Errors from any page propagate."""
+    """Every item of a paginated JSON array, in page order. Errors from any page propagate.
+    `all_or_nothing`: when the first page says there are more than `max_pages`, stop there (for a
+    caller that has no use for part of the list)."""
     payload, links = http.json_page(path, params=params, deadline=deadline)
     items = _items(payload, what)
     last = page_number(links.get("last"))
     next_url = links.get("next")
     if next_url is None:
         return Pages(items, 1, last or 1, complete=True)
+    if all_or_nothing and last is not None and last > max_pages:
+        return Pages(items, 1, last, complete=False)
     if last is not None and last > 1:
         wanted = [with_page(next_url, page) for page in range(2, min(last, max_pages) + 1)]
         for page in _concurrently(http, wanted, deadline, what):

@@ -59,12 +59,16 @@ NOT_RUN_STATES = frozenset({"skipped", "not_run", "waiting_failed"})  # the buil
 CANCELLABLE_STATES = frozenset({"scheduled", "running", "failing"})  # builds.md, "Cancel a build"
 
 PER_PAGE = 100  # the maximum (providers.md 3.4)
-# At most 10,000 failed executions (and tests) are read. The JUnit file lists every one of them; the
-# job summary (1 MB) and the annotations (`max-annotations`, at most 1,000) show fewer, and say so.
-# A run with more failures than that is broken as a whole, and its counts come from the tests read.
-# 100 pages each is 200 requests: at the default per-user quota of 50 a minute (providers.md 3.4),
-# the rate gate spreads them over about four minutes rather than running into 429s.
-MAX_PAGES = 100
+# At most 10,000 failed executions are read: the JUnit file lists every one; the job summary (1 MB)
+# and the annotations (`max-annotations`, at most 1,000) show fewer, and say so. A run with more
+# failures than that is broken as a whole; the report says only the first 10,000 were read.
+MAX_FAILED_PAGES = 100
+# The build's tests give the counts, all or nothing; the list holds every suite's tests, so it may be
+# longer than ours alone: up to 20,000. When it is longer still, only its first page is read and the
+# counts come from the failed executions. Both lists at their longest are 300 requests: at the default
+# per-user quota of 50 a minute (providers.md 3.4) the rate gate spreads them over six minutes rather
+# than running into 429s.
+MAX_TEST_PAGES = 200
 # A build's Test Engine run appears with its first upload; uploads are processed asynchronously
 # (providers.md 3.5), so after the build ends its run may take a little while to show. [I]
 RUN_APPEAR_SECONDS = 120.0
@@ -356,7 +360,7 @@ class BuildkiteProvider:
                 f"{self._runs}/{_text(run.get('id'))}/failed_executions",
                 params={"include_failure_expanded": "true", "per_page": PER_PAGE},
                 deadline=deadline,
-                max_pages=MAX_PAGES,
+                max_pages=MAX_FAILED_PAGES,
                 what="Buildkite's failed executions",
             )
         except ServiceUnavailable:
@@ -396,8 +400,9 @@ class BuildkiteProvider:
                 f"{self._build_tests}/{build_id}/tests",
                 params={"per_page": PER_PAGE},
                 deadline=deadline,
-                max_pages=MAX_PAGES,
+                max_pages=MAX_TEST_PAGES,
                 what="Buildkite's build tests",
+                all_or_nothing=True,
             )
         except ServiceError as exc:
             self._log(f"Test counts are unavailable ({exc.message}); counting the failed executions only.")
