@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.bootstrapped
 
-.PHONY: bootstrap demo test lint unit container system-deps docs lock clean
+.PHONY: bootstrap demo test lint unit container bench system-deps docs lock clean
 
 bootstrap: $(STAMP)
 
@@ -22,9 +22,9 @@ demo: bootstrap
 test: bootstrap system-deps lint unit container
 
 lint: bootstrap
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
-	$(BIN)/mypy src
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy src benchmarks
 	$(BIN)/hadolint Dockerfile
 	$(BIN)/actionlint
 
@@ -35,6 +35,11 @@ unit: bootstrap
 # One process: the tests share one image build, and each container wants a core of its own.
 container: bootstrap system-deps
 	$(BIN)/pytest tests/container
+
+# Start-up, waiting, scale and image figures, side by side with what they are compared with; the
+# table goes to benchmarks/results/latest.md (quoted by the README). Not part of `make test`.
+bench: bootstrap
+	$(BIN)/python -m benchmarks
 
 # Debian packages the tests need: podman and runc build and run the image, debootstrap makes the
 # stand-in for its base image, shellcheck lets actionlint check the workflows' shell steps.

@@ -192,6 +192,22 @@ def test_a_list_wanted_whole_is_not_read_past_its_first_page_when_it_is_too_long
     assert (len(seen), pages.pages_total, pages.complete) == (1, 30, False)
 
 
+def test_a_late_answer_does_not_give_back_requests_already_reserved() -> None:
+    clock = FakeClock()
+    gate = RateGate(clock)
+    gate.observe(httpx.Headers({"RateLimit-User-Remaining": "12", "RateLimit-User-Reset": "30"}))
+    for _ in range(4):  # four pages sent at once
+        gate.reserve()
+
+    # The answer to the first of them was counted before the other three were sent.
+    gate.observe(httpx.Headers({"RateLimit-User-Remaining": "11", "RateLimit-User-Reset": "30"}))
+
+    assert gate.headroom() == Headroom(remaining=8, reset_in=30.0)
+    clock.t = 31.0
+    gate.observe(httpx.Headers({"RateLimit-User-Remaining": "49", "RateLimit-User-Reset": "60"}))
+    assert gate.headroom() == Headroom(remaining=49, reset_in=60.0)  # a new window: as announced
+
+
 def test_the_rate_gate_tells_the_schedule_what_is_left_of_the_quota() -> None:
     clock = FakeClock()
     gate = RateGate(clock)

@@ -138,8 +138,13 @@ class RateGate:
         if tightest is None:
             return
         with self._lock:
-            next_at = self._quota.next_at if self._quota else 0.0
-            self._quota = _Quota(tightest[0], self._clock.now() + tightest[1], next_at)
+            old, now = self._quota, self._clock.now()
+            remaining, reset_at = tightest[0], now + tightest[1]
+            # The same window (its reset is announced in whole seconds): an answer to a request sent
+            # before others were reserved counts fewer spent than we know of, so keep the lower count.
+            if old is not None and now < old.reset_at and reset_at <= old.reset_at + 1.0:
+                remaining = min(remaining, old.remaining)
+            self._quota = _Quota(remaining, reset_at, old.next_at if old else 0.0)
 
     def headroom(self) -> Headroom | None:
         """The quota as last announced, less the requests reserved since; None when none is known."""

@@ -80,6 +80,7 @@ class Scenario:
     cancelled_by_service: bool = False  # a newer run superseded it (concurrency "keep latest")
     failures: list[dict[str, str]] = field(default_factory=list)  # explicit failing tests: name, file_path
     details: bool = True  # GET /api/test-runs/{id} answers with per-test details
+    live_counts: bool = True  # counts grow as tests finish; False: all zero until the run has ended
 
     def cases(self) -> list[TestCase]:
         cases = []
@@ -235,6 +236,8 @@ class EmpiricalSimulator(App):
     def _item(self, run: SimRun) -> dict[str, Any]:
         state = self._state(run)
         done = int(len(run.cases) * self._progress(run))
+        if not run.scenario.live_counts and state not in ("ended", "error", "cancelled"):
+            done = 0
         seen = run.cases[:done]
         failed = sum(1 for c in seen if c.status == "failed")
         snoozed = sum(1 for c in seen if c.status == "failed" and c.snoozed)
@@ -242,7 +245,7 @@ class EmpiricalSimulator(App):
         item: dict[str, Any] = {
             "id": run.id,
             "state": state,
-            "total_count": len(run.cases),
+            "total_count": len(run.cases) if done or run.scenario.live_counts else 0,
             "success_count": sum(1 for c in seen if c.status == "passed"),
             "failed_count": failed,
             "failed_count_after_snoozing": failed - snoozed,
