@@ -244,3 +244,28 @@ def test_a_long_run_still_shows_a_heartbeat_at_least_once_a_minute() -> None:
     gaps = [later - earlier for earlier, later in itertools.pairwise(said_at)]
     assert max(gaps) <= 60.0 + 1e-6
     assert sum("still started" in line for line in log) >= 100
+
+
+class ThriftyService(EvenRun):
+    """A service that announces only 12 requests left, 40 s before its quota resets, at every answer."""
+
+    def __init__(self, clock: VirtualClock, duration: float, tests: int) -> None:
+        super().__init__(clock, duration, tests)
+        self.moments: list[float] = []
+
+    def poll(self, run_id: str, deadline: Deadline) -> TestRun:
+        self.moments.append(self.clock.now())
+        return super().poll(run_id, deadline)
+
+    def headroom(self) -> Headroom:
+        return Headroom(remaining=QUOTA_RESERVE + 2, reset_in=40.0)
+
+
+def test_the_wait_never_checks_faster_than_the_quota_allows_not_even_for_the_heartbeat() -> None:
+    clock = VirtualClock()
+    provider = ThriftyService(clock, 600, 60)
+
+    wait(provider, clock, PollSchedule(), [])
+
+    gaps = [later - earlier for earlier, later in itertools.pairwise(provider.moments)]
+    assert min(gaps) >= 20.0  # the 2 requests above the reserve, spread over the 40 s left

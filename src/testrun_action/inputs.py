@@ -117,7 +117,8 @@ INPUTS: tuple[Input, ...] = (
     Input("timeout-minutes", "How long to wait before cancelling the run and failing as timed out.", "60"),
     Input(
         "poll-interval",
-        "Seconds between status checks. Empty: an adaptive schedule (at most 10 s between checks).",
+        "Seconds between status checks. Empty: an adaptive schedule, densest when the run is expected to "
+        "end (from its progress and recent runs), at least once a second, at most 30 s apart.",
     ),
     Input(
         "fail-on",

@@ -37,7 +37,7 @@ from .model import Phase, TestRun
 MIN_INTERVAL = 1.0  # never more often than once a second
 DELAY_WORTH = 40.0  # status checks worth spending to notice the end one second sooner
 SPARSE_MAX = 30.0  # before the window; the log's heartbeat (once a minute) needs a check that often
-UNKNOWN_MAX = 10.0  # nothing to go by: the `poll-interval` description promises at most 10 s
+UNKNOWN_MAX = 10.0  # nothing to go by: never sparser than the common fixed 10 s
 FIRST_UNKNOWN = 2.0
 GROWTH = 1.5
 FRACTION = 0.25  # of the time left before the window opens

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from .clock import Clock, Deadline
 from .errors import MalformedResponse, ServiceUnavailable, TestrunError
 from .model import Phase, TestRun
-from .polling import MIN_INTERVAL, PollSchedule
+from .polling import MIN_INTERVAL, PollSchedule, quota_floor
 from .providers import AnnouncesQuota, KnowsRecentRuns, Provider
 
 HEARTBEAT_SECONDS = 60.0
@@ -85,9 +85,11 @@ def wait_for_run(
             return Waited(run, timed_out=True)
         now = clock.now()
         running_for = now - running_since if running_since is not None else None
-        delay = schedule.next_delay(run, running_for, quota())
-        if schedule.fixed is None:  # look in time for the heartbeat
+        headroom = quota()
+        delay = schedule.next_delay(run, running_for, headroom)
+        if schedule.fixed is None:  # look in time for the heartbeat, as far as the quota allows
             delay = min(delay, max(MIN_INTERVAL, last_said + HEARTBEAT_SECONDS - now))
+            delay = max(delay, quota_floor(headroom)) if headroom is not None else delay
         clock.sleep(min(delay, remaining))
         if deadline.passed:
             return Waited(run, timed_out=True)
