@@ -35,8 +35,9 @@ from .publishers import Publisher, default_publishers
 from .settings import Settings, load_settings, read_raw_inputs, secret_inputs
 from .waiting import PollSchedule, wait_for_run
 
-# The cancel request on a signal: the runner kills the step 10 s after SIGINT (github-platform.md 3.1).
-CANCEL_SECONDS = 3.0
+# The cancel request on a signal; with the check run's and comment's shares (checks.INTERRUPTED_*) the
+# step exits within 5 s, well before the runner's kill 10 s after SIGINT (github-platform.md 3.1).
+CANCEL_SECONDS = 2.0
 CLEANUP_SECONDS = 20.0  # the cancel request at the deadline, when nothing is about to kill us
 FAILURES_SECONDS = 120.0  # fetching failure details after the run ended
 
