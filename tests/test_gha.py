@@ -6,6 +6,8 @@ import io
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from testrun_action.demo import read_outputs
 from testrun_action.gha import Actions, escape_data, escape_property, neutralise
@@ -115,3 +117,17 @@ def test_outside_actions_messages_are_plain_text() -> None:
         gha.log("x")
 
     assert stream.getvalue().splitlines() == ["Error: ::oops ***", "── Failures", "x"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text()
+    | st.lists(st.sampled_from(["::", "##[", "\r", "\n", " ", "\t", "x", "error::"])).map("".join)
+)
+def test_no_text_at_all_printed_to_the_log_can_start_a_command(text: str) -> None:
+    gha, stream = actions()
+
+    gha.log(text)
+
+    lines = stream.getvalue().replace("\r\n", "\n").replace("\r", "\n").splitlines()
+    assert not any(runner_would_run(line) for line in lines)

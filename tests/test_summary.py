@@ -6,11 +6,14 @@ Golden files live in tests/golden/; regenerate them with `UPDATE_GOLDEN=1 make u
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import cmarkgfm
 import pytest
 from cmarkgfm.cmark import Options
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from testrun_action.model import (
     Counts,
@@ -173,3 +176,28 @@ def test_any_budget_is_respected(limit: int) -> None:
     )
 
     assert len(render_summary(report(many), limit=limit).encode("utf-8")) <= limit
+
+
+ALLOWED_TAGS = {
+    "h2", "h3", "p", "a", "code", "pre", "table", "thead", "tbody", "tr", "th", "td", "details", "summary",
+    "sub", "strong", "em", "blockquote", "br", "ul", "li", "del",
+}  # fmt: skip
+untrusted = st.text(alphabet=st.characters(codec="utf-8"), max_size=300) | st.sampled_from(
+    ["<script>x</script>", "```", "| a |", "<details>", "[x](javascript:y)", "\r\n# h", "<!--", "&lt;", "\\|"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(name=untrusted, message=untrusted, details=untrusted, file=untrusted, url=untrusted)
+def test_no_untrusted_text_can_add_html_or_break_the_structure(
+    name: str, message: str, details: str, file: str, url: str
+) -> None:
+    failure = FailedExecution(name=name, message=message, details=details, file=file or None, url=url)
+
+    html = render_html(render_summary(report((failure,))))
+
+    tags = set(re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)", html))
+    assert tags <= ALLOWED_TAGS
+    assert html.count("<table>") == 3  # facts, counts, failures: none added, none broken
+    assert html.count("<details>") == html.count("</details>")
+    assert 'href="javascript' not in html.lower()

@@ -2,6 +2,11 @@
 
 import sys
 
-from .cli import main
+try:
+    from .cli import main
 
-sys.exit(main())
+    code = main()
+except KeyboardInterrupt:
+    # SIGINT before the flow installed its handler (it arrives during start-up): nothing was triggered.
+    code = 130
+sys.exit(code)
