@@ -22,7 +22,7 @@ from ..errors import (
     TriggerUncertain,
 )
 from ..http import HttpClient
-from ..model import Counts, FailedExecution, Failures, Phase, TestRun
+from ..model import Counts, FailedExecution, Failures, History, Phase, TestRun
 from ..settings import Settings
 from . import PlannedRequest, Wiring
 
@@ -280,9 +280,16 @@ class EmpiricalProvider:
                     or "",
                     url=f"{run.url}?test_id={pw_id}" if pw_id else run.url,
                     group=_first_text(case.get("playwright_project")),
+                    key=pw_id or None,
                 )
             )
         return Failures(executions=tuple(executions), complete=note is None, note=note)
+
+    # -- history --------------------------------------------------------------------------------
+    def history(self, run: TestRun, failures: Failures, branch: str | None, deadline: Deadline) -> History:
+        from .empirical_history import read_history
+
+        return read_history(self.http, self._settings.environment, run, failures, branch, deadline)
 
     def _test_cases(self, ids: list[str], deadline: Deadline) -> tuple[dict[str, dict[str, Any]], str | None]:
         cases: dict[str, dict[str, Any]] = {}
