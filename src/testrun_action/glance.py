@@ -135,9 +135,9 @@ def history_note(report: Report) -> str | None:
     if history is None:
         return None
     if history.branch is not None and history.unavailable:
-        return f"ℹ️ Not compared with recent runs {against(report)}: {md.text(history.unavailable, 500)}."
+        return f"ℹ️ Not compared with recent runs {against(report)}: {md.text(history.unavailable.rstrip('.'), 500)}."
     if history.trend_unavailable and history.branch is None:
-        return f"ℹ️ No trend: {md.text(history.trend_unavailable, 500)}."
+        return f"ℹ️ No trend: {md.text(history.trend_unavailable.rstrip('.'), 500)}."
     return None
 
 

@@ -1,16 +1,16 @@
 """Empirical's recent runs, for the trend and for telling new failures from known ones.
 
-    trend     GET /api/test-runs?state=ended&per_page=100             the environment's last ended runs
-    compared  GET /api/test-runs?state=ended&branch={b}&per_page=100  the compared branch's
+    runs      GET /api/test-runs?state=ended&per_page=100&page=N   newest first, at most 3 pages
     outcomes  GET /api/test-runs/{id}   per-test statuses of each compared run (providers.md 1.4)
 
-The list's `branch` filter may match the tests' branch rather than the build's (seed 000 does not say),
-so runs are also checked here: the build's branch when the run has one, else the tests' branch.
+The trend is the environment's last ended runs, any branch; the compared runs are those of the branch.
+The list's `branch` filter is not used: the docs don't say whether it matches the build's branch or the
+test repository's (`test_run_branch`), so runs are picked here by the build's branch when they have
+one, else the tests' branch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -22,6 +22,7 @@ from .empirical import FAILED_STATUSES, _count, _items, _summary_details
 
 HISTORY_RUNS = 10  # the trend's "last 10 ended runs"; also how many runs of the branch are compared
 LIST_PAGE = 100  # per_page's maximum (providers.md 1.2): the environment's runs are picked from these
+LIST_PAGES = 3  # pages of runs read to find ten of the branch, at most
 WORKERS = 4  # per-run details fetched at once
 
 
@@ -33,27 +34,31 @@ def read_history(
     branch: str | None,
     deadline: Deadline,
 ) -> History:
-    def ended_runs(params: dict[str, str | int], keep: Callable[[dict[str, Any]], bool]) -> list[PastRun]:
+    recent: list[PastRun] = []
+    compared: list[PastRun] = []
+    for page in range(1, LIST_PAGES + 1):
         _, payload = http.json(
             "GET",
             "/api/test-runs",
-            params={"state": "ended", "per_page": LIST_PAGE, **params},
+            params={"state": "ended", "per_page": LIST_PAGE, "page": page},
             deadline=deadline,
         )
-        picked = [
-            _past(item)
-            for item in _items(payload)  # newest first
-            if item.get("environment_slug") in (None, environment)
-            and item.get("state") == "ended"
-            and str(item.get("id")) != run.id
-            and keep(item)
-        ]
-        return picked[:HISTORY_RUNS]
-
-    recent = ended_runs({}, lambda item: True)
+        items = _items(payload)  # newest first
+        for item in items:
+            if item.get("environment_slug") not in (None, environment) or item.get("state") != "ended":
+                continue
+            if str(item.get("id")) == run.id:
+                continue
+            past = _past(item)
+            if len(recent) < HISTORY_RUNS:
+                recent.append(past)
+            if branch is not None and past.branch == branch and len(compared) < HISTORY_RUNS:
+                compared.append(past)
+        enough = len(recent) >= HISTORY_RUNS and (branch is None or len(compared) >= HISTORY_RUNS)
+        if enough or len(items) < LIST_PAGE:
+            break
     if branch is None:
         return History(recent=tuple(recent))
-    compared = ended_runs({"branch": branch}, lambda item: _branch(item) == branch)
     if not compared:
         return History(
             recent=tuple(recent),

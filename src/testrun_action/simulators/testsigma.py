@@ -100,7 +100,7 @@ class SimRun:
     stopped_at: float | None = None
 
 
-def _cases(plan: Plan, first_id: int) -> list[Case]:
+def make_cases(plan: Plan, first_id: int) -> list[Case]:
     cases = []
     for index in range(plan.tests):
         suite, names = _SUITES[index % len(_SUITES)]
@@ -191,7 +191,7 @@ class TestsigmaSimulator(App):
                     failed=0,
                     result=None,
                 )
-                cases = _cases(plan, self._next_case)
+                cases = make_cases(plan, self._next_case)
                 unknown = sorted(set(past.failed) - {c.name for c in cases})
                 if unknown:
                     raise ValueError(f"No test case named {unknown[0]!r} in test plan {plan_id}")
@@ -234,7 +234,7 @@ class TestsigmaSimulator(App):
         if plan is None:
             return spring_error(404, f"Test Plan not found with id: {plan_id}", request.path)
         run = SimRun(self._next_id, plan_id, plan, body, self.clock(), int(time.time() * 1000),
-                     _cases(plan, self._next_case))  # fmt: skip
+                     make_cases(plan, self._next_case))  # fmt: skip
         self._next_id += 1
         self._next_case += plan.tests
         self.runs[run.id] = run
