@@ -52,6 +52,15 @@ def compare(failures: Failures, history: History) -> Failures:
     return dataclasses.replace(failures, executions=judged)
 
 
+def describe(novelty: Novelty, against: str) -> str:
+    """The novelty in plain words, for the log: `also failing on main`."""
+    if novelty.kind is NoveltyKind.NEW:
+        return "new failure"
+    if novelty.kind is NoveltyKind.KNOWN:
+        return f"also failing {against}"
+    return f"flaky lately ({novelty.percent}% of recent runs)"
+
+
 def new_ones(executions: Iterable[FailedExecution]) -> list[FailedExecution]:
     """Failed (not flaky) executions that are new, or whose novelty is unknown."""
     return [f for f in executions if not f.flaky and (f.novelty is None or f.novelty.kind is NoveltyKind.NEW)]

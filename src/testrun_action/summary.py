@@ -256,7 +256,8 @@ def _failure_section(
         shown += len(rows)
         blocks.append(table + "".join("\n" + r for r in rows))
         for failure in members[: len(rows)]:
-            if failure.message.strip() or failure.details.strip():
+            # The table has the message's first line: a block only when there is more to read.
+            if failure.details.strip() or len(failure.message.strip().splitlines()) > 1:
                 block = _details(failure)
                 if budget.take(block, reserve):
                     blocks.append(block)
