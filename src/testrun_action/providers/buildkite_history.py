@@ -14,7 +14,6 @@ A run's failed executions beyond three pages leave the other tests' outcome ther
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +21,7 @@ from ..clock import Deadline
 from ..errors import MalformedResponse
 from ..http import HttpClient
 from ..model import Failures, History, Outcomes, PastRun
-from ..paging import read_all
+from ..paging import concurrently, read_all
 from .buildkite_results import execution_key
 
 HISTORY_RUNS = 10  # the trend's "last 10 ended runs"; also how many runs of the branch are compared
@@ -59,14 +58,8 @@ def read_history(
     compared = [run for run in ended if run.get("branch") == branch][:HISTORY_RUNS] if branch else []
     durations = _durations(http, builds_path, deadline) if builds_path else {}
     wanted = {_text(run.get("id")): run for run in [*recent, *compared]}
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        read = dict(
-            zip(
-                wanted,
-                pool.map(lambda run_id: _failed(http, runs_path, run_id, deadline), wanted),
-                strict=True,
-            )
-        )
+    lists = concurrently(lambda run_id: _failed(http, runs_path, run_id, deadline), list(wanted), WORKERS)
+    read = dict(zip(wanted, lists, strict=True))
 
     def past(run: dict[str, Any]) -> PastRun:
         failed, _ = read[_text(run.get("id"))]

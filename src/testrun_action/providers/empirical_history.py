@@ -11,13 +11,13 @@ one, else the tests' branch.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..clock import Deadline
 from ..errors import MalformedResponse
 from ..http import HttpClient
 from ..model import Failures, History, Outcomes, PastRun, TestRun
+from ..paging import concurrently
 from .empirical import FAILED_STATUSES, _count, _items, _summary_details
 
 HISTORY_RUNS = 10  # the trend's "last 10 ended runs"; also how many runs of the branch are compared
@@ -68,8 +68,7 @@ def read_history(
     wanted = {f.test_key: f.key for f in failures.executions}
     outcomes: dict[str, Outcomes] = {}
     if wanted:
-        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-            per_run = list(pool.map(lambda past: _statuses(http, past.id, deadline), compared))
+        per_run = concurrently(lambda past: _statuses(http, past.id, deadline), compared, WORKERS)
         outcomes = {
             key: tuple(statuses.get(pw_id or "") for statuses in per_run) for key, pw_id in wanted.items()
         }

@@ -9,13 +9,13 @@ completed runs, whatever they tested; the report says so rather than naming a br
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..clock import Deadline
 from ..errors import MalformedResponse
 from ..http import HttpClient
 from ..model import Failures, History, Outcomes, PastRun, TestRun
+from ..paging import concurrently
 
 HISTORY_RUNS = 10  # the trend's "last 10 ended runs"; also how many earlier runs are compared
 PAGE_SIZE = 50
@@ -72,8 +72,7 @@ def read_history(
         )
     outcomes: dict[str, Outcomes] = {}
     if failures.executions:
-        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-            per_run = list(pool.map(lambda past: _results(http, past.id, deadline), recent))
+        per_run = concurrently(lambda past: _results(http, past.id, deadline), recent, WORKERS)
         for failure in failures.executions:
             outcomes[failure.test_key] = tuple(
                 by_id.get(failure.key or "", by_name.get(failure.name)) for by_id, by_name in per_run
