@@ -73,6 +73,34 @@ def test_failures_are_new_known_or_flaky_lately_and_new_ones_come_first(
     assert "Compared with 4 recent runs on main: 1 new failure, 2 seen there." in result.log
 
 
+def test_the_check_run_and_the_log_say_which_failures_are_new(
+    job: Job, github: Simulated, three_failing: list[str]
+) -> None:
+    known, _, new = three_failing
+
+    result = job.run(event="pull_request", fail_on="new-failures")
+
+    (check_run,) = github.app.admin_check_runs()
+    assert check_run["conclusion"] == "failure"
+    summary = check_run["output"]["summary"]
+    assert summary.splitlines()[2].startswith("🟩")  # the bar, right under the headline
+    assert status(summary, new) == NEW
+    assert status(summary, known) == KNOWN
+    assert f"[failed, new failure] {new}" in result.log
+    assert f"[failed, also failing on main] {known}" in result.log
+
+
+def test_new_failures_passing_on_known_failures_concludes_the_check_run_neutral(
+    job: Job, github: Simulated, empirical: Simulated, three_failing: list[str]
+) -> None:
+    empirical.app.seed_history("staging", [PastRun(failed=three_failing, ago=30)])
+
+    assert job.run(event="pull_request", fail_on="new-failures").code == 0
+
+    (check_run,) = github.app.admin_check_runs()
+    assert check_run["conclusion"] == "neutral"
+
+
 def test_the_trend_puts_duration_and_failures_against_the_last_ended_runs(
     job: Job, three_failing: list[str]
 ) -> None:

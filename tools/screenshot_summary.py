@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             capture_output=True,
             timeout=120,
         )
-    print(f"Wrote {args.out}")
+    sys.stdout.write(f"Wrote {args.out}\n")
     return 0
 
 
