@@ -93,11 +93,12 @@ def test_a_cancelled_job_cancels_the_remote_run_and_reports_it(
     assert "settled<<" in (job.tmp / "state").read_text(encoding="utf-8")
 
 
-def test_a_service_that_hangs_on_cancel_still_lets_the_step_exit_in_time_and_the_post_step_cancels(
-    job: Job, empirical: Simulated
+def test_a_service_and_github_that_hang_still_let_the_step_exit_in_time_and_the_post_step_cancels(
+    job: Job, empirical: Simulated, github: Simulated
 ) -> None:
     empirical.app.scenarios["staging"] = Scenario(queued=0.1, duration=600, tests=40)
     empirical.app.script(Fault("POST", r"/cancel$", "delay", times=5, delay=30.0))
+    github.app.script(Fault("PATCH", r"/check-runs/", "delay", times=5, delay=30.0))
     step = Step(job)
     step.wait_until(lambda: following(empirical.app))
 

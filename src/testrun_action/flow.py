@@ -21,12 +21,14 @@ from typing import TextIO
 
 import httpx
 
+from . import markdown
 from .clock import Clock, Deadline, SystemClock
 from .comparison import compare, judge_new_failures, new_ones
 from .context import GitHubContext, load_context
 from .errors import ConfigurationError, Interrupted, ServiceError, TestrunError
 from .gha import Actions
 from .http import RetryPolicy
+from .inputs import OUTPUT_NAMES
 from .model import FailOn, Failures, History, Outcome, Report, Source, TestRun
 from .outcome import EXIT_FAILED, EXIT_PASSED, conclude, passes
 from .providers import Provider, Wiring, create_provider
@@ -34,9 +36,9 @@ from .publishers import Publisher, default_publishers
 from .settings import Settings, load_settings, read_raw_inputs, secret_inputs
 from .waiting import PollSchedule, wait_for_run
 
-CANCEL_SECONDS = (
-    3.0  # the cancel request on a signal: the runner kills 10 s after SIGINT (github-platform.md 3.1)
-)
+# The cancel request on a signal; with the check run's and comment's shares (checks.INTERRUPTED_*) the
+# step exits within 5 s, well before the runner's kill 10 s after SIGINT (github-platform.md 3.1).
+CANCEL_SECONDS = 2.0
 CLEANUP_SECONDS = 20.0  # the cancel request at the deadline, when nothing is about to kill us
 FAILURES_SECONDS = 120.0  # fetching failure details after the run ended
 HISTORY_SECONDS = 30.0  # fetching recent runs for the trend and the comparison: an extra, kept short
@@ -67,9 +69,11 @@ def run_action(
         context = load_context(environ)
     except ConfigurationError as exc:
         _report_error(gha, exc)
-        gha.set_outputs({"result": Outcome.ERROR.value})
+        gha.set_outputs({**dict.fromkeys(OUTPUT_NAMES, ""), "result": Outcome.ERROR.value})
         if gha.has_summary and raw.get("job-summary", "true").strip().lower() != "false":
-            gha.write_summary(f"## 💥 E2E tests not run\n\n**{exc.title}.** {exc.message}\n")
+            gha.write_summary(
+                f"## 💥 E2E tests not run\n\n**{exc.title}.** {markdown.text(exc.message, 1000)}\n"
+            )
         return exc.exit_code
     for secret in settings.secrets():
         gha.mask(secret)

@@ -18,11 +18,13 @@ from urllib.parse import urlsplit
 import github
 import requests
 from github.GithubRetry import GithubRetry
+from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectionClass, Requester
 from urllib3.response import BaseHTTPResponse
 
 from .clock import Deadline, SystemClock
 
-REQUEST_TIMEOUT = 15  # seconds for one request; PyGithub takes whole seconds
+REQUEST_TIMEOUT = 15.0  # seconds for one request at most; less when the reporting budget is nearly spent
+MIN_TIMEOUT = 0.3
 # GitHub asks for at least a second between writes (REST best practices); a run makes a handful.
 WRITE_INTERVAL = 1.0
 RETRIES = 4
@@ -87,6 +89,22 @@ class _DeadlineRetry(GithubRetry):
         super().sleep(response)
 
 
+def _bounded(base: type[Any], budget: _Budget) -> type[Any]:
+    """PyGithub's connection class with a timeout that is never longer than the budget's time left, so
+    one slow answer cannot hold the step past its deadline (after a cancel signal: past the kill)."""
+
+    class Bounded(base):  # type: ignore[misc]
+        @property
+        def timeout(self) -> float:
+            return max(MIN_TIMEOUT, min(REQUEST_TIMEOUT, budget.deadline.remaining()))
+
+        @timeout.setter
+        def timeout(self, value: float | None) -> None:
+            pass  # the budget decides
+
+    return Bounded
+
+
 @dataclass(frozen=True, slots=True)
 class CheckRunRef:
     id: int
@@ -106,16 +124,24 @@ class GitHubApi:
             secondary_rate_wait=60,
         )
         retry.budget = self._budget
-        self._github = github.Github(
-            base_url=api_url,
-            auth=github.Auth.Token(token),
-            timeout=REQUEST_TIMEOUT,
-            retry=retry,
-            seconds_between_requests=None,
-            seconds_between_writes=WRITE_INTERVAL or None,
-            lazy=True,  # no GET of the repository first: fewer requests against the hourly limit
-            user_agent="testrun-action",
+        # The connection classes are read when the Requester is made: inject ours for this client only.
+        Requester.injectConnectionClasses(
+            _bounded(HTTPRequestsConnectionClass, self._budget),
+            _bounded(HTTPSRequestsConnectionClass, self._budget),
         )
+        try:
+            self._github = github.Github(
+                base_url=api_url,
+                auth=github.Auth.Token(token),
+                timeout=int(REQUEST_TIMEOUT),  # replaced per request by the bounded connection
+                retry=retry,
+                seconds_between_requests=None,
+                seconds_between_writes=WRITE_INTERVAL or None,
+                lazy=True,  # no GET of the repository first: fewer requests against the hourly limit
+                user_agent="testrun-action",
+            )
+        finally:
+            Requester.resetConnectionClasses()
         self._repo = self._github.get_repo(repository)
         self._check_runs: dict[int, Any] = {}
 

@@ -128,6 +128,8 @@ class Settings(BaseModel):
                 f" on environment {self.testsigma_environment_id}" if self.testsigma_environment_id else ""
             )
             return f"test plan {self.test_plan_id}{where}"
+        if self.provider == "buildkite":
+            return f"pipeline '{self.pipeline}' of {self.organization}"
         return f"environment '{self.environment}'"
 
     def secrets(self) -> list[str]:
