@@ -268,3 +268,12 @@ def test_the_trend_needs_earlier_runs_and_says_the_median() -> None:
 def test_fail_on_new_failures_is_shown_in_the_footer() -> None:
     text = render_summary(compared_report(fail_on=FailOn.NEW_FAILURES, passed=False))
     assert "<sub>fail-on: `new-failures` · step failed</sub>" in text
+
+
+def test_the_key_leaves_out_a_total_the_service_did_not_count() -> None:
+    only_failures = Counts(failed=3, flaky=1)  # Buildkite when the build's tests can't be read
+
+    assert glance.legend(only_failures, ()) == "🟥 **3 failed** · 🟩 0 passed · 🟨 1 flaky"
+    assert glance.legend(Counts(total=10, passed=4, failed=1), ()).endswith(
+        "🟥 **1 failed** · 🟩 4 passed · 5 not run · 10 tests"
+    )

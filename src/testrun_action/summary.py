@@ -165,7 +165,8 @@ def _group_heading(report: Report, name: str, members: list[FailedExecution]) ->
     if not name:
         return f"#### Other tests{count}"
     if members[0].file:
-        return f"#### 📄 {md.link(name, source_url(report.source, name), 300) if source_url(report.source, name) else md.code(name)}{count}"
+        target = source_url(report.source, name)
+        return f"#### 📄 {md.link(name, target) if target else md.code(name)}{count}"
     return f"#### {md.text(name, 200)}{count}"
 
 
