@@ -38,7 +38,7 @@ from .waiting import PollSchedule, wait_for_run
 
 # The cancel request on a signal; with the check run's and comment's shares (checks.INTERRUPTED_*) the
 # step exits within 5 s, well before the runner's kill 10 s after SIGINT (github-platform.md 3.1).
-CANCEL_SECONDS = 2.0
+CANCEL_SECONDS = 1.5
 CLEANUP_SECONDS = 20.0  # the cancel request at the deadline, when nothing is about to kill us
 FAILURES_SECONDS = 120.0  # fetching failure details after the run ended
 HISTORY_SECONDS = 30.0  # fetching recent runs for the trend and the comparison: an extra, kept short
