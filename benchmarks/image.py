@@ -26,9 +26,7 @@ def table(image: dict[str, Any] | None) -> str:
         )
     size, base = image["size_bytes"], image["base_size_bytes"]
     base_kind = (
-        "a local stand-in for the base (no registry reachable)"
-        if image["base_is_stand_in"]
-        else "the pinned base"
+        "a local stand-in, as no registry was reachable" if image["base_is_stand_in"] else "the pinned base"
     )
     return "\n".join(
         [

@@ -215,7 +215,7 @@ def table(result: Scale) -> str:
     rows = [
         ("Read every page from the simulator (100 of failed executions, 101 of tests)", ms(p["fetch"]),
          f"{p['executions']:,} executions, {'all' if p['complete'] else 'not all'} read; {p['failed']:,} failed of {p['total']:,}"),
-        ("Render the job summary", ms(p["summary"]), f"{p['summary_bytes']:,} bytes ({p['summary_bytes'] / SUMMARY_BUDGET:.0%} of 1 MB)"),
+        ("Render the job summary", ms(p["summary"]), f"{p['summary_bytes']:,} bytes ({p['summary_bytes'] / SUMMARY_BUDGET:.2%} of the 1 MB budget)"),
         (f"Render the check run (output + {p['annotations']:,} annotations)", ms(p["check"]),
          f"{p['check_bytes']:,} bytes of output; {p['check_requests']} requests of 50 annotations"),
         ("Render the JUnit file", ms(p["junit"]), f"{p['junit_bytes'] / 1e6:.1f} MB"),

@@ -93,7 +93,8 @@ def test_failed_tests_exit_one_with_file_line_message_details_and_flaky_apart(
     assert result.outputs["total"] == "12"
     assert "### Failed tests (3)" in result.summary
     assert "### Flaky tests (1)" in result.summary
-    assert "`spec/features/checkout_spec.rb:10`" in result.summary  # "./" stripped, line split off
+    # "./" stripped, the line split off: a link to that line of the file at the tested commit.
+    assert f"/blob/{HEAD_SHA}/spec/features/checkout_spec.rb#L10" in result.summary
     assert "expected the checkout page to respond" in result.summary
     assert "got: 502" in result.summary  # failure_expanded
     assert "?execution_id=" in result.summary

@@ -92,7 +92,7 @@ def test_booleans_accept_true_and_false_in_any_case() -> None:
         ({"rerun_of": "abc"}, "rerun-of", "whole number"),
         ({"project_id": "-3"}, "project-id", "whole number from 1"),
         ({"run_id": "run-7"}, "run-id", "whole number"),
-        ({"fail_on": "sometimes"}, "fail-on", "`failures`, `flaky`, `never`"),
+        ({"fail_on": "sometimes"}, "fail-on", "`failures`, `flaky`, `new-failures`, `never`"),
         ({"provider": "jenkins"}, "provider", "`empirical`"),
         ({"api_url": "ftp://x"}, "api-url", "http:// or https://"),
         ({"build_url": "not a url"}, "build-url", "http:// or https://"),

@@ -10,7 +10,8 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from . import markdown as md
-from .model import FailedExecution, Outcome, Report
+from .glance import against, novelty_label
+from .model import FailedExecution, NoveltyKind, Outcome, Report
 from .summary import headline, render_summary, title
 
 OUTPUT_BYTES = 65_535  # output.summary and output.text (github-platform.md 7)
@@ -69,16 +70,21 @@ def in_progress_summary(report_url: str | None, provider: str, environment: str)
 
 
 # -- the pull-request comment ---------------------------------------------------------------------
+def _rank(failure: FailedExecution) -> int:
+    return 0 if failure.novelty is None or failure.novelty.kind is NoveltyKind.NEW else 1
+
+
 def comment_marker(environment: str) -> str:
     """A hidden line that finds this environment's comment again; nothing in it can end the comment."""
     return f"<!-- testrun-action:{quote(environment, safe='')} -->"
 
 
-def _comment_line(failure: FailedExecution) -> str:
+def _comment_line(failure: FailedExecution, compared_with: str) -> str:
     where = f" · {md.code(failure.file)}" if failure.file else ""
     message = failure.message.strip().splitlines()[0] if failure.message.strip() else ""
     said = f": {md.text(message, 200)}" if message else ""
-    return f"- {md.link(failure.name, failure.url, 200)}{where}{said}"
+    novelty = f" · {novelty_label(failure, compared_with)}" if failure.novelty and not failure.flaky else ""
+    return f"- {md.link(failure.name, failure.url, 200)}{where}{novelty}{said}"
 
 
 def render_comment(
@@ -102,12 +108,12 @@ def render_comment(
     lines.append(" · ".join(facts))
     if report.problem:
         lines += ["", f"> {md.text(report.problem, 1000)}"]
-    failed = [f for f in report.failures.executions if not f.flaky]
+    failed = sorted((f for f in report.failures.executions if not f.flaky), key=_rank)  # new first
     flaky = [f for f in report.failures.executions if f.flaky]
     for heading, group in (("Failed", failed), ("Flaky", flaky)):
         if group:
             lines += ["", f"**{heading} ({len(group)})**", ""]
-            lines += [_comment_line(f) for f in group[:COMMENT_FAILURES]]
+            lines += [_comment_line(f, against(report)) for f in group[:COMMENT_FAILURES]]
             if len(group) > COMMENT_FAILURES:
                 lines.append(f"- …and {len(group) - COMMENT_FAILURES} more")
     body = "\n".join(lines) + "\n"

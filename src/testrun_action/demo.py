@@ -1,7 +1,8 @@
 """`testrun demo`: the real flow against the embedded simulators, in a simulated GitHub job.
 
 A push event, temporary GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, a run of 48 tests with failures,
-flaky and snoozed tests that takes about 15 seconds; then the summary and outputs it wrote, and the
+flaky and snoozed tests that takes about 15 seconds, after ten earlier runs that the report compares it
+with; then the summary and outputs it wrote, and the
 check run as GitHub recorded it. `--provider buildkite` runs a Pipelines build of 60 tests whose Test
 Engine run has failed and flaky tests; `--provider testsigma` a Testsigma test plan (it sits in
 STATUS_CREATED first, as real runs do), recorded in the Test Management simulator.
@@ -10,19 +11,22 @@ STATUS_CREATED first, as real runs do), recorded in the Test Management simulato
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import sys
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 from .flow import Hooks, run_action
 from .simulators import buildkite as bk
-from .simulators.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario
+from .simulators.empirical import DEFAULT_KEY, EmpiricalSimulator, PastRun, Scenario
 from .simulators.github import WRITE_TOKEN, GitHubSimulator
 from .simulators.server import Served
 from .simulators.testsigma import DEFAULT_KEY as TESTSIGMA_KEY
+from .simulators.testsigma import PastRun as PastPlanRun
 from .simulators.testsigma import Plan, TestsigmaSimulator
 from .simulators.testsigma_tms import DEFAULT_KEY as TMS_KEY
 from .simulators.testsigma_tms import DEFAULT_PROJECT, TmsSimulator
@@ -48,6 +52,32 @@ BUILDKITE_INPUTS = {
     "INPUT_PIPELINE": "e2e-tests",
     "INPUT_SUITE": "e2e",
 }
+
+
+# Earlier runs, newest first, so that the report can tell new failures from known ones: on main, one of
+# today's failures has failed since the last run, another now and then; the third is new.
+DEMO_HISTORY = [
+    PastRun(failed=["Search › filters by price"], duration=11.8, ago=3_600),
+    PastRun(branch="feature/wishlist", failed=["Login › signs in with email"], duration=12.6, ago=5_400),
+    PastRun(failed=["Search › filters by price", "Cart › keeps the cart after sign-in"], duration=10.9, ago=7_200),
+    PastRun(duration=10.2, ago=10_800),
+    PastRun(flaky=["Cart › keeps the cart after sign-in"], duration=10.7, ago=14_400),
+    PastRun(duration=9.8, ago=18_000),
+    PastRun(failed=["Checkout › charges the saved card"], duration=10.4, ago=21_600),
+    PastRun(duration=10.1, ago=25_200),
+    PastRun(failed=["Cart › keeps the cart after sign-in"], duration=11.2, ago=28_800),
+    PastRun(duration=9.9, ago=32_400),
+]  # fmt: skip
+BUILDKITE_HISTORY = [
+    bk.PastBuild(failed=["Checkout applies a discount code"], duration=7.5, ago=3_600),
+    bk.PastBuild(duration=7.1, ago=7_200),
+    bk.PastBuild(failed=["Search finds products by name"], duration=6.8, ago=10_800),
+]
+TESTSIGMA_HISTORY = [
+    PastPlanRun(failed=["Apply a discount code"], duration=8.7, ago=3_600),
+    PastPlanRun(failed=["Filter by price #2"], duration=9.4, ago=7_200),
+    PastPlanRun(duration=9.1, ago=10_800),
+]
 
 
 def push_event(sha: str = DEMO_SHA) -> dict[str, object]:
@@ -90,14 +120,16 @@ def job_environment(
 
 
 def _empirical(stack: contextlib.ExitStack, tmp: Path) -> tuple[dict[str, str], str]:
-    served = stack.enter_context(
-        Served(EmpiricalSimulator({"staging": DEMO_SCENARIO, "production": Scenario()}))
-    )
+    app = EmpiricalSimulator({"staging": DEMO_SCENARIO, "production": Scenario()})
+    app.seed_history("staging", DEMO_HISTORY)
+    served = stack.enter_context(Served(app))
     return job_environment(tmp, served.url, push_event()), f"Empirical simulator at {served.url}"
 
 
 def _testsigma(stack: contextlib.ExitStack, tmp: Path) -> tuple[dict[str, str], str]:
-    platform = stack.enter_context(Served(TestsigmaSimulator({DEMO_PLAN_ID: DEMO_PLAN})))
+    simulator = TestsigmaSimulator({DEMO_PLAN_ID: DEMO_PLAN})
+    simulator.seed_history(DEMO_PLAN_ID, TESTSIGMA_HISTORY)
+    platform = stack.enter_context(Served(simulator))
     tms = stack.enter_context(Served(TmsSimulator()))
     environ = job_environment(tmp, platform.url, push_event())
     del environ["INPUT_METADATA"]  # an Empirical input
@@ -116,7 +148,9 @@ def _testsigma(stack: contextlib.ExitStack, tmp: Path) -> tuple[dict[str, str], 
 
 
 def _buildkite(stack: contextlib.ExitStack, tmp: Path) -> tuple[dict[str, str], str]:
-    served = stack.enter_context(Served(bk.BuildkiteSimulator({"e2e-tests": BUILDKITE_SCENARIO})))
+    simulator = bk.BuildkiteSimulator({"e2e-tests": BUILDKITE_SCENARIO})
+    simulator.seed_history("e2e-tests", BUILDKITE_HISTORY)
+    served = stack.enter_context(Served(simulator))
     return job_environment(
         tmp, served.url, push_event()
     ) | BUILDKITE_INPUTS, f"Buildkite simulator at {served.url}"
@@ -130,8 +164,19 @@ PROVIDERS: dict[str, Callable[[contextlib.ExitStack, Path], tuple[dict[str, str]
 }
 
 
-def run_demo(provider: str = "empirical", stream: TextIO | None = None) -> int:
-    out = stream or sys.stdout
+@dataclass
+class DemoJob:
+    """What the simulated job left behind."""
+
+    code: int
+    summary: str
+    outputs: dict[str, str]
+    check_runs: list[dict[str, Any]]
+
+
+def demo_job(provider: str = "empirical", out: TextIO | None = None) -> DemoJob:
+    """The action run once in a simulated push job against `provider`'s simulators; the log to `out`."""
+    out = out or io.StringIO()
     with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory(prefix="testrun-demo-") as name:
         tmp = Path(name)
         environ, where = PROVIDERS[provider](stack, tmp)
@@ -144,15 +189,26 @@ def run_demo(provider: str = "empirical", stream: TextIO | None = None) -> int:
             f"Simulated GitHub job: push to acme/shop@main, {where}, GitHub API simulator at {github_served.url}\n\n"
         )
         code = run_action(environ, hooks=Hooks(stream=out))
-        out.write("\n──── Job summary (GITHUB_STEP_SUMMARY) ────\n")
-        out.write((tmp / "summary").read_text(encoding="utf-8"))
-        out.write("\n──── Step outputs (GITHUB_OUTPUT) ────\n")
-        for key, value in read_outputs(tmp / "output").items():
-            out.write(f"{key} = {value}\n")
-        for check_run in github.admin_check_runs():
-            out.write(show_check_run(check_run))
-        meaning = {0: "the tests passed", 1: "tests failed", 2: "bad configuration", 3: "service unusable"}
-        out.write(f"\nThe step would exit with code {code} ({meaning.get(code, 'interrupted')}).\n")
+        return DemoJob(
+            code=code,
+            summary=(tmp / "summary").read_text(encoding="utf-8"),
+            outputs=read_outputs(tmp / "output"),
+            check_runs=github.admin_check_runs(),
+        )
+
+
+def run_demo(provider: str = "empirical", stream: TextIO | None = None) -> int:
+    out = stream or sys.stdout
+    job = demo_job(provider, out)
+    out.write("\n──── Job summary (GITHUB_STEP_SUMMARY) ────\n")
+    out.write(job.summary)
+    out.write("\n──── Step outputs (GITHUB_OUTPUT) ────\n")
+    for key, value in job.outputs.items():
+        out.write(f"{key} = {value}\n")
+    for check_run in job.check_runs:
+        out.write(show_check_run(check_run))
+    meaning = {0: "the tests passed", 1: "tests failed", 2: "bad configuration", 3: "service unusable"}
+    out.write(f"\nThe step would exit with code {job.code} ({meaning.get(job.code, 'interrupted')}).\n")
     return 0
 
 

@@ -23,12 +23,13 @@ import httpx
 
 from . import markdown
 from .clock import Clock, Deadline, SystemClock
+from .comparison import compare, judge_new_failures, new_ones
 from .context import GitHubContext, load_context
 from .errors import ConfigurationError, Interrupted, ServiceError, TestrunError
 from .gha import Actions
 from .http import RetryPolicy
 from .inputs import OUTPUT_NAMES
-from .model import Failures, Outcome, Report, Source, TestRun
+from .model import FailOn, Failures, History, Outcome, Report, Source, TestRun
 from .outcome import EXIT_FAILED, EXIT_PASSED, conclude, passes
 from .providers import Provider, Wiring, create_provider
 from .publishers import Publisher, default_publishers
@@ -37,9 +38,10 @@ from .waiting import plan, wait_for_run
 
 # The cancel request on a signal; with the check run's and comment's shares (checks.INTERRUPTED_*) the
 # step exits within 5 s, well before the runner's kill 10 s after SIGINT (github-platform.md 3.1).
-CANCEL_SECONDS = 2.0
+CANCEL_SECONDS = 1.5
 CLEANUP_SECONDS = 20.0  # the cancel request at the deadline, when nothing is about to kill us
 FAILURES_SECONDS = 120.0  # fetching failure details after the run ended
+HISTORY_SECONDS = 30.0  # fetching recent runs for the trend and the comparison: an extra, kept short
 
 
 @dataclass
@@ -201,7 +203,34 @@ class Flow:
         failures = Failures()
         if run.counts.failed or run.counts.flaky:
             failures = provider.failures(run, Deadline(self.clock, FAILURES_SECONDS))
-        return self._report(conclude(run), failures=failures)
+        history = self._history(provider, run, failures)
+        return self._report(conclude(run), failures=compare(failures, history), history=history)
+
+    def _history(self, provider: Provider, run: TestRun, failures: Failures) -> History:
+        """Recent runs, best effort: whatever goes wrong becomes one line, and the report stands."""
+        settings, context = self.settings, self.context
+        branch = (settings.compare_with or context.default_branch or "main") if settings.compare else None
+        try:
+            history = provider.history(run, failures, branch, Deadline(self.clock, HISTORY_SECONDS))
+        except TestrunError as exc:
+            why = f"history unavailable: {exc.message}"
+            history = History(branch=branch, unavailable=why, trend_unavailable=why)
+        except Exception as exc:  # a defect in an extra must not cost the report (nor pass new-failures)
+            if self.gha.debug:
+                self.gha.log(traceback.format_exc())
+            why = f"history unavailable: internal error ({type(exc).__name__})"
+            history = History(branch=branch, unavailable=why, trend_unavailable=why)
+        if branch is not None and history.unavailable:
+            self.gha.log(f"Not compared with recent runs {history.against}: {history.unavailable}")
+        elif branch is not None:
+            judged = compare(failures, history).executions
+            fresh = len(new_ones(judged))
+            self.gha.log(
+                f"Compared with {len(history.compared)} recent run{'s' if len(history.compared) != 1 else ''} "
+                f"{history.against}: {fresh} new failure{'s' if fresh != 1 else ''}, "
+                f"{sum(1 for f in judged if not f.flaky) - fresh} seen there."
+            )
+        return history
 
     def _remember(self, run: TestRun) -> None:
         self.run = run
@@ -242,14 +271,23 @@ class Flow:
         failures: Failures | None = None,
         problem: str | None = None,
         interrupted: bool = False,
+        history: History | None = None,
     ) -> Report:
         fail_on = self.settings.fail_on
         context = self.context
+        failures = failures or Failures()
+        verdict_note = None
+        if fail_on is FailOn.NEW_FAILURES:
+            passed, verdict_note = judge_new_failures(outcome, self.run, failures, history)
+            if verdict_note and not passed:
+                self.gha.log(verdict_note)
+        else:
+            passed = passes(outcome, self.run, fail_on)
         return Report(
             provider=self._provider_name(),
             environment=self.settings.environment,
             outcome=outcome,
-            passed=passes(outcome, self.run, fail_on) and not interrupted and problem is None,
+            passed=passed and not interrupted and problem is None,
             fail_on=fail_on,
             source=Source(
                 commit=context.sha,
@@ -260,9 +298,11 @@ class Flow:
                 pull_request=context.pull_request,
             ),
             run=self.run,
-            failures=failures or Failures(),
+            failures=failures,
             problem=problem,
             interrupted=interrupted,
+            history=history,
+            verdict_note=verdict_note,
         )
 
     def _provider_name(self) -> str:

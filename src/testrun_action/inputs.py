@@ -123,8 +123,16 @@ INPUTS: tuple[Input, ...] = (
     Input(
         "fail-on",
         "What fails the step: `failures` (failed tests after snoozing, or a run that errored, was "
-        "cancelled or timed out), `flaky` (also flaky tests), `never` (report only).",
+        "cancelled or timed out), `flaky` (also flaky tests), `new-failures` (only failed tests that did "
+        "not fail in recent runs of `compare-with`; the step fails when that can't be known), `never` "
+        "(report only).",
         "failures",
+    ),
+    Input(
+        "compare-with",
+        "Branch whose recent runs of the same environment each failure is compared with, to tell new "
+        "failures from known ones. `none` turns the comparison off.",
+        shown_default="the repository's default branch",
     ),
     Input(
         "cancel-on-abort",

@@ -6,6 +6,7 @@ execution" comes from Buildkite Test Engine: one failed (or flaky) run of one te
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -39,6 +40,7 @@ class Outcome(StrEnum):
 class FailOn(StrEnum):
     FAILURES = "failures"
     FLAKY = "flaky"
+    NEW_FAILURES = "new-failures"  # only failures not seen on the compared branch
     NEVER = "never"
 
 
@@ -76,6 +78,25 @@ class TestRun:
         return self.phase.terminal
 
 
+class NoveltyKind(StrEnum):
+    """Whether a failure is news, judged against recent runs of the compared branch."""
+
+    NEW = "new"  # it failed in none of them
+    KNOWN = "known"  # it failed in the latest one: already broken there
+    FLAKY = "flaky"  # it failed (or was flaky) in some, not the latest
+
+
+@dataclass(frozen=True, slots=True)
+class Novelty:
+    kind: NoveltyKind
+    failing_runs: int = 0  # compared runs in which the test failed or was flaky
+    runs: int = 0  # compared runs that ran it
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.failing_runs / self.runs) if self.runs else 0
+
+
 @dataclass(frozen=True, slots=True)
 class FailedExecution:
     """One failed or flaky test execution. Every text field is untrusted service data."""
@@ -88,6 +109,13 @@ class FailedExecution:
     details: str = ""
     url: str | None = None
     group: str | None = None  # suite, describe block or machine: whatever groups tests in the service
+    key: str | None = None  # the service's id of the test, stable across runs (matches history)
+    novelty: Novelty | None = None  # set by the comparison with recent runs, when there was one
+
+    @property
+    def test_key(self) -> str:
+        """What identifies the test across runs: the service's id, else its place and name."""
+        return self.key or f"{self.file or self.group or ''}::{self.name}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +125,49 @@ class Failures:
     executions: tuple[FailedExecution, ...] = ()
     complete: bool = True
     note: str | None = None  # why details are missing, when they are
+
+
+@dataclass(frozen=True, slots=True)
+class PastRun:
+    """An earlier ended run of the same environment, as a list of runs shows it."""
+
+    id: str
+    duration_seconds: float | None = None
+    failed: int | None = None  # failed tests (after snoozing, where the service snoozes)
+    branch: str | None = None
+
+
+# A test's outcome in one compared run: "failed", "flaky", "passed", or None when it did not run there.
+Outcomes = tuple[str | None, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """What recent runs say, fetched best-effort after the run ended. Data only; `comparison` judges.
+
+    `recent` is the trend (the environment's last ended runs, any branch). `compared` are the compared
+    branch's last ended runs, and `outcomes` the current failures' outcomes in each of them (aligned
+    with `compared`, newest first), keyed by `FailedExecution.test_key`.
+    """
+
+    recent: tuple[PastRun, ...] = ()
+    branch: str | None = None  # the compared branch; None when nothing was compared
+    compared: tuple[PastRun, ...] = ()
+    outcomes: Mapping[str, Outcomes] = field(default_factory=dict)
+    unavailable: str | None = None  # why the comparison could not be made: the one line shown
+    trend_unavailable: str | None = None  # why the trend could not be read
+    # How the compared runs are named when not by their branch, in plain words, e.g. "in earlier runs of
+    # the test plan" for a service whose runs carry no branch.
+    baseline: str = ""
+
+    @property
+    def comparable(self) -> bool:
+        return self.branch is not None and self.unavailable is None
+
+    @property
+    def against(self) -> str:
+        """The compared runs in plain words: `on main`."""
+        return self.baseline or f"on {self.branch}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,3 +196,5 @@ class Report:
     failures: Failures = field(default_factory=Failures)
     problem: str | None = None  # why the outcome is an error or unknown
     interrupted: bool = False
+    history: History | None = None  # recent runs: the trend and the comparison; None when not read
+    verdict_note: str | None = None  # why `fail-on` decided as it did, when that is not obvious

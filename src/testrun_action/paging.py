@@ -8,16 +8,18 @@ the result says whether that was everything.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .clock import Deadline
 from .errors import MalformedResponse
 from .http import HttpClient
 
+T = TypeVar("T")
+R = TypeVar("R")
 WORKERS = 4  # pages in flight at once; the rate gate still spaces them when the quota runs low
 
 
@@ -87,12 +89,17 @@ def _concurrently(
         payload, _ = http.json_page(url, deadline=deadline)
         return _items(payload, what)
 
-    executor = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="page")
+    return concurrently(fetch, urls)
+
+
+def concurrently(fetch: Callable[[T], R], items: Iterable[T], workers: int = WORKERS) -> list[R]:
+    """`fetch` of each item, a few at a time, results in order; the first error propagates."""
+    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch")
     try:
-        futures = [executor.submit(fetch, url) for url in urls]
+        futures = [executor.submit(fetch, item) for item in items]
         return [future.result() for future in futures]
     finally:
-        # On an error or an interruption, pages not yet started are dropped, not awaited.
+        # On an error or an interruption, requests not yet started are dropped, not awaited.
         executor.shutdown(wait=False, cancel_futures=True)
 
 

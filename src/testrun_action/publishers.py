@@ -16,6 +16,7 @@ import httpx
 
 from .checks import CheckRunPublisher, CommentPublisher, redacted
 from .clock import Clock, SystemClock
+from .comparison import describe
 from .context import GitHubContext
 from .gha import Actions
 from .model import Report, TestRun
@@ -139,6 +140,8 @@ class LogPublisher:
                         else ""
                     )
                     kind = "flaky" if failure.flaky else "failed"
+                    if failure.novelty and report.history and not failure.flaky:
+                        kind += f", {describe(failure.novelty, report.history.against)}"
                     message = failure.message.strip().splitlines()[0] if failure.message.strip() else ""
                     gha.log(f"  [{kind}] {failure.name}{where}{': ' + message if message else ''}")
         if report.failures.note:

@@ -60,6 +60,7 @@ MIN_POLL_INTERVAL_SECONDS = 0.2
 # Each 50 annotations is one request against GITHUB_TOKEN's 1,000 an hour (github-platform.md 7).
 MAX_ANNOTATIONS = 1000
 
+NO_COMPARISON = "none"  # `compare-with: none`
 _EXPRESSION_DEFAULT = "${{"  # a default the runner evaluates; outside Actions it means "unset"
 
 
@@ -106,6 +107,8 @@ class Settings(BaseModel):
     timeout_seconds: float
     poll_interval: float | None
     fail_on: FailOn
+    compare: bool  # compare failures with recent runs of a branch (`compare-with` is not `none`)
+    compare_with: str | None  # that branch; None: the repository's default branch
     cancel_on_abort: bool
     github_token: SecretStr | None
     job_summary: bool
@@ -208,6 +211,16 @@ def load_settings(raw: Mapping[str, str]) -> Settings:
         "timeout-minutes", raw["timeout-minutes"], minimum=0.01, maximum=MAX_TIMEOUT_MINUTES
     )
     env_vars = parsing.environment_variables("environment-variables", raw["environment-variables"])
+    fail_on = FailOn(parsing.choice("fail-on", raw["fail-on"], [f.value for f in FailOn], "failures"))
+    compare_with = parsing.text("compare-with", raw["compare-with"], max_length=255)
+    if compare_with is not None and compare_with.lower() == NO_COMPARISON:
+        compare_with = NO_COMPARISON
+    if fail_on is FailOn.NEW_FAILURES and compare_with == NO_COMPARISON:
+        raise ConfigurationError(
+            "fail-on",
+            "`new-failures` needs a branch to compare with; remove `compare-with: none`, or choose another "
+            "`fail-on`.",
+        )
     token = raw["github-token"].strip()
     return Settings(
         provider=provider,
@@ -242,7 +255,9 @@ def load_settings(raw: Mapping[str, str]) -> Settings:
             minimum=MIN_POLL_INTERVAL_SECONDS,
             maximum=MAX_POLL_INTERVAL_SECONDS,
         ),
-        fail_on=FailOn(parsing.choice("fail-on", raw["fail-on"], [f.value for f in FailOn], "failures")),
+        fail_on=fail_on,
+        compare=compare_with != NO_COMPARISON,
+        compare_with=None if compare_with == NO_COMPARISON else compare_with,
         cancel_on_abort=parsing.boolean("cancel-on-abort", raw["cancel-on-abort"], default=True),
         github_token=SecretStr(token) if token else None,
         job_summary=parsing.boolean("job-summary", raw["job-summary"], default=True),

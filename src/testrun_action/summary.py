@@ -6,8 +6,13 @@ trimmed to fit, with a visible note saying how many were left out.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from . import markdown as md
-from .model import FailedExecution, Outcome, Report
+from .glance import against, bar, duration, history_note, legend, novelty_label, source_url, trend_line
+from .model import FailedExecution, NoveltyKind, Outcome, Report
+
+__all__ = ["SUMMARY_LIMIT", "duration", "headline", "render_summary", "title"]
 
 # The runner's limit is 1024*1024 bytes (github-platform.md 6.2); stay clearly under it.
 SUMMARY_LIMIT = 1_000_000
@@ -47,17 +52,6 @@ _ICONS = {
 }
 
 
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h {minutes}m"
-    return f"{minutes}m {secs}s" if minutes else f"{secs}s"
-
-
 _WORDS = {
     Outcome.PASSED: "E2E tests passed",
     Outcome.FAILED: "E2E tests failed",
@@ -93,32 +87,6 @@ def title(report: Report) -> str:
     return ", ".join(f"{n} {word}" for n, word in parts if n) or f"{c.total} tests"
 
 
-def _facts(report: Report) -> str:
-    run, source = report.run, report.source
-    commit = md.link(source.commit[:7], source.commit_url) if source.commit else "–"
-    cells = [
-        md.link(f"#{run.id}", run.url) if run else "–",
-        md.code(report.environment),
-        commit,
-        md.code(source.branch) if source.branch else "–",
-        duration(run.duration_seconds) if run else "–",
-        md.text(run.state) if run else "–",
-    ]
-    return md.table(["Run", "Environment", "Commit", "Branch", "Duration", "State"], [cells])
-
-
-def _counts(report: Report) -> str:
-    c = report.run.counts if report.run else None
-    if c is None or not c.total:
-        return ""
-    header = ["Total", "✅ Passed", "❌ Failed", "⚠️ Flaky", "⏭️ Skipped"]
-    cells = [c.total, c.passed, c.failed, c.flaky, c.skipped]
-    if c.snoozed:
-        header.append("💤 Snoozed")
-        cells.append(c.snoozed)
-    return md.table(header, [[str(n) for n in cells]], align="r" * len(cells))
-
-
 def _notes(report: Report) -> list[str]:
     notes = []
     run = report.run
@@ -138,21 +106,97 @@ def _notes(report: Report) -> list[str]:
         notes.append(md.text(report.failures.note, 1000))
     if run and run.counts.failed and not report.failures.executions and report.failures.complete:
         notes.append("The service listed no failed tests for this run; see the report.")
+    if report.verdict_note:
+        notes.append(f"**{md.text(report.verdict_note, 1000)}**")
     return notes
 
 
-def _location(failure: FailedExecution) -> str:
-    if not failure.file:
-        return md.text(failure.group) if failure.group else "–"
-    return md.code(f"{failure.file}:{failure.line}" if failure.line else failure.file)
+def _glance(report: Report) -> list[str]:
+    """The bar and its key with the report link, the trend, and why a comparison is missing."""
+    run = report.run
+    lines = []
+    if run and run.counts.done:
+        link = md.link(f"Open the report in {report.provider}", run.url) if run.url else ""
+        key = legend(run.counts, report.failures.executions)
+        lines.append(f"{bar(run.counts)}\\\n{key}" + (f" · {link}" if link else ""))
+    elif run and run.url:
+        lines.append(
+            f"**{md.text(title(report))}** · {md.link(f'Open the report in {report.provider}', run.url)}"
+        )
+    for line in (trend_line(report), history_note(report)):
+        if line:
+            lines.append(line)
+    return lines
 
 
-def _row(failure: FailedExecution, with_message: bool) -> list[str]:
-    cells = [md.link(failure.name, failure.url, 200), _location(failure)]
-    if with_message:
-        message = failure.message.strip().splitlines()[0] if failure.message.strip() else ""
-        cells.append(md.text(message, 300) if message else "–")
-    return cells
+def _facts(report: Report) -> str:
+    run, source = report.run, report.source
+    commit = md.link(source.commit[:7], source.commit_url) if source.commit else "–"
+    cells = [
+        md.link(f"#{run.id}", run.url) if run else "–",
+        md.code(report.environment),
+        commit,
+        md.code(source.branch) if source.branch else "–",
+        duration(run.duration_seconds) if run else "–",
+        md.text(run.state) if run else "–",
+    ]
+    return md.table(["Run", "Environment", "Commit", "Branch", "Duration", "State"], [cells])
+
+
+# -- the failures, grouped by file ------------------------------------------------------------------
+_ORDER = {NoveltyKind.NEW: 0, NoveltyKind.FLAKY: 1, NoveltyKind.KNOWN: 2}
+
+
+def _rank(failure: FailedExecution) -> int:
+    return _ORDER[failure.novelty.kind] if failure.novelty else 0
+
+
+def _groups(failures: list[FailedExecution]) -> list[tuple[str, list[FailedExecution]]]:
+    """By file, else by suite or group; new failures first, and groups holding them first."""
+    groups: dict[str, list[FailedExecution]] = {}
+    for failure in failures:
+        groups.setdefault(failure.file or failure.group or "", []).append(failure)
+    ordered = sorted(groups.items(), key=lambda item: min(_rank(f) for f in item[1]))  # stable
+    return [(name, sorted(members, key=_rank)) for name, members in ordered]
+
+
+def _group_heading(report: Report, name: str, members: list[FailedExecution]) -> str:
+    count = f" ({len(members)})"
+    if not name:
+        return f"#### Other tests{count}"
+    if members[0].file:
+        target = source_url(report.source, name)
+        return f"#### 📄 {md.link(name, target) if target else md.code(name)}{count}"
+    return f"#### {md.text(name, 200)}{count}"
+
+
+def _message(failure: FailedExecution) -> str:
+    message = failure.message.strip().splitlines()[0] if failure.message.strip() else ""
+    return md.text(message, 300) if message else "–"
+
+
+def _columns(
+    report: Report, members: list[FailedExecution], compared: bool
+) -> tuple[list[str], Callable[[FailedExecution], list[str]]]:
+    """The group's table: status when compared, the test (linked to the service), the line (linked to
+    the file at the tested commit) and the message's first line, each only when some row has one."""
+    with_line = any(f.line for f in members)
+    with_message = any(f.message.strip() for f in members)
+    where = against(report)
+    header = (["Status"] if compared else []) + ["Test"] + (["Line"] if with_line else [])
+    header += ["Message"] if with_message else []
+
+    def row(f: FailedExecution) -> list[str]:
+        cells = [novelty_label(f, where)] if compared else []
+        cells.append(md.link(f.name, f.url, 200))
+        if with_line:
+            target = source_url(report.source, f.file, f.line) if f.line else None
+            cells.append(md.link(f"L{f.line}", target) if target else (f"L{f.line}" if f.line else "–"))
+        if with_message:
+            cells.append(_message(f))
+        return cells
+
+    return header, row
 
 
 def _details(failure: FailedExecution) -> str:
@@ -164,58 +208,74 @@ class _Budget:
     def __init__(self, limit: int) -> None:
         self.left = limit
 
-    def take(self, piece: str) -> bool:
-        size = len(piece.encode("utf-8")) + 1
-        if size > self.left:
+    def take(self, piece: str, reserve: int = 0) -> bool:
+        size = len(piece.encode("utf-8")) + 2
+        if size + reserve > self.left:
             return False
         self.left -= size
         return True
 
 
+def _section_heading(report: Report, heading: str, failures: list[FailedExecution], compared: bool) -> str:
+    text = f"### {heading} ({len(failures)})"
+    if compared:
+        kinds = [f.novelty.kind for f in failures if f.novelty]
+        new = kinds.count(NoveltyKind.NEW)
+        known = kinds.count(NoveltyKind.KNOWN)
+        flaky = kinds.count(NoveltyKind.FLAKY)
+        parts = [f"{new} new"] if new else []
+        parts += [f"{known} also failing {against(report)}"] if known else []
+        parts += [f"{flaky} flaky lately"] if flaky else []
+        if parts:
+            text += ": " + ", ".join(parts)
+    return text
+
+
 def _failure_section(
-    heading: str, failures: list[FailedExecution], budget: _Budget, reserve: int
+    report: Report, heading: str, failures: list[FailedExecution], budget: _Budget, reserve: int
 ) -> list[str]:
-    """A heading, a table and details, row by row while the budget lasts (keeping `reserve` bytes)."""
+    """A heading, then per file a heading, a table and the details, while the budget lasts (keeping
+    `reserve` bytes for what follows)."""
     if not failures:
         return []
-    with_message = any(f.message.strip() for f in failures)
-    columns = ["Test", "Location", "Message"] if with_message else ["Test", "Location"]
-    header = f"### {heading} ({len(failures)})\n\n" + md.table(columns, [])
-    if not budget.take(header) or budget.left < reserve:
+    compared = any(f.novelty for f in failures) and not all(f.flaky for f in failures)
+    title_line = _section_heading(report, heading, failures, compared)
+    if not budget.take(title_line, reserve):
         return [f"_{len(failures)} {heading.lower()} not listed: the summary reached its size limit._"]
-    rows, shown = [], 0
-    for failure in failures:
-        row = "| " + " | ".join(_row(failure, with_message)) + " |"
-        if budget.left - reserve < len(row.encode("utf-8")) or not budget.take(row):
+    blocks, shown = [title_line], 0
+    for name, members in _groups(failures):
+        header, row = _columns(report, members, compared)
+        table = _group_heading(report, name, members) + "\n\n" + md.table(header, [])
+        if not budget.take(table, reserve):
             break
-        rows.append(row)
-        shown += 1
-    lines = [header + ("\n" + "\n".join(rows) if rows else "")]
+        rows = []
+        for failure in members:
+            line = "| " + " | ".join(cell or " " for cell in row(failure)) + " |"
+            if not budget.take(line, reserve):
+                break
+            rows.append(line)
+        shown += len(rows)
+        blocks.append(table + "".join("\n" + r for r in rows))
+        for failure in members[: len(rows)]:
+            # The table has the message's first line: a block only when there is more to read.
+            if failure.details.strip() or len(failure.message.strip().splitlines()) > 1:
+                block = _details(failure)
+                if budget.take(block, reserve):
+                    blocks.append(block)
+        if len(rows) < len(members):
+            break
     if shown < len(failures):
-        lines.append(
+        blocks.append(
             f"_…and {len(failures) - shown} more not listed here (size limit); see the full report._"
         )
-    kept = []
-    for block in (_details(f) for f in failures[:shown] if f.message.strip() or f.details.strip()):
-        if budget.left - reserve < len(block.encode("utf-8")) or not budget.take(block):
-            break
-        kept.append(block)
-    lines.extend(kept)
-    return lines
+    return blocks
 
 
 def render_summary(report: Report, limit: int = SUMMARY_LIMIT) -> str:
     """The job summary as Markdown, at most `limit` bytes encoded as UTF-8."""
-    run = report.run
     parts = [f"## {headline(report)} on {md.code(report.environment)}"]
-    if run and run.url:
-        parts.append(
-            f"**{md.text(title(report))}** · {md.link(f'Open the report in {report.provider}', run.url)}"
-        )
+    parts.extend(_glance(report))
     parts.append(_facts(report))
-    counts = _counts(report)
-    if counts:
-        parts.append(counts)
     parts.extend(_notes(report))
     footer = f"<sub>fail-on: `{report.fail_on.value}` · step {'passed' if report.passed else 'failed'}</sub>"
     budget = _Budget(limit)
@@ -224,7 +284,7 @@ def render_summary(report: Report, limit: int = SUMMARY_LIMIT) -> str:
         return md.clip(head, limit // 4)  # pragma: no cover - a head never nears a megabyte
     failed = [f for f in report.failures.executions if not f.flaky]
     flaky = [f for f in report.failures.executions if f.flaky]
-    reserve = 200  # room for the flaky section's "not listed" note and the footer's newline
-    sections = _failure_section("Failed tests", failed, budget, reserve)
-    sections += _failure_section("Flaky tests", flaky, budget, 0)
+    reserve = 300  # room for the flaky section's "not listed" note and the size-limit notes
+    sections = _failure_section(report, "Failed tests", failed, budget, reserve)
+    sections += _failure_section(report, "Flaky tests", flaky, budget, 100)
     return "\n\n".join([head, *sections, footer]) + "\n"

@@ -14,7 +14,7 @@ import httpx
 from ..clock import Clock, Deadline
 from ..context import GitHubContext
 from ..http import Headroom, RetryPolicy
-from ..model import Failures, TestRun
+from ..model import Failures, History, TestRun
 from ..settings import Settings
 
 
@@ -41,6 +41,11 @@ class Provider(Protocol):
         """Ask the service to stop the run; False when it had already ended."""
 
     def failures(self, run: TestRun, deadline: Deadline) -> Failures: ...
+
+    def history(self, run: TestRun, failures: Failures, branch: str | None, deadline: Deadline) -> History:
+        """The environment's last ended runs (the trend) and, given a `branch`, the failures' outcomes
+        in that branch's last ended runs. Best effort: the flow turns an error into one line saying the
+        history is unavailable, and the report stands without it."""
 
     def close(self) -> None: ...
 

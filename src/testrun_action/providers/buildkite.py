@@ -39,7 +39,7 @@ from ..errors import (
     TriggerUncertain,
 )
 from ..http import Headroom, HttpClient
-from ..model import Failures, Phase, TestRun
+from ..model import Failures, History, Phase, TestRun
 from ..paging import read_all
 from ..settings import Settings
 from . import PlannedRequest, Wiring
@@ -428,6 +428,21 @@ class BuildkiteProvider:
     # -- failures -------------------------------------------------------------------------------
     def failures(self, run: TestRun, deadline: Deadline) -> Failures:
         return self._failures
+
+    # -- history --------------------------------------------------------------------------------
+    def history(self, run: TestRun, failures: Failures, branch: str | None, deadline: Deadline) -> History:
+        from .buildkite_history import read_history
+
+        return read_history(
+            self.http,
+            runs_path=self._runs,
+            builds_path=self._builds if self._settings.pipeline else None,
+            current_run=self._run_id or (run.id if parsing.is_uuid(run.id) else None),
+            current_build=_text(self._build.get("id")) or None if self._build else None,
+            failures=failures,
+            branch=branch,
+            deadline=deadline,
+        )
 
 
 def _text(value: Any) -> str:

@@ -98,6 +98,7 @@ def failed_executions(items: Iterable[dict[str, Any]], flaky_tests: frozenset[st
                 details=_details(item.get("failure_expanded")),
                 url=_url(item.get("test_execution_url"), item.get("test_url"), item.get("run_url")),
                 group=scope or None,
+                key=key,
             )
         )
     return executions

@@ -22,7 +22,7 @@ from ..errors import (
     TriggerUncertain,
 )
 from ..http import HttpClient
-from ..model import Counts, FailedExecution, Failures, Phase, TestRun
+from ..model import Counts, FailedExecution, Failures, History, Phase, TestRun
 from ..settings import Settings
 from . import PlannedRequest, Wiring
 
@@ -42,10 +42,6 @@ FAILED_STATUSES = frozenset({"failed", "timedout", "interrupted", "unexpected"})
 CLOCK_SKEW = timedelta(minutes=2)
 # After an ambiguous trigger the service may still be creating the run: look again after these pauses.
 ADOPTION_PAUSES = (0.0, 2.0, 5.0)
-# The poll schedule's history: one page of the newest ended runs (at most 100 per page, providers.md
-# 1.2), of which those of our environment count, the ten newest at most.
-HISTORY_PAGE = 100
-HISTORY_RUNS = 10
 
 
 def trigger_body(settings: Settings, context: GitHubContext) -> dict[str, Any]:
@@ -241,27 +237,9 @@ class EmpiricalProvider:
 
     # -- history, for the poll schedule -----------------------------------------------------------
     def recent_durations(self, deadline: Deadline) -> list[float]:
-        """How long the newest ended runs of this environment took, in seconds. The list endpoint
-        filters environments by numeric id only (providers.md 1.2), so ours are picked by slug.
-        One attempt: the schedule does without when it fails."""
-        _, payload = self.http.json(
-            "GET",
-            "/api/test-runs",
-            params={"state": "ended", "per_page": HISTORY_PAGE},
-            deadline=deadline,
-            attempts=1,
-        )
-        durations = []
-        for item in _items(payload):
-            duration_ms = item.get("duration")
-            if (
-                item.get("environment_slug") == self._settings.environment
-                and isinstance(duration_ms, int | float)
-                and not isinstance(duration_ms, bool)
-                and duration_ms > 0
-            ):
-                durations.append(duration_ms / 1000)
-        return durations[:HISTORY_RUNS]
+        from .empirical_history import recent_durations
+
+        return recent_durations(self.http, self._settings.environment, deadline)
 
     # -- cancel ---------------------------------------------------------------------------------
     def cancel(self, run: TestRun, reason: str, deadline: Deadline) -> bool:
@@ -308,9 +286,16 @@ class EmpiricalProvider:
                     or "",
                     url=f"{run.url}?test_id={pw_id}" if pw_id else run.url,
                     group=_first_text(case.get("playwright_project")),
+                    key=pw_id or None,
                 )
             )
         return Failures(executions=tuple(executions), complete=note is None, note=note)
+
+    # -- history --------------------------------------------------------------------------------
+    def history(self, run: TestRun, failures: Failures, branch: str | None, deadline: Deadline) -> History:
+        from .empirical_history import read_history
+
+        return read_history(self.http, self._settings.environment, run, failures, branch, deadline)
 
     def _test_cases(self, ids: list[str], deadline: Deadline) -> tuple[dict[str, dict[str, Any]], str | None]:
         cases: dict[str, dict[str, Any]] = {}

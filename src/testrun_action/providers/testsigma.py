@@ -33,7 +33,7 @@ from ..errors import (
     TriggerUncertain,
 )
 from ..http import HttpClient, service_message
-from ..model import Counts, FailedExecution, Failures, Phase, TestRun
+from ..model import Counts, FailedExecution, Failures, History, Phase, TestRun
 from ..settings import Settings
 from . import PlannedRequest, Wiring
 
@@ -101,6 +101,7 @@ class TestsigmaProvider:
             log=wiring.log,
             transport=wiring.transport,
         )
+        self._plan_id = settings.test_plan_id  # learnt from the run when attached with `run-id`
 
     def close(self) -> None:
         self.http.close()
@@ -187,6 +188,7 @@ class TestsigmaProvider:
         return f"{self._settings.dashboard_url}/ui/td/runs/{run_id}"
 
     def _to_run(self, item: dict[str, Any]) -> TestRun:
+        self._plan_id = self._plan_id or _integer(item.get("executionId"))
         run_id = str(item.get("id"))
         status = str(item.get("status") or "unknown")
         result = str(item.get("result") or "").upper()
@@ -279,6 +281,7 @@ class TestsigmaProvider:
                     details=details,
                     url=run.url,
                     group=_group(case.get("testSuiteName"), case.get("machineTitle")),
+                    key=str(case["testCaseId"]) if case.get("testCaseId") is not None else None,
                 )
             )
         note = None
@@ -288,6 +291,14 @@ class TestsigmaProvider:
                 "see the report in Testsigma for the rest."
             )
         return Failures(executions=tuple(executions), complete=note is None, note=note)
+
+    # -- history --------------------------------------------------------------------------------
+    def history(self, run: TestRun, failures: Failures, branch: str | None, deadline: Deadline) -> History:
+        from .testsigma_history import read_history
+
+        if self._plan_id is None:
+            raise ServiceError("the run's test plan is unknown")
+        return read_history(self.http, self._plan_id, run, failures, branch, deadline)
 
     def _step_reason(self, run: TestRun, case: dict[str, Any], deadline: Deadline) -> tuple[str, str] | None:
         """The first failed step's message and action, from the v2 step results (providers.md 2.1)."""

@@ -9,8 +9,13 @@ come. Failed executions and the build's tests are paginated with `Link` headers.
 carries `RateLimit-*` headers for the organization and the user, and a request over either quota is
 answered 429 with Buildkite's documented body (providers.md 3.4). Requests need a bearer token.
 
+History: `seed_history` (or `PUT /_sim/history/{pipeline}` with a list of `PastBuild` fields, newest
+first) adds earlier builds that ended before the test began, on a branch, with the named tests failed,
+each with its finished Test Engine run and failed executions.
+
 Admin endpoints (besides those of `server.App`):
     PUT /_sim/scenarios/{pipeline}   script a pipeline (fields of `Scenario`)
+    PUT /_sim/history/{pipeline}     earlier builds of the pipeline (a list of `PastBuild` fields)
     PUT /_sim/rate-limits            {"organization", "user", "window"}: the quotas
     POST /_sim/builds                {"pipeline", "branch"?, "commit"?}: a build started by a push
     GET /_sim/builds                 every build with its request body, state and Test Engine run id
@@ -23,7 +28,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -76,6 +81,16 @@ class Scenario:
     late_failed: int = 0  # failures in the late upload
     stale: bool = False  # the run gets no results and turns `stale`
     suite: str = "e2e"
+
+
+@dataclass
+class PastBuild:
+    """An earlier build of a pipeline: its branch, the tests that failed, how long it took and when."""
+
+    branch: str = "main"
+    failed: list[str] = field(default_factory=list)  # test names, e.g. "Login signs in with email"
+    duration: float = 300.0  # seconds
+    ago: float = 3600.0  # it ended this many seconds before it was seeded
 
 
 @dataclass
@@ -161,6 +176,7 @@ class BuildkiteSimulator(App):
         self.route("GET", analytics + r"/builds/([\w-]+)/tests", self._build_tests)
         self.route("PUT", r"/_sim/scenarios/([\w.-]+)", self._script)
         self.route("PUT", r"/_sim/rate-limits", self._set_limits)
+        self.route("PUT", r"/_sim/history/([\w.-]+)", self._script_history)
         self.route("POST", r"/_sim/builds", self._push)
         self.route("GET", r"/_sim/builds", lambda r, m: Reply(200, [self._admin(b) for b in self.builds]))
 
@@ -221,6 +237,43 @@ class BuildkiteSimulator(App):
         spec = {k: v for k, v in (request.json() or {}).items() if k in known}
         self.scenarios[match.group(1)] = Scenario(**spec)
         return Reply(200, asdict(self.scenarios[match.group(1)]))
+
+    def _script_history(self, request: Request, match: re.Match[str]) -> Reply:
+        known = {f.name for f in fields(PastBuild)}
+        specs = [PastBuild(**{k: v for k, v in item.items() if k in known}) for item in request.json() or []]
+        try:
+            self.seed_history(match.group(1), specs)
+        except (KeyError, ValueError) as exc:
+            return Reply(400, {"message": str(exc)})
+        return Reply(200, {"seeded": len(specs)})
+
+    def seed_history(self, pipeline: str, builds: list[PastBuild]) -> list[SimBuild]:
+        """Add earlier builds of `pipeline` (newest first, as lists show them), ended before now."""
+        base = self.scenarios[pipeline]
+        seeded = []
+        with self.lock:
+            for past in reversed(builds):  # oldest first: numbers grow with time
+                scenario = replace(
+                    base, scheduled=0.0, duration=past.duration, failed=0, flaky=0, skipped=0, late_failed=0,
+                    reopen_after=None, stale=False, blocked=False, uploads=True, processing=0.0,
+                    end_state="failed" if past.failed else "passed",
+                )  # fmt: skip
+                cases = make_cases(scenario)
+                unknown = sorted(set(past.failed) - {c.name for c in cases})
+                if unknown:
+                    raise ValueError(f"No test named {unknown[0]!r} in pipeline {pipeline!r}")
+                for case in cases:
+                    case.outcome = "failed" if case.name in past.failed else "passed"
+                number = 1 + sum(1 for b in self.builds if b.pipeline == pipeline)
+                began = past.ago + past.duration
+                build = SimBuild(
+                    str(uuid.uuid4()), number, pipeline, scenario,
+                    {"commit": f"{number:040x}", "branch": past.branch, "message": "Earlier build"},
+                    self.clock() - began, datetime.now(UTC) - timedelta(seconds=began), cases, "webhook",
+                )  # fmt: skip
+                self.builds.append(build)
+                seeded.append(build)
+        return seeded[::-1]
 
     def _set_limits(self, request: Request, match: re.Match[str]) -> Reply:
         known = {f.name for f in fields(RateLimits)}

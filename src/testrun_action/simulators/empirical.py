@@ -5,8 +5,13 @@ It checks the bearer key and `x-project-id`, validates trigger bodies against se
 moves each run through pending → queued → started → ended (or error, or cancelling → cancelled) on
 its own clock, with counts that grow as the run goes.
 
+History: `seed_history` (or `PUT /_sim/history/{environment}` with a list of `PastRun` fields, newest
+first) adds earlier runs that ended before the test began, on a branch, with the named tests failed or
+flaky, so that the list endpoint and each run's per-test summary show them as the service would.
+
 Admin endpoints (besides those of `server.App`):
     PUT /_sim/scenarios/{environment}   script an environment (fields of `Scenario`)
+    PUT /_sim/history/{environment}     earlier runs of the environment (a list of `PastRun` fields)
     GET /_sim/runs                      every run with its request body and whether it was cancelled
 """
 
@@ -17,7 +22,7 @@ import math
 import re
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -111,6 +116,18 @@ class Scenario:
         return cases
 
 
+@dataclass
+class PastRun:
+    """An earlier run of an environment: which of its tests failed or were flaky, and when it ended."""
+
+    branch: str = "main"
+    failed: list[str] = field(default_factory=list)  # full test names, e.g. "Login › signs in with email"
+    flaky: list[str] = field(default_factory=list)
+    duration: float = 300.0  # seconds
+    ago: float = 3600.0  # it ended this many seconds before it was seeded
+    state: str = "ended"  # or "error" or "cancelled"
+
+
 def _pw_id(file_path: str, name: str) -> str:
     digest = hashlib.sha1(f"{file_path}::{name}".encode(), usedforsecurity=False).hexdigest()
     return f"{digest[:20]}-{digest[20:40]}"
@@ -148,6 +165,7 @@ class EmpiricalSimulator(App):
         self.route("POST", r"/api/test-runs/(\d+)/cancel", self._cancel)
         self.route("GET", r"/api/v2/test-cases", self._test_cases)
         self.route("PUT", r"/_sim/scenarios/([\w.-]+)", self._script)
+        self.route("PUT", r"/_sim/history/([\w.-]+)", self._script_history)
         self.route(
             "GET",
             r"/_sim/runs",
@@ -160,6 +178,51 @@ class EmpiricalSimulator(App):
         spec = {k: v for k, v in (request.json() or {}).items() if k in known}
         self.scenarios[match.group(1)] = Scenario(**spec)
         return Reply(200, asdict(self.scenarios[match.group(1)]))
+
+    def _script_history(self, request: Request, match: re.Match[str]) -> Reply:
+        known = {f.name for f in fields(PastRun)}
+        specs = [PastRun(**{k: v for k, v in item.items() if k in known}) for item in request.json() or []]
+        try:
+            self.seed_history(match.group(1), specs)
+        except ValueError as exc:
+            return error(400, str(exc))
+        return Reply(200, {"seeded": len(specs)})
+
+    def seed_history(self, environment: str, runs: list[PastRun]) -> list[int]:
+        """Add earlier runs of `environment` (newest first, as the list shows them); their ids."""
+        base = self.scenarios[environment]
+        ids = []
+        with self.lock:
+            for past in reversed(runs):  # oldest first: ids grow with time, as the service's do
+                scenario = replace(
+                    base, pending=0.0, queued=0.0, duration=past.duration, failed=0, flaky=0, snoozed=0,
+                    skipped=0, failures=[], error_code="run_failed_with_error" if past.state == "error" else None,
+                    cancelled_by_service=past.state == "cancelled",
+                )  # fmt: skip
+                cases = scenario.cases()
+                names = {c.name for c in cases}
+                unknown = sorted(set(past.failed + past.flaky) - names)
+                if unknown:
+                    raise ValueError(f"No test named {unknown[0]!r} in environment {environment!r}")
+                for case in cases:
+                    case.status = (
+                        "failed"
+                        if case.name in past.failed
+                        else "flaky"
+                        if case.name in past.flaky
+                        else "passed"
+                    )
+                began = datetime.now(UTC) - timedelta(seconds=past.ago + past.duration)
+                run = SimRun(
+                    self._next_id, environment, scenario,
+                    {"environment": environment, "build": {"branch": past.branch, "commit": f"{self._next_id:040x}"}},
+                    self.clock() - past.ago - past.duration,
+                    began.isoformat(timespec="milliseconds").replace("+00:00", "Z"), cases,
+                )  # fmt: skip
+                self.runs[run.id] = run
+                ids.append(run.id)
+                self._next_id += 1
+        return ids[::-1]
 
     def _admin_view(self, run: SimRun) -> dict[str, Any]:
         return {

@@ -8,8 +8,12 @@ it goes and the plan's final result. A stop (`PUT /api/v1/execution_results/{id}
 (v2, paged) whose failing step carries a message, and the run has a JUnit report in Testsigma's format.
 Errors use Spring's envelope, as the service is a Spring application.
 
+History: `seed_history` (or `PUT /_sim/history/{plan}` with a list of `PastRun` fields, newest first)
+adds earlier completed runs of a plan, with the named test cases failed.
+
 Admin endpoints (besides those of `server.App`):
     PUT /_sim/plans/{id}    script a test plan (fields of `Plan`)
+    PUT /_sim/history/{id}  earlier runs of a test plan (a list of `PastRun` fields)
     GET /_sim/runs          every run with its request body and whether it was stopped
 """
 
@@ -18,7 +22,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
@@ -64,6 +68,16 @@ class Plan:
 
 
 @dataclass
+class PastRun:
+    """An earlier run of a test plan: the test cases that failed, how long it ran and when it ended."""
+
+    failed: list[str] = field(default_factory=list)  # test case names, e.g. "Sign in with email"
+    duration: float = 300.0  # seconds
+    ago: float = 3600.0  # it ended this many seconds before it was seeded
+    build: str = "1a2b3c4"
+
+
+@dataclass
 class Case:
     result_id: int
     case_id: int
@@ -86,7 +100,7 @@ class SimRun:
     stopped_at: float | None = None
 
 
-def _cases(plan: Plan, first_id: int) -> list[Case]:
+def make_cases(plan: Plan, first_id: int) -> list[Case]:
     cases = []
     for index in range(plan.tests):
         suite, names = _SUITES[index % len(_SUITES)]
@@ -139,6 +153,7 @@ class TestsigmaSimulator(App):
         self.route("GET", r"/api/v2/test_runs/(\d+)/test_case_results/(\d+)/step_results", self._steps)
         self.route("GET", r"/api/v1/reports/junit/(\d+)", self._junit)
         self.route("PUT", r"/_sim/plans/(\d+)", self._script)
+        self.route("PUT", r"/_sim/history/(\d+)", self._script_history)
         self.route(
             "GET",
             r"/_sim/runs",
@@ -151,6 +166,45 @@ class TestsigmaSimulator(App):
         spec = {k: v for k, v in (request.json() or {}).items() if k in known}
         self.plans[int(match.group(1))] = Plan(**spec)
         return Reply(200, asdict(self.plans[int(match.group(1))]))
+
+    def _script_history(self, request: Request, match: re.Match[str]) -> Reply:
+        known = {f.name for f in fields(PastRun)}
+        specs = [PastRun(**{k: v for k, v in item.items() if k in known}) for item in request.json() or []]
+        try:
+            self.seed_history(int(match.group(1)), specs)
+        except (KeyError, ValueError) as exc:
+            return spring_error(400, str(exc), request.path)
+        return Reply(200, {"seeded": len(specs)})
+
+    def seed_history(self, plan_id: int, runs: list[PastRun]) -> list[int]:
+        """Add earlier completed runs of a plan (newest first, as lists show them); their ids."""
+        base = self.plans[plan_id]
+        ids = []
+        with self.lock:
+            for past in reversed(runs):  # oldest first: ids grow with time
+                plan = replace(
+                    base,
+                    created=0.0,
+                    queued=0.0,
+                    pre_flight=0.0,
+                    duration=past.duration,
+                    failed=0,
+                    result=None,
+                )
+                cases = make_cases(plan, self._next_case)
+                unknown = sorted(set(past.failed) - {c.name for c in cases})
+                if unknown:
+                    raise ValueError(f"No test case named {unknown[0]!r} in test plan {plan_id}")
+                for n, case in enumerate(c for c in cases if c.name in past.failed):
+                    case.result, case.message = "FAILURE", _FAILURE_MESSAGES[n % len(_FAILURE_MESSAGES)]
+                began = past.ago + past.duration
+                run = SimRun(self._next_id, plan_id, plan, {"executionId": str(plan_id), "buildNo": past.build},
+                             self.clock() - began, int((time.time() - began) * 1000), cases)  # fmt: skip
+                self.runs[run.id] = run
+                ids.append(run.id)
+                self._next_id += 1
+                self._next_case += plan.tests
+        return ids[::-1]
 
     def _admin_view(self, run: SimRun) -> dict[str, Any]:
         status, result = self._status_of(run)
@@ -180,7 +234,7 @@ class TestsigmaSimulator(App):
         if plan is None:
             return spring_error(404, f"Test Plan not found with id: {plan_id}", request.path)
         run = SimRun(self._next_id, plan_id, plan, body, self.clock(), int(time.time() * 1000),
-                     _cases(plan, self._next_case))  # fmt: skip
+                     make_cases(plan, self._next_case))  # fmt: skip
         self._next_id += 1
         self._next_case += plan.tests
         self.runs[run.id] = run
@@ -270,14 +324,25 @@ class TestsigmaSimulator(App):
         runs = sorted(self.runs.values(), key=lambda r: -r.id)
         if "testPlanId" in query:
             runs = [r for r in runs if str(r.plan_id) == query["testPlanId"]]
-        content = [
-            {"id": r.id, "testPlanId": r.plan_id, "buildNo": r.body.get("buildNo"), "result": self._status_of(r)[1],
-             "startTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(r.start_ms / 1000)),
-             "triggeredType": "API"}
-            for r in runs
-        ]  # fmt: skip
+        content = [self._v2_run(r) for r in runs]
         return Reply(200, {"content": content, "page": 0, "pageSize": 20, "isLast": True,
                            "totalElements": len(content)})  # fmt: skip
+
+    def _v2_run(self, run: SimRun) -> dict[str, Any]:
+        """A run as the v2 API lists it (providers.md 2.1: ISO times, a `metrics` object)."""
+        item = self._item(run)
+        done = item["status"] == "STATUS_COMPLETED"
+
+        def iso(ms: int | None) -> str | None:
+            return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ms / 1000)) if ms else None
+
+        return {"id": run.id, "testPlanId": run.plan_id, "buildNo": run.body.get("buildNo"),
+                "result": item["result"], "startTime": iso(run.start_ms), "endTime": iso(item["endTime"]),
+                "duration": item["duration"] if done else None, "executor": "API", "triggeredType": "API",
+                "metrics": {"totalCount": item["totalCount"], "failedCount": item["failedCount"],
+                            "passedCount": item["passedCount"], "stoppedCount": item["stoppedCount"],
+                            "notExecutedCount": item["notExecutedCount"], "queuedCount": item["queuedCount"],
+                            "result": item["result"]}}  # fmt: skip
 
     # -- stop -----------------------------------------------------------------------------------
     def _stop(self, request: Request, match: re.Match[str]) -> Reply:
