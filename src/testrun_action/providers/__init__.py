@@ -27,6 +27,12 @@ class PlannedRequest:
     headers: dict[str, str]
     body: Any
 
+    @classmethod
+    def json(cls, method: str, url: str, headers: dict[str, str], body: Any) -> PlannedRequest:
+        """A JSON request with its credentials masked: the one place dry-run hides the key."""
+        shown = {**headers, "Authorization": "Bearer ***", "Content-Type": "application/json"}
+        return cls(method=method, url=url, headers=shown, body=body)
+
 
 class Provider(Protocol):
     name: str  # shown to users: "Empirical"

@@ -172,12 +172,7 @@ class BuildkiteProvider:
         body = build_body(self._settings, self._context, "<generated per trigger>")
         secret = {name for name, _ in self._settings.environment_variables}
         body["env"] = {name: "***" if name in secret else value for name, value in body["env"].items()}
-        return PlannedRequest(
-            method="POST",
-            url=f"{self._settings.api_url}{self._builds}",
-            headers={**self._headers, "Authorization": "Bearer ***", "Content-Type": "application/json"},
-            body=body,
-        )
+        return PlannedRequest.json("POST", f"{self._settings.api_url}{self._builds}", self._headers, body)
 
     def trigger(self, deadline: Deadline) -> TestRun:
         body = build_body(self._settings, self._context, self._trigger_id)

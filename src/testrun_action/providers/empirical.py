@@ -111,12 +111,7 @@ class EmpiricalProvider:
         body = trigger_body(self._settings, self._context)
         for override in body.get("environment_variables_overrides", []):
             override["value"] = "***"
-        return PlannedRequest(
-            method="PUT",
-            url=f"{self._settings.api_url}/api/test-runs",
-            headers={**self._headers, "Authorization": "Bearer ***", "Content-Type": "application/json"},
-            body=body,
-        )
+        return PlannedRequest.json("PUT", f"{self._settings.api_url}/api/test-runs", self._headers, body)
 
     def trigger(self, deadline: Deadline) -> TestRun:
         started = datetime.now(UTC)

@@ -111,11 +111,8 @@ class TestsigmaProvider:
         body = trigger_body(self._settings, self._context)
         if "runtimeData" in body:
             body["runtimeData"] = dict.fromkeys(body["runtimeData"], "***")
-        return PlannedRequest(
-            method="POST",
-            url=f"{self._settings.api_url}/api/v1/execution_results",
-            headers={**self._headers, "Authorization": "Bearer ***", "Content-Type": "application/json"},
-            body=body,
+        return PlannedRequest.json(
+            "POST", f"{self._settings.api_url}/api/v1/execution_results", self._headers, body
         )
 
     def trigger(self, deadline: Deadline) -> TestRun:
