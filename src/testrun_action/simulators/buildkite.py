@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from .server import App, Reply, Request
+from .server import App, Reply, Request, scripted
 
 DEFAULT_TOKEN = "sim-buildkite-token"  # noqa: S105 - the simulator's own, not a secret
 ORGANIZATION = "acme"
@@ -233,9 +233,7 @@ class BuildkiteSimulator(App):
 
     # -- scripting --------------------------------------------------------------------------------
     def _script(self, request: Request, match: re.Match[str]) -> Reply:
-        known = {f.name for f in fields(Scenario)}
-        spec = {k: v for k, v in (request.json() or {}).items() if k in known}
-        self.scenarios[match.group(1)] = Scenario(**spec)
+        self.scenarios[match.group(1)] = scripted(Scenario, request.json() or {})
         return Reply(200, asdict(self.scenarios[match.group(1)]))
 
     def _script_history(self, request: Request, match: re.Match[str]) -> Reply:

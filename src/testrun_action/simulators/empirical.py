@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .server import App, Reply, Request, error
+from .server import App, Reply, Request, error, scripted
 
 DEFAULT_KEY = "sim-empirical-key"
 PROJECT = {"id": 42, "name": "Acme Shop", "slug": "acme-shop", "repo_name": "acme/shop-e2e"}
@@ -174,9 +174,7 @@ class EmpiricalSimulator(App):
 
     # -- scripting ------------------------------------------------------------------------------
     def _script(self, request: Request, match: re.Match[str]) -> Reply:
-        known = {f.name for f in fields(Scenario)}
-        spec = {k: v for k, v in (request.json() or {}).items() if k in known}
-        self.scenarios[match.group(1)] = Scenario(**spec)
+        self.scenarios[match.group(1)] = scripted(Scenario, request.json() or {})
         return Reply(200, asdict(self.scenarios[match.group(1)]))
 
     def _script_history(self, request: Request, match: re.Match[str]) -> Reply:

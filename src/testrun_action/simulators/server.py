@@ -17,12 +17,25 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 JSON = dict[str, Any] | list[Any]
+T = TypeVar("T")
+
+
+def scripted(kind: type[T], spec: Any) -> T:
+    """A scenario dataclass (`Scenario`, `Plan`, ...) from JSON. Unknown fields are refused with the list
+    of known ones: a misspelt field must not quietly script the default behaviour."""
+    known = {f.name for f in fields(kind)}  # type: ignore[arg-type]
+    if not isinstance(spec, dict):
+        raise ValueError(f"expected a JSON object with fields from {sorted(known)}")
+    unknown = sorted(set(spec) - known)
+    if unknown:
+        raise ValueError(f"unknown field(s) {unknown}; expected fields from {sorted(known)}")
+    return kind(**spec)
 
 
 @dataclass
@@ -150,7 +163,12 @@ class App:
             if match:
                 if method == request.method:
                     with self.lock:
-                        return handler(request, match)
+                        try:
+                            return handler(request, match)
+                        except ValueError as exc:  # a bad admin script: say what is wrong
+                            if not request.path.startswith("/_sim/"):
+                                raise
+                            return error(400, str(exc))
                 allowed.append(method)
         if allowed:
             return error(405, f"Method {request.method} not allowed")

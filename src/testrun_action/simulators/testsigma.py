@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
-from .server import App, Reply, Request
+from .server import App, Reply, Request, scripted
 
 DEFAULT_KEY = "sim-testsigma-key"
 STOPPING_SECONDS = 0.3
@@ -162,9 +162,7 @@ class TestsigmaSimulator(App):
 
     # -- scripting ------------------------------------------------------------------------------
     def _script(self, request: Request, match: re.Match[str]) -> Reply:
-        known = {f.name for f in fields(Plan)}
-        spec = {k: v for k, v in (request.json() or {}).items() if k in known}
-        self.plans[int(match.group(1))] = Plan(**spec)
+        self.plans[int(match.group(1))] = scripted(Plan, request.json() or {})
         return Reply(200, asdict(self.plans[int(match.group(1))]))
 
     def _script_history(self, request: Request, match: re.Match[str]) -> Reply:

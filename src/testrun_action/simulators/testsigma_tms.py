@@ -24,11 +24,11 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 from xml.etree import ElementTree
 
-from .server import App, Reply, Request
+from .server import App, Reply, Request, scripted
 
 DEFAULT_KEY = "sim-tms-key"
 DEFAULT_PROJECT = "c47ade67-0543-4582-a4a5-b7de447c94f5"
@@ -78,8 +78,7 @@ class TmsSimulator(App):
         self.route("GET", r"/_sim/test_runs", lambda r, m: Reply(200, list(self.test_runs.values())))
 
     def _script(self, request: Request, match: re.Match[str]) -> Reply:
-        known = {f.name for f in fields(TmsScript)}
-        self.behaviour = TmsScript(**{k: v for k, v in (request.json() or {}).items() if k in known})
+        self.behaviour = scripted(TmsScript, request.json() or {})
         return Reply(200, asdict(self.behaviour))
 
     # -- rate limit and auth ----------------------------------------------------------------------
