@@ -13,12 +13,12 @@ from .conftest import Simulated
 
 def test_the_admin_endpoint_scripts_known_fields_and_refuses_a_misspelt_one(empirical: Simulated) -> None:
     good = httpx.put(f"{empirical.url}/_sim/scenarios/qa", json={"failed": 2, "duration": 1.5})
-    bad = httpx.put(f"{empirical.url}/_sim/scenarios/qa", json={"failures": 2})
+    bad = httpx.put(f"{empirical.url}/_sim/scenarios/qa", json={"flakey": 2})
 
     assert good.status_code == 200
     assert empirical.app.scenarios["qa"] == Scenario(failed=2, duration=1.5)
     assert bad.status_code == 400
-    assert "unknown field(s) ['failures']" in bad.json()["error"]["message"]
+    assert "unknown field(s) ['flakey']" in bad.json()["error"]["message"]
     assert empirical.app.scenarios["qa"].failed == 2  # the bad script changed nothing
 
 
