@@ -204,7 +204,9 @@ class Flow:
         if run.counts.failed or run.counts.flaky:
             failures = provider.failures(run, Deadline(self.clock, FAILURES_SECONDS))
         history = self._history(provider, run, failures)
-        return self._report(conclude(run), failures=compare(failures, history), history=history)
+        judged = compare(failures, history)
+        self._say_comparison(history, judged)
+        return self._report(conclude(run), failures=judged, history=history)
 
     def _history(self, provider: Provider, run: TestRun, failures: Failures) -> History:
         """Recent runs, best effort: whatever goes wrong becomes one line, and the report stands."""
@@ -220,17 +222,21 @@ class Flow:
                 self.gha.log(traceback.format_exc())
             why = f"history unavailable: internal error ({type(exc).__name__})"
             history = History(branch=branch, unavailable=why, trend_unavailable=why)
-        if branch is not None and history.unavailable:
+        return history
+
+    def _say_comparison(self, history: History, judged: Failures) -> None:
+        if history.branch is None:
+            return
+        if history.unavailable:
             self.gha.log(f"Not compared with recent runs {history.against}: {history.unavailable}")
-        elif branch is not None:
-            judged = compare(failures, history).executions
-            fresh = len(new_ones(judged))
+        else:
+            executions = judged.executions
+            fresh = len(new_ones(executions))
             self.gha.log(
                 f"Compared with {len(history.compared)} recent run{'s' if len(history.compared) != 1 else ''} "
                 f"{history.against}: {fresh} new failure{'s' if fresh != 1 else ''}, "
-                f"{sum(1 for f in judged if not f.flaky) - fresh} seen there."
+                f"{sum(1 for f in executions if not f.flaky) - fresh} seen there."
             )
-        return history
 
     def _remember(self, run: TestRun) -> None:
         self.run = run
