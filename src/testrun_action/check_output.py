@@ -25,14 +25,9 @@ def check_name(environment: str, custom: str | None = None) -> str:
 
 
 def conclusion(report: Report) -> str:
-    """success, failure, neutral (does not pass but `fail-on` says it may), cancelled or timed_out."""
-    if report.outcome is Outcome.CANCELLED:
-        return "cancelled"
-    if report.outcome is Outcome.TIMED_OUT:
-        return "timed_out"
-    if not report.passed:
-        return "failure"  # failed tests, flaky with fail-on: flaky, or an errored run
-    return "success" if report.outcome is Outcome.PASSED else "neutral"
+    """success, failure, neutral (does not pass but `fail-on` says it may), cancelled or timed_out:
+    decided with the verdict (`verdict.decide`)."""
+    return report.conclusion
 
 
 def check_title(report: Report) -> str:

@@ -41,7 +41,13 @@ class Provider(Protocol):
 
     def trigger(self, deadline: Deadline) -> TestRun: ...
 
-    def poll(self, run_id: str, deadline: Deadline) -> TestRun: ...
+    def poll(self, run_id: str, deadline: Deadline) -> TestRun:
+        """A status read of the run: the `TestRun` it returns is `confirmed`."""
+
+    def own_run(self, deadline: Deadline) -> TestRun | None:
+        """The run the last trigger created, looked up by the adoption rule (`adoption`): None when no
+        run proves it; `TriggerUncertain` when several could be it. For a trigger whose answer was
+        unreadable or cut short by a signal, so that the run it may have created is not left running."""
 
     def cancel(self, run: TestRun, reason: str, deadline: Deadline) -> bool:
         """Ask the service to stop the run; False when it had already ended."""
