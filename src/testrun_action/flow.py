@@ -16,6 +16,7 @@ import signal
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from types import FrameType
 from typing import Any, TextIO
 
@@ -180,6 +181,9 @@ class Flow:
             gha.log(f"Attached to {provider.name} run {run.id} ({run.state}): {run.url}")
         else:
             gha.log(f"Triggering a run on {provider.name} for {settings.target}…")
+            # Saved first: if the step is killed before the answer, the post step can find the run.
+            gha.save_state("trigger_at", datetime.now(UTC).isoformat())
+            gha.save_state("trigger_marker", provider.marker or "")
             self.triggering = True
             try:
                 run = provider.trigger(deadline)

@@ -159,7 +159,6 @@ class BuildkiteProvider:
         self._build_tests = f"/v2/analytics/organizations/{org}/builds"
         self._trigger_id = str(uuid.uuid4())  # the marker: one per trigger, in the build's env
         self.sent: Sent | None = None  # what the last trigger sent, to find the build it created
-        self._sent_body: dict[str, Any] = {}
         self._build: dict[str, Any] | None = None
         self._build_ended_at: float | None = None
         self._run_id: str | None = None  # the Test Engine run, once found
@@ -221,6 +220,17 @@ class BuildkiteProvider:
             raise uncertain("no build from this trigger appeared", [], cause.message)
         self._log(f"Found build #{build.get('number')}, created by the trigger; following it.")
         return build
+
+    @property
+    def marker(self) -> str:
+        """The unique value the next trigger puts in the build's env, to find the build again."""
+        return self._trigger_id
+
+    def remember_trigger(self, at: datetime, marker: str | None) -> None:
+        self._trigger_id = marker or self._trigger_id
+        body = build_body(self._settings, self._context, self._trigger_id)
+        commit = {"commit": body["commit"]} if body["commit"] != "HEAD" else {}
+        self.sent = Sent(at=at, fields={"branch": body["branch"], **commit}, marker=self._trigger_id)
 
     def _own_build(self, deadline: Deadline) -> dict[str, Any] | None:
         if self.sent is None:

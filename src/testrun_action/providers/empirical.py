@@ -145,7 +145,7 @@ class EmpiricalProvider:
 
     def trigger(self, deadline: Deadline) -> TestRun:
         body = trigger_body(self._settings, self._context)
-        self.sent = _sent(body)
+        self.remember_trigger(datetime.now(UTC), None)
         try:
             _, payload = self.http.json(
                 "PUT", "/api/test-runs", body=body, deadline=deadline, repeatable=False
@@ -187,6 +187,11 @@ class EmpiricalProvider:
             self._seen,
             cause.message,
         )
+
+    marker = None  # the run list returns nothing a trigger could mark its run with (seed 002)
+
+    def remember_trigger(self, at: datetime, marker: str | None) -> None:
+        self.sent = _sent(trigger_body(self._settings, self._context), at)
 
     def own_run(self, deadline: Deadline) -> TestRun | None:
         """The run the last trigger created, when exactly one run proves it (`adoption`)."""
@@ -397,7 +402,7 @@ def _milliseconds(value: Any) -> float:
     )
 
 
-def _sent(body: dict[str, Any]) -> Sent:
+def _sent(body: dict[str, Any], at: datetime) -> Sent:
     """The trigger's fields that the run list returns (seed 002), as the list names them."""
     build = body.get("build") or {}
     fields = {
@@ -407,7 +412,7 @@ def _sent(body: dict[str, Any]) -> Sent:
         "build_branch": build.get("branch"),
         "test_run_branch": body.get("branch"),
     }
-    return Sent(at=datetime.now(UTC), fields={k: v for k, v in fields.items() if isinstance(v, str) and v})
+    return Sent(at=at, fields={k: v for k, v in fields.items() if isinstance(v, str) and v})
 
 
 def _message(payload: Any) -> str:
