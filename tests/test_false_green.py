@@ -39,6 +39,8 @@ class Done:
 
 def start(job: Job, **inputs: str) -> subprocess.Popen[str]:
     env = {"PATH": os.environ["PATH"], **job.environ(**inputs)}
+    if "PYTHONPATH" in os.environ:  # the product under test, when not the installed one
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     return subprocess.Popen(
         [sys.executable, "-m", "testrun_action"],
         env=env,
@@ -166,7 +168,7 @@ def test_a_run_created_before_the_trigger_is_never_adopted(job: Job, empirical: 
 def test_a_run_without_the_commit_the_trigger_sent_is_never_adopted(job: Job, empirical: Simulated) -> None:
     stranger = httpx.put(
         f"{empirical.url}/api/test-runs",
-        json={"environment": "staging", "build": {"branch": "feature/other"}},
+        json={"environment": "staging", "build": {"branch": "main"}},  # no commit
         headers={"Authorization": f"Bearer {job.environ()['INPUT_API-KEY']}"},
     )
     assert stranger.status_code == 200
