@@ -360,3 +360,21 @@ def test_buildkite_build_list_failing_keeps_the_comparison(bk_job: Job, buildkit
 
     assert (done.code, done.result) == (0, "failed"), done.log
     assert "Compared with 1 recent run on main: 0 new failures" in done.log
+
+
+def test_buildkite_test_counts_that_are_not_whole_numbers_leave_a_passing_run_unknown(
+    bk_job: Job, buildkite: Simulated
+) -> None:
+    ours = {
+        **bk.BuildkiteSimulator._test(
+            "0b5e8c2e-7f1a-4c1e-9d1e-000000000002", "Login signs in", "./spec/login_spec.rb:3", "e2e", {}
+        ),
+        "executions_count_by_result": {"passed": "-1"},
+    }
+    buildkite.app.script(forever("GET", r"/builds/[\w-]+/tests$", [ours]))
+
+    done = run(bk_job)
+
+    assert (done.code, done.result) == (3, "error"), done.log
+    assert "build tests are malformed" in done.log
+    assert "how many tests ran" in done.log

@@ -45,6 +45,7 @@ from ..paging import read_all
 from ..settings import Settings
 from . import PlannedRequest, Wiring
 from .adoption import Candidate, Sent, choose, clock_offset, parse_time, uncertain
+from .wire import Count, Wire, read
 from .buildkite_results import TestTally, counts, failed_executions, tally
 
 # Build states (providers.md 3.6); anything unknown is treated as still running.
@@ -79,6 +80,30 @@ DEFAULT_SETTLE_SECONDS = 5.0
 # the marker, not the time, decides; the adoption rule then checks the creation time against `Date`.
 LOOKBACK = timedelta(minutes=10)
 TRIGGER_ID_VARIABLE = "TESTRUN_TRIGGER_ID"  # marks the build a trigger created, to find it again
+
+
+class Build(Wire):
+    """A Pipelines build (builds.md): the fields the verdict reads, checked; the rest ignored."""
+
+    id: str | None = None
+    number: Count | None = None
+    state: str | None = None
+    blocked: bool | None = None
+    web_url: str | None = None
+    created_at: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+
+
+class EngineRun(Wire):
+    """A Test Engine run (seed 004)."""
+
+    id: str
+    state: str | None = None
+    result: str | None = None
+    build_id: str | None = None
+    web_url: str | None = None
+    created_at: str | None = None
 
 
 def settle_seconds(poll_interval: float | None) -> float:
@@ -302,6 +327,7 @@ class BuildkiteProvider:
     def _on_build(self, number: str, build: Any, deadline: Deadline | None = None) -> TestRun:
         if not isinstance(build, dict):
             raise MalformedResponse("Buildkite's build is not a JSON object.")
+        read(Build, build, "Buildkite's build")
         self._build = build
         state = _text(build.get("state")) or "unknown"
         blocked = build.get("blocked") is True or state == "blocked"
@@ -369,6 +395,7 @@ class BuildkiteProvider:
             )
         if not isinstance(run, dict):
             raise MalformedResponse("Buildkite's Test Engine run is not a JSON object.")
+        read(EngineRun, run, "Buildkite's Test Engine run")
         return run
 
     def _follow_run(
