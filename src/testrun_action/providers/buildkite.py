@@ -45,8 +45,8 @@ from ..paging import read_all
 from ..settings import Settings
 from . import PlannedRequest, Wiring
 from .adoption import Candidate, Sent, choose, clock_offset, parse_time, uncertain
-from .wire import Count, Wire, read
 from .buildkite_results import TestTally, counts, failed_executions, tally
+from .wire import Count, Wire, read
 
 # Build states (providers.md 3.6); anything unknown is treated as still running.
 BUILD_PHASES = {
