@@ -163,3 +163,22 @@ def test_a_trigger_the_service_did_not_confirm_is_never_followed(job: Job, empir
     assert (code, result) == (3, "error"), log
     assert "did not confirm the trigger: Concurrency limit reached" in log
     assert not [r for r in empirical.app.recorded("GET", r"^/api/test-runs$") if r["query"].get("id")]
+
+
+def test_the_post_step_cancels_the_run_of_an_ambiguous_trigger_the_main_step_could_not_look_up(
+    job: Job, empirical: Simulated
+) -> None:
+    empirical.app.scenarios["staging"] = LONG
+    empirical.app.script(Fault("PUT", TRIGGER, "rewrite", status=502, body={"message": "bad gateway"}))
+    empirical.app.script(Fault("GET", TRIGGER, "status", status=500, body={"message": "down"}, times=50))
+
+    code, result, log = finish(job, start(job))
+    saved = read_outputs(job.tmp / "state")
+
+    assert (code, result) == (3, "error"), log
+    assert "Could not check for a run it created" in log
+    assert "settled" not in saved  # the post step must look again
+    empirical.app.faults.clear()
+    assert run_post({**job.environ(), **{f"STATE_{k}": v for k, v in saved.items()}}) == 0
+    [run] = empirical.app.runs.values()
+    assert run.cancel_reason == "the GitHub job stopped before the run ended"

@@ -366,7 +366,14 @@ class Flow:
 
     def _publish(self, report: Report) -> None:
         run = self.run
-        if self.settled or run is None or run.terminal or not self.settings.cancel_on_abort:
+        # A trigger whose run is still unknown leaves the post step to look for it once more.
+        unknown = run is None and self.triggering
+        if (
+            self.settled
+            or (run is None and not unknown)
+            or (run is not None and run.terminal)
+            or not (self.settings.cancel_on_abort)
+        ):
             self.gha.save_state("settled", report.outcome.value)  # the post step has nothing to do
         for publisher in self.publishers:
             self._safely(publisher.name, functools.partial(publisher.finished, report))
