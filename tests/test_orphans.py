@@ -182,3 +182,11 @@ def test_the_post_step_cancels_the_run_of_an_ambiguous_trigger_the_main_step_cou
     assert run_post({**job.environ(), **{f"STATE_{k}": v for k, v in saved.items()}}) == 0
     [run] = empirical.app.runs.values()
     assert run.cancel_reason == "the GitHub job stopped before the run ended"
+
+
+def test_a_refused_trigger_leaves_the_post_step_nothing_to_look_for(job: Job, empirical: Simulated) -> None:
+    result = job.run(environment="nope")
+
+    assert result.code == 2
+    assert "settled" in read_outputs(job.tmp / "state")
+    assert empirical.app.runs == {}

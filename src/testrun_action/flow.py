@@ -27,9 +27,11 @@ from .clock import Clock, Deadline, SystemClock
 from .comparison import compare, new_ones
 from .context import GitHubContext, load_context
 from .errors import (
+    AuthenticationError,
     ConfigurationError,
     Interrupted,
     MalformedResponse,
+    RequestRejected,
     ServiceError,
     ServiceUnavailable,
     TestrunError,
@@ -189,6 +191,9 @@ class Flow:
                 run = provider.trigger(deadline)
             except MalformedResponse:
                 self._orphan(provider, "the trigger's answer was unreadable", CLEANUP_SECONDS)
+                raise
+            except (ConfigurationError, RequestRejected, AuthenticationError):
+                self.triggering = False  # refused: it created nothing
                 raise
             self.triggering = False
             gha.save_state("run_id", run.id)
@@ -372,7 +377,7 @@ class Flow:
             self.settled
             or (run is None and not unknown)
             or (run is not None and run.terminal)
-            or not (self.settings.cancel_on_abort)
+            or not self.settings.cancel_on_abort
         ):
             self.gha.save_state("settled", report.outcome.value)  # the post step has nothing to do
         for publisher in self.publishers:
