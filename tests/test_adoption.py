@@ -100,3 +100,14 @@ def test_a_malformed_count_is_a_malformed_answer_naming_the_field_and_extra_fiel
     assert read(Item, {}, "the run").failed_count is None
     with pytest.raises(MalformedResponse, match="`failed_count`: expected a whole number, got -3"):
         read(Item, {"failed_count": -3}, "the run")
+
+
+def test_history_counts_that_are_not_whole_numbers_are_unknown_for_the_trend_never_0() -> None:
+    from testrun_action.providers.empirical import _count
+    from testrun_action.providers.testsigma_history import _past
+
+    assert _past({"id": 5, "failedCount": 2.5}).failed is None
+    assert _past({"id": 5, "failedCount": "2"}).failed == 2
+    assert _past({"id": 5, "metrics": {"failedCount": True}, "failedCount": 1}).failed == 1
+    assert _count({"failed_count": -1}, "failed_count") is None
+    assert _count({"failed_count": "7"}, "failed_count") == 7
