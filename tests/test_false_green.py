@@ -100,7 +100,7 @@ def test_matrix_jobs_on_the_same_commit_never_report_each_others_run(
         jobs.append(job)
     # Job A's trigger is processed but its answer lost; its first look at the list is slow.
     empirical.app.script(Fault("PUT", TRIGGER, "drop_after"))
-    slow_list = Fault("GET", POLL, "delay", delay=4.0)
+    slow_list = Fault("GET", POLL, "delay", delay=8.0)  # long enough for B to start and trigger
     empirical.app.script(slow_list)
     first = start(jobs[0])
     deadline = time.monotonic() + 20
@@ -109,6 +109,11 @@ def test_matrix_jobs_on_the_same_commit_never_report_each_others_run(
     assert slow_list not in empirical.app.faults
     second = start(jobs[1])  # job B triggers while A waits for the list
     a, b = finish(jobs[0], first), finish(jobs[1], second)
+    a_listed = next(r for r in empirical.app.recorded("GET", POLL) if "interval_in_days" in r["query"])
+    b_triggered = empirical.app.recorded("PUT", TRIGGER)[1]
+    assert (
+        b_triggered["clock"] < a_listed["clock"]
+    )  # the race happened: B's run existed when A's list was read
 
     run_a, run_b = sorted(empirical.app.runs)
     assert (b.code, b.result, b.outputs["run-id"]) == (0, "passed", str(run_b)), b.log
