@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from testrun_action.clock import Deadline, VirtualClock
 from testrun_action.model import (
     Counts,
     FailedExecution,
@@ -20,7 +21,9 @@ from testrun_action.model import (
     Phase,
     TestRun,
 )
+from testrun_action.polling import PollSchedule
 from testrun_action.verdict import decide
+from testrun_action.waiting import wait_for_run
 
 PASSED = TestRun(
     id="7",
@@ -136,3 +139,35 @@ def test_the_verdict_of_each_kind_of_evidence(row: Row) -> None:
     assert row.says in f"{verdict.reason} {verdict.note or ''}"
     assert "\n" not in verdict.reason
     assert verdict.passed is (row.exit_code == 0)
+
+
+class _OnePoll:
+    """A provider whose status read says the run failed, whatever the trigger's answer said."""
+
+    name = "Simulated"
+
+    def __init__(self) -> None:
+        self.polls = 0
+
+    def poll(self, run_id: str, deadline: Deadline) -> TestRun:
+        self.polls += 1
+        return replace(ONE_FAILED, confirmed=True)
+
+
+def test_the_wait_reads_the_status_of_a_run_the_trigger_says_ended() -> None:
+    clock = VirtualClock()
+    provider = _OnePoll()
+    said_by_trigger = replace(PASSED, confirmed=False)
+
+    waited = wait_for_run(
+        provider,  # type: ignore[arg-type]
+        said_by_trigger,
+        deadline=Deadline(clock, 60),
+        schedule=PollSchedule(fixed=1.0),
+        clock=clock,
+        log=lambda line: None,
+    )
+
+    assert provider.polls == 1
+    assert waited.run.counts.failed == 1
+    assert decide(waited.run, fail_on=FailOn.FAILURES, min_tests=1).exit_code == 1
