@@ -84,7 +84,7 @@ def _id(item: dict[str, Any]) -> int | None:
     value = item.get("id")
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    return int(value) if isinstance(value, str) and value.isdigit() else None
+    return int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else None
 
 
 def _number(value: Any) -> float | None:
