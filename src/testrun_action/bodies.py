@@ -44,7 +44,9 @@ class _Inflater:
     """Content-Encoding undone a chunk at a time, never producing more than `limit` bytes in all."""
 
     def __init__(self, encoding: str | None, limit: int) -> None:
-        codings = [c.strip() for c in (encoding or "").lower().split(",") if c.strip() not in ("", "identity")]
+        codings = [
+            c.strip() for c in (encoding or "").lower().split(",") if c.strip() not in ("", "identity")
+        ]
         if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
             raise BodyError(f"an encoding we did not ask for ({', '.join(codings)[:40]})")
         self._kind = codings[0] if codings else None

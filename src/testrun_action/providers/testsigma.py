@@ -326,7 +326,11 @@ class TestsigmaProvider:
     def _junit(self, run: TestRun, deadline: Deadline) -> list[dict[str, str]] | None:
         try:
             response = self.http.send(
-                "GET", f"/api/v1/reports/junit/{run.id}", deadline=deadline, repeatable=True, limit=JUNIT_LIMIT
+                "GET",
+                f"/api/v1/reports/junit/{run.id}",
+                deadline=deadline,
+                repeatable=True,
+                limit=JUNIT_LIMIT,
             )
         except TestrunError as exc:
             self._log(f"The JUnit report was unavailable: {exc.message}")
