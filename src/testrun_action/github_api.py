@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import github
 import requests
+import urllib3.exceptions
 from github.GithubRetry import GithubRetry
 from github.Requester import (
     HTTPRequestsConnectionClass,
@@ -267,6 +268,10 @@ class GitHubApi:
         except Overdue as exc:
             raise GitHubError(
                 f"GitHub API at {self.host} gave no complete answer within {exc.seconds:.1f}s"
+            ) from None
+        except (ValueError, urllib3.exceptions.HTTPError) as exc:  # e.g. odd digits in a rate-limit header
+            raise GitHubError(
+                f"GitHub API sent an answer that could not be read ({type(exc).__name__})"
             ) from None
         except (requests.RequestException, OSError) as exc:
             raise GitHubError(

@@ -403,10 +403,10 @@ class HttpClient:
                 raise bodies.TooLarge(limit)
         finally:
             response.close()
-        headers = [
+        headers = [  # as they came, in bytes: a header need not be ASCII to be passed on
             (name, value)
-            for name, value in response.headers.multi_items()
-            if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+            for name, value in response.headers.raw
+            if name.lower() not in (b"content-encoding", b"content-length", b"transfer-encoding")
         ]
         return httpx.Response(response.status_code, headers=headers, content=content, request=request)
 

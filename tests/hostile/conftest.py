@@ -101,5 +101,3 @@ def waiting(proxy: Hostile, method: str, path: str, count: int = 2) -> Callable[
             return sum(1 for r in proxy.seen if r["method"] == method and r["path"] == path) >= count
 
     return seen
-
-

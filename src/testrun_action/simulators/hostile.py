@@ -79,7 +79,11 @@ def gzip_bomb(size: int) -> bytes:
 def _huge_chunks(size: int, xml: bool) -> tuple[bytes, bytes, bytes]:
     if xml:
         case = b'<testcase name="t" classname="c"><failure>' + b"x" * 900 + b"</failure></testcase>\n"
-        return b'<?xml version="1.0"?>\n<testsuites><testsuite name="s">\n', case, b"</testsuite></testsuites>\n"
+        return (
+            b'<?xml version="1.0"?>\n<testsuites><testsuite name="s">\n',
+            case,
+            b"</testsuite></testsuites>\n",
+        )
     return b'{"data": [', b'"' + b"x" * 1000 + b'",', b'"x"]}'
 
 
@@ -151,7 +155,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self._trickle(rule, body)
             elif kind == "bomb":
                 payload = gzip_bomb(rule.size)
-                self._head(200, {"content-type": "application/json", "content-encoding": "gzip"}, len(payload))
+                self._head(
+                    200, {"content-type": "application/json", "content-encoding": "gzip"}, len(payload)
+                )
                 self.wfile.write(payload)
             elif kind == "huge":
                 self._huge(rule)
@@ -192,7 +198,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _head(self, status: int, headers: dict[str, str] | list[tuple[str, str]], length: int | None) -> None:
         self.send_response(status)
         for name, value in headers.items() if isinstance(headers, dict) else headers:
-            self.send_header(name, value)
+            self.send_header(name, value.encode("utf-8").decode("latin-1"))  # UTF-8 bytes on the wire
         if length is None:
             self.send_header("connection", "close")
             self.close_connection = True
