@@ -285,6 +285,7 @@ def github_bomb(src: Path | None, work: Path) -> Row:
 
 TIMED = (status_check, trigger, silent, cancel, patch, post_step, surrogates)  # idle: run side by side
 HEAVY = (bomb, huge_json, junit, github_bomb)  # memory and CPU: one at a time
+WORKERS = 4  # timed cases at once: more would measure the machine's load, not the budgets
 
 
 def measure(versions: dict[str, Path | None]) -> dict[str, list[Row]]:
@@ -296,7 +297,7 @@ def measure(versions: dict[str, Path | None]) -> dict[str, list[Row]]:
             return case(versions[label], Path(tmp) / label / case.__name__)
 
         jobs = [(label, case) for case in TIMED for label in versions]
-        with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
             for (label, _), row in zip(jobs, pool.map(lambda job: one(*job), jobs), strict=True):
                 rows[label].append(row)
         for case in HEAVY:
@@ -329,6 +330,8 @@ def main() -> int:
     args = parser.parse_args()
     versions: dict[str, Path | None] = {}
     if args.before:
+        if not (args.before / "testrun_action" / "__init__.py").is_file():
+            parser.error(f"{args.before} holds no testrun_action package")
         versions["before"] = args.before.resolve()
     versions["after"] = Path(__file__).resolve().parent.parent / "src"
     text = table(measure(versions))

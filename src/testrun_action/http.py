@@ -379,7 +379,8 @@ class HttpClient:
                     f"{self.service} could not be reached: {reason} ({attempt} attempts)."
                 )
             delay = self._backoff(attempt, wait)
-            if remaining is not None and delay >= remaining:
+            left = deadline.remaining() if deadline else None  # after the attempt, not before it
+            if left is not None and delay >= left:
                 raise ServiceUnavailable(
                     f"{self.service}: {reason}; no time left to retry before the deadline."
                 )
