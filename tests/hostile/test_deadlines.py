@@ -82,7 +82,8 @@ def test_trickled_headers_cannot_stretch_a_status_check(hjob: Job, service: Host
 def test_sigterm_while_the_remote_cancel_trickles_exits_within_5s(
     hjob: Job, service: Hostile, empirical: Simulated
 ) -> None:
-    service.add(Rule("POST", r"/cancel$", "trickle", every=2.0))
+    # Faster than the 1.5 s the cancel gets (flow.CANCEL_SECONDS): each socket read gets its byte in time.
+    service.add(Rule("POST", r"/cancel$", "trickle", every=1.0))
 
     done = step(hjob.environ(), ready=waiting(service, "GET", "/api/test-runs"), send=signal.SIGTERM)
 
@@ -97,7 +98,8 @@ def test_sigterm_while_the_remote_cancel_trickles_exits_within_5s(
 def test_sigterm_while_the_check_run_patch_trickles_exits_within_5s(
     hjob: Job, service: Hostile, gh: Hostile, github: Simulated
 ) -> None:
-    gh.add(Rule("PATCH", r"/check-runs/", "trickle", every=2.0))
+    # Faster than the 1 s the interrupted check run gets (checks.INTERRUPTED_SECONDS).
+    gh.add(Rule("PATCH", r"/check-runs/", "trickle", every=0.5))
 
     done = step(hjob.environ(), ready=waiting(service, "GET", "/api/test-runs"), send=signal.SIGTERM)
 
@@ -114,8 +116,9 @@ def test_a_trickled_check_run_create_and_patch_are_given_up_within_their_budgets
     empirical.app.scenarios["staging"] = Scenario(queued=0.1, duration=0.5, tests=6)
     monkeypatch.setattr(checks, "START_SECONDS", 2.0)
     monkeypatch.setattr(checks, "FINISH_SECONDS", 3.0)
-    gh.add(Rule("POST", r"/check-runs$", "trickle", every=2.0))
-    gh.add(Rule("PATCH", r"/check-runs/", "trickle", every=2.0))
+    # A byte a second: faster than any socket timeout within those budgets.
+    gh.add(Rule("POST", r"/check-runs$", "trickle", every=1.0))
+    gh.add(Rule("PATCH", r"/check-runs/", "trickle", every=1.0))
 
     started = time.monotonic()
     result = hjob.run()
