@@ -30,7 +30,7 @@ def split_location(location: Any) -> tuple[str | None, int | None]:
         return None, None
     text = location.strip()
     head, colon, tail = text.rpartition(":")
-    file, line = (head, int(tail)) if colon and tail.isdigit() and head else (text, None)
+    file, line = (head, int(tail)) if colon and tail.isascii() and tail.isdigit() and head else (text, None)
     while file.startswith("./"):
         file = file[2:]
     return (file or None), (line if line else None)
