@@ -59,7 +59,7 @@ ENDINGS = {"STOPPED": Phase.CANCELLED, "ABORTED": Phase.ERRORED, "NOT_EXECUTED":
 STEP_LOOKUPS = 25
 STEP_LOOKUP_WORKERS = 4
 STEP_PAGES = 5  # pages of step results read per test before giving up on finding the failed step
-JUNIT_LIMIT = 20_000_000  # bytes of JUnit report read for the fallback
+JUNIT_LIMIT = 20_000_000  # bytes of JUnit report read for the fallback, counted as it streams in
 _JUNIT_MESSAGE = re.compile(
     r'Test failed with message:"(.*?)"\s*\.\s*please visit', re.DOTALL | re.IGNORECASE
 )
@@ -379,11 +379,16 @@ class TestsigmaProvider:
     def _junit(self, run: TestRun, deadline: Deadline) -> list[dict[str, str]] | None:
         try:
             response = self.http.send(
-                "GET", f"/api/v1/reports/junit/{run.id}", deadline=deadline, repeatable=True
+                "GET",
+                f"/api/v1/reports/junit/{run.id}",
+                deadline=deadline,
+                repeatable=True,
+                limit=JUNIT_LIMIT,
             )
-        except TestrunError:
+        except TestrunError as exc:
+            self._log(f"The JUnit report was unavailable: {exc.message}")
             return None
-        if not response.is_success or len(response.content) > JUNIT_LIMIT:
+        if not response.is_success:
             self._log(
                 f"The JUnit report was unavailable (HTTP {response.status_code}) {service_message(response)}"
             )
