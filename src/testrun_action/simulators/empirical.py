@@ -132,7 +132,9 @@ class PastRun:
 
 
 def _pw_id(file_path: str, name: str) -> str:
-    digest = hashlib.sha1(f"{file_path}::{name}".encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()
+    digest = hashlib.sha1(
+        f"{file_path}::{name}".encode("utf-8", "surrogatepass"), usedforsecurity=False
+    ).hexdigest()
     return f"{digest[:20]}-{digest[20:40]}"
 
 
