@@ -83,7 +83,8 @@ def without_userinfo(text: str) -> str:
     return _USERINFO.sub(r"\1***@", text)
 
 
-_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s?#]+@")
+# Linear on any text: a scheme starts a word and is short (RFC 3986 3.1 sets no limit; real ones are).
+_USERINFO = re.compile(r"(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]{0,31}://)[^/@\s?#]{1,2000}@")
 
 
 def sanitised(report: Report, redact: Callable[[str], str]) -> Report:
