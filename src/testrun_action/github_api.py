@@ -177,7 +177,13 @@ class GitHubApi:
         try:
             check_run = self._repo.create_check_run(name=name, head_sha=head_sha, **fields)
             check_id, html_url = check_run.id, check_run.html_url
-        except (AttributeError, KeyError, TypeError, ValueError):  # PyGithub reading an odd success
+        except (
+            AttributeError,
+            KeyError,
+            TypeError,
+            ValueError,
+            github.BadAttributeException,
+        ):  # an odd success
             pass
         if (
             not isinstance(check_id, int)
