@@ -43,7 +43,7 @@ class Case:
     faults: list[Fault]
     exit_code: int
     result: str
-    says: str  # a phrase the log must contain, naming what happened
+    says: str = ""  # a phrase the log must contain, naming what happened (every case in CASES has one)
     scenario: dict[str, Any] = field(default_factory=dict)
     runs: int = 1  # runs the service must hold at the end: never two
     inputs: dict[str, str] = field(default_factory=dict)

@@ -345,8 +345,9 @@ class Flow:
         while one is writing ends that one alone. The rest, outputs included, still write, within the
         short budgets of a cancelled step; the exit code is then the signal's."""
         interrupted: Interrupted | None = None
-        report = sanitised(report, self.gha.redact)
         try:
+            with contextlib.suppress(Exception):  # a defect here costs no report: every writer is safe too
+                report = sanitised(report, self.gha.redact)
             run = self.run
             if self.settled or run is None or run.terminal or not self.settings.cancel_on_abort:
                 self.gha.save_state("settled", report.outcome.value)  # the post step has nothing to do
