@@ -153,10 +153,11 @@ slug = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,20}", fullmatch=True)
 ident = st.from_regex(r"[A-Za-z0-9_-]{1,30}", fullmatch=True)
 host = st.from_regex(r"[a-z][a-z0-9-]{0,10}(\.[a-z]{2,5}){1,2}", fullmatch=True)
 url = st.builds(
-    lambda scheme, h, path: f"{scheme}://{h}{path}",
+    lambda scheme, h, path, slash: f"{scheme}://{h}{path}{slash}",
     st.sampled_from(["https", "http"]),
     host,
     st.from_regex(r"(/[A-Za-z0-9._~-]{1,8}){0,3}", fullmatch=True),
+    st.sampled_from(["", "/"]),
 )
 boolean = st.sampled_from(["true", "false", "TRUE", "False", " true "])
 tag_list = st.lists(
