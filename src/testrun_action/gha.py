@@ -30,6 +30,9 @@ ANNOTATIONS_PER_LEVEL = 10
 # The runner truncates annotation messages to 4096 characters (github-platform.md 5); no log line of
 # ours needs more, and a megabyte-long test name must not become a megabyte of log.
 LINE_CHARS = 4096
+# A title or file property: an annotation title shows 255 characters (github-platform.md 7); a path
+# needs more, so a quarter of a line.
+PROPERTY_CHARS = LINE_CHARS // 4
 # What is lost when a file the runner gave cannot be written (github-platform.md 6).
 _LOST = {
     "GITHUB_OUTPUT": "the step outputs are lost",
@@ -125,7 +128,7 @@ class Actions:
             self._print(neutralise(f"{name.capitalize()}: {message}"))
             return
         props = ",".join(
-            f"{key}={escape_property(clip_chars(self.redact(valid(str(value))), LINE_CHARS // 4))}"
+            f"{key}={escape_property(clip_chars(self.redact(valid(str(value))), PROPERTY_CHARS))}"
             for key, value in properties.items()
             if value is not None
         )
