@@ -34,8 +34,16 @@ def errors(log: str) -> list[str]:
         ({"api_key": "key with space"}, "Input 'api-key': must be printable ASCII without spaces"),
         ({"metadata": NESTED_JSON}, "Input 'metadata': is nested too deeply"),
         ({"metadata": NESTED_YAML}, "Input 'metadata': is nested too deeply"),
+        # The runner passes bytes; \udcff is how Python reads an invalid UTF-8 byte from the environment.
+        ({"environment": "stag\udcffing"}, "Input 'environment': expected one line of at most 200"),
     ],
-    ids=["non-ASCII api-key", "api-key with a space", "nested JSON metadata", "nested YAML metadata"],
+    ids=[
+        "non-ASCII api-key",
+        "api-key with a space",
+        "nested JSON metadata",
+        "nested YAML metadata",
+        "not UTF-8",
+    ],
 )
 def test_a_bad_input_in_the_real_process_is_one_error_with_outputs(
     job: Job, empirical: Simulated, inputs: dict[str, str], says: str
@@ -192,6 +200,23 @@ def test_sigterm_while_the_check_run_patch_hangs_exits_143_with_outputs(
     outputs = read_outputs(job.tmp / "output")
     assert (outputs["result"], outputs["run-id"]) == ("passed", "1001")
     assert "E2E tests passed" in (job.tmp / "summary").read_text(encoding="utf-8")
+
+
+def test_sigterm_while_the_check_run_is_being_created_cancels_and_reports(
+    job: Job, empirical: Simulated, github: Simulated
+) -> None:
+    empirical.app.scenarios["staging"] = Scenario(queued=0.1, duration=600, tests=10)
+    github.app.script(Fault("POST", r"/check-runs$", "delay", times=1, delay=30.0))
+    step = Step(job)
+    step.wait_until(lambda: not github.app.faults)
+
+    step.process.send_signal(signal.SIGTERM)
+    log = step.process.communicate(timeout=10)[0]
+
+    assert step.process.returncode == 143, log
+    assert "Traceback" not in log
+    assert empirical.app.runs[1001].cancel_reason == "GitHub job cancelled (SIGTERM)"
+    assert read_outputs(job.tmp / "output")["result"] == "cancelled"
 
 
 @pytest.mark.parametrize(

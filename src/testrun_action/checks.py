@@ -166,7 +166,7 @@ class CheckRunPublisher:
                         head_sha=self._sha,
                         output={**output, "annotations": first},
                         **verdict,
-                        **({"details_url": report.run.url} if report.run and report.run.url else {}),
+                        **({"details_url": valid(report.run.url)} if report.run and report.run.url else {}),
                     )
                 else:
                     api.update_check_run(self._check.id, output={**output, "annotations": first}, **verdict)
@@ -191,7 +191,7 @@ class CheckRunPublisher:
     # -- helpers ----------------------------------------------------------------------------------
     @property
     def _name(self) -> str:
-        return check_output.check_name(self._settings.environment, self._settings.check_name)
+        return valid(check_output.check_name(self._settings.environment, self._settings.check_name))
 
     @property
     def _sha(self) -> str:

@@ -91,8 +91,8 @@ def text(name: str, raw: str, *, max_length: int = 1024) -> str | None:
     value = raw.strip()
     if not value:
         return None
-    if len(value) > max_length or any(ord(c) < 32 for c in value):
-        raise ConfigurationError(name, f"expected one line of at most {max_length} characters.")
+    if len(value) > max_length or any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in value):
+        raise ConfigurationError(name, f"expected one line of at most {max_length} characters of UTF-8 text.")
     return value
 
 
