@@ -13,8 +13,8 @@ import sys
 from collections.abc import Mapping
 
 from .clock import Deadline, SystemClock
-from .context import load_context
-from .errors import TestrunError
+from .context import GitHubContext, load_context
+from .errors import ConfigurationError, TestrunError
 from .gha import Actions
 from .providers import Wiring, create_provider
 from .settings import load_settings, read_raw_inputs, secret_inputs
@@ -56,8 +56,12 @@ def _cancel_if_going(gha: Actions, environ: Mapping[str, str], raw: Mapping[str,
     if not settings.cancel_on_abort:
         gha.log(f"Run {run_id} may still be going; cancel-on-abort is false, so it is left alone.")
         return
+    try:
+        context = load_context(environ)
+    except ConfigurationError:  # the commit does not matter to a cancel; the main step said what is wrong
+        context = GitHubContext()
     clock = SystemClock()
-    provider = create_provider(settings, load_context(environ), Wiring(clock, gha.log))
+    provider = create_provider(settings, context, Wiring(clock, gha.log))
     try:
         deadline = Deadline(clock, POST_SECONDS)
         run = provider.poll(run_id, deadline)
