@@ -293,3 +293,24 @@ def test_only_http_urls_without_credentials_become_the_run_url(url: str, shown: 
 )
 def test_the_state_output_is_plain_words_or_the_phase(state: str, shown: str) -> None:
     assert outputs(report_with("https://x.io", state))["state"] == shown
+
+
+def test_a_report_that_cannot_be_written_costs_no_other(
+    job: Job, empirical: Simulated, github: Simulated
+) -> None:
+    failing(empirical.app, {"name": "checkout pays", "file_path": "tests/pay.spec.ts"})
+    (job.tmp / "taken").mkdir()
+
+    result = job.run(
+        junit_file=str(job.tmp / "taken"), env={"GITHUB_STEP_SUMMARY": str(job.tmp / "no" / "summary")}
+    )
+
+    assert (result.code, result.outputs["result"]) == (1, "failed")
+    assert (
+        "::warning title=Reporting problem::Could not write the JUnit file: IsADirectoryError" in result.log
+    )
+    assert "::warning title=Runner file::Could not write GITHUB_STEP_SUMMARY" in result.log
+    assert result.outputs["junit-file"] == ""
+    [check_run] = github.app.admin_check_runs()
+    assert check_run["conclusion"] == "failure"
+    assert result.outputs["check-run-url"] == f"https://github.com/acme/shop/runs/{check_run['id']}"
