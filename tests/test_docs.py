@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -37,3 +38,30 @@ def test_every_declared_input_is_read_and_every_declared_output_is_written() -> 
 
     assert set(read_raw_inputs({})) == {spec.name for spec in INPUTS}
     assert set(outputs(report())) == {output.name for output in OUTPUTS}
+
+
+def _run_scripts(text: str) -> list[str]:
+    """Every `run:` script in YAML text: the line itself and the lines indented under it."""
+    lines = text.splitlines()
+    scripts = []
+    for n, line in enumerate(lines):
+        found = re.match(r"(\s*)(?:- )?run:(.*)", line)
+        if not found:
+            continue
+        indent = len(found.group(1))
+        block = [found.group(2)]
+        for following in lines[n + 1 :]:
+            if following.strip() and len(following) - len(following.lstrip()) <= indent:
+                break
+            block.append(following)
+        scripts.append("\n".join(block))
+    return scripts
+
+
+def test_examples_pass_outputs_to_scripts_through_env_never_inline() -> None:
+    """An output pasted into `run:` is shell code: a run URL with `"; echo PWNED; "` in it runs."""
+    for path in (ROOT / "README.md", ROOT / "action.yml"):
+        scripts = _run_scripts(path.read_text(encoding="utf-8"))
+        inline = [s for s in scripts if re.search(r"\$\{\{\s*(steps|needs)\.[^}]*outputs", s)]
+        assert inline == [], path.name
+    assert any("$RUN_URL" in s for s in _run_scripts((ROOT / "README.md").read_text(encoding="utf-8")))

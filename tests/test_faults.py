@@ -43,7 +43,7 @@ class Case:
     faults: list[Fault]
     exit_code: int
     result: str
-    says: str = ""  # a phrase the log must contain
+    says: str = ""  # a phrase the log must contain, naming what happened (every case in CASES has one)
     scenario: dict[str, Any] = field(default_factory=dict)
     runs: int = 1  # runs the service must hold at the end: never two
     inputs: dict[str, str] = field(default_factory=dict)
@@ -196,7 +196,7 @@ CASES = [
         ],
         0,
         "passed",
-        "→",
+        "Run 1001: started → ended, 20/20 done",
     ),
     Case(
         "stuck in pending until the deadline",
@@ -258,13 +258,20 @@ CASES = [
         inputs={"timeout-minutes": "5"},
     ),
     # -- the check run: a reporting problem never changes the exit code -----------------------------
-    Case("check run create 500", [], 0, "passed", "check run", github=[burst("POST", CHECK_RUNS, 500, 5)]),
+    Case(
+        "check run create 500",
+        [],
+        0,
+        "passed",
+        "Check run not created yet (GitHub answered HTTP 500: upstream trouble)",
+        github=[burst("POST", CHECK_RUNS, 500, 5)],
+    ),
     Case(
         "check run create 403",
         [],
         0,
         "passed",
-        "check run",
+        "No check run, GitHub answered HTTP 403: Resource not accessible by integration",
         github=[
             burst("POST", CHECK_RUNS, 403, 5, body={"message": "Resource not accessible by integration"})
         ],
@@ -274,7 +281,7 @@ CASES = [
         [],
         1,
         "failed",
-        "check run",
+        "may stay in progress, the check run could not be written",
         scenario={"failed": 2},
         github=[Fault("PATCH", CHECK_RUN, "reset", times=5)],
     ),
@@ -283,11 +290,16 @@ CASES = [
         [],
         1,
         "failed",
-        "",
+        "may stay in progress, the check run could not be written",
         scenario={"failed": 2},
         github=[Fault("PATCH", CHECK_RUN, "malformed", times=5)],
     ),
 ]
+
+
+def test_every_case_names_what_its_log_says() -> None:
+    vague = [c.name for c in CASES if len(c.says) < 8 or c.says.lower() in ("check run", "error", "→")]
+    assert vague == []
 
 
 @pytest.fixture
@@ -338,7 +350,7 @@ def test_fault(
     assert "Traceback" not in result.everything()
     for secret in SECRETS:
         assert secret not in result.everything()
-    assert case.says.lower() in result.log.lower()
+    assert case.says.lower() in result.log.lower(), result.log
     assert wall < WALL_LIMIT
 
 

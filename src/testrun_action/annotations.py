@@ -7,9 +7,11 @@ annotation: it stays in the summary.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
+from .markdown import no_mentions
 from .model import FailedExecution
 
 # github-platform.md 7, "Annotation object": title at most 255 characters; message and raw_details at
@@ -18,6 +20,9 @@ TITLE_CHARS = 255
 TEXT_BYTES = 65_535
 ELLIPSIS = "…"
 DEFAULT_WORKSPACE = "/github/workspace"  # where a Docker action sees the checkout (github-platform.md 1.4)
+_DRIVE = re.compile(r"[A-Za-z]:")  # C:/Windows/x.ts
+# Longer than any path a file system holds (Linux PATH_MAX is 4096 bytes); beyond it, no annotation.
+PATH_CHARS = 4096
 
 
 def clip_bytes(text: str, limit: int) -> str:
@@ -35,13 +40,22 @@ def clip_chars(text: str, limit: int) -> str:
 
 
 def repo_path(file: str, workspace: str | None) -> str:
-    """A repository-relative path: no workspace prefix, no leading `./`, forward slashes."""
+    """A repository-relative path: no workspace prefix, no leading `./`, forward slashes; "" when the
+    path leads out of the repository (absolute, a drive letter, `..`) or is not one line of text."""
     path = file.strip().replace("\\", "/")
     for prefix in {(workspace or DEFAULT_WORKSPACE).rstrip("/"), DEFAULT_WORKSPACE}:
         if path.startswith(prefix + "/"):
             path = path[len(prefix) + 1 :]
     while path.startswith("./"):
         path = path[2:].lstrip("/")
+    if (
+        path.startswith("/")
+        or _DRIVE.match(path)
+        or ".." in path.split("/")
+        or any(ord(c) < 32 or ord(c) == 127 for c in path)
+        or len(path) > PATH_CHARS
+    ):
+        return ""
     return path
 
 
@@ -71,12 +85,12 @@ def annotation(failure: FailedExecution, workspace: str | None = None) -> dict[s
         "start_line": line,
         "end_line": line,
         "annotation_level": "warning" if failure.flaky else "failure",
-        "title": clip_chars(" ".join(failure.name.split()) or "Unnamed test", TITLE_CHARS),
-        "message": clip_bytes(_message(failure), TEXT_BYTES),
+        "title": clip_chars(no_mentions(" ".join(failure.name.split())) or "Unnamed test", TITLE_CHARS),
+        "message": clip_bytes(no_mentions(_message(failure)), TEXT_BYTES),
     }
     details = _details(failure)
     if details:
-        result["raw_details"] = clip_bytes(details, TEXT_BYTES)
+        result["raw_details"] = clip_bytes(no_mentions(details), TEXT_BYTES)
     return result
 
 

@@ -22,6 +22,7 @@ from .context import GitHubContext
 from .gha import ANNOTATIONS_PER_LEVEL, Actions
 from .model import FailedExecution, Report, TestRun
 from .settings import Settings
+from .untrusted import payload, shown_url, valid
 
 if TYPE_CHECKING:
     from .github_api import CheckRunRef, GitHubApi, GitHubError
@@ -84,7 +85,7 @@ class CheckRunPublisher:
         self._explained = False
 
     def outputs(self) -> dict[str, str]:
-        return {"check-run-url": self._check.html_url if self._check else ""}
+        return {"check-run-url": shown_url(self._check.html_url) if self._check else ""}
 
     def _cannot_write(self) -> str | None:
         if self._context.fork_pull_request:
@@ -107,7 +108,7 @@ class CheckRunPublisher:
         if self._fallback_reason or not self._usable():
             self._explain()
             return
-        from .github_api import GitHubError
+        from .github_api import GitHubError, UnusableAnswer
 
         api = self._connected()
         fields: dict[str, Any] = {
@@ -123,7 +124,10 @@ class CheckRunPublisher:
             fields["details_url"] = run.url
         try:
             with api.within(START_SECONDS):
-                self._check = api.create_check_run(name=self._name, head_sha=self._sha, **fields)
+                self._check = api.create_check_run(name=self._name, head_sha=self._sha, **payload(fields))
+        except UnusableAnswer as exc:  # it may exist, but it cannot be found again: never create another
+            self._unusable(exc)
+            return
         except GitHubError as exc:
             if exc.forbidden:
                 self._cannot_write_because(exc)
@@ -142,7 +146,7 @@ class CheckRunPublisher:
             self._explain()
             self._workflow_annotations(located)
             return
-        from .github_api import GitHubError
+        from .github_api import GitHubError, UnusableAnswer
 
         api = self._connected()
         limit = self._settings.max_annotations
@@ -151,8 +155,8 @@ class CheckRunPublisher:
             len(located) - len(sent), len(report.failures.executions) - len(located), limit
         )
         summary = self._gha.redact(check_output.check_summary(report, note))
-        output = {"title": self._gha.redact(check_output.check_title(report)), "summary": summary}
-        first, *rest = batches(sent, PER_REQUEST) or [[]]
+        output = payload({"title": self._gha.redact(check_output.check_title(report)), "summary": summary})
+        first, *rest = batches(payload(sent), PER_REQUEST) or [[]]
         verdict = {"status": "completed", "conclusion": check_output.conclusion(report)}
         try:
             with api.within(INTERRUPTED_SECONDS if report.interrupted else FINISH_SECONDS):
@@ -162,12 +166,16 @@ class CheckRunPublisher:
                         head_sha=self._sha,
                         output={**output, "annotations": first},
                         **verdict,
-                        **({"details_url": report.run.url} if report.run and report.run.url else {}),
+                        **({"details_url": valid(report.run.url)} if report.run and report.run.url else {}),
                     )
                 else:
                     api.update_check_run(self._check.id, output={**output, "annotations": first}, **verdict)
                 for batch in rest:
                     api.update_check_run(self._check.id, output={**output, "annotations": batch})
+        except UnusableAnswer as exc:
+            self._unusable(exc)
+            self._workflow_annotations(located)
+            return
         except GitHubError as exc:
             self._cannot_write_because(exc)
             self._explain()
@@ -183,7 +191,7 @@ class CheckRunPublisher:
     # -- helpers ----------------------------------------------------------------------------------
     @property
     def _name(self) -> str:
-        return check_output.check_name(self._settings.environment, self._settings.check_name)
+        return valid(check_output.check_name(self._settings.environment, self._settings.check_name))
 
     @property
     def _sha(self) -> str:
@@ -198,12 +206,30 @@ class CheckRunPublisher:
         else:
             self._fallback_reason = f"the check run could not be written: {exc.message}"
 
+    def _unusable(self, exc: GitHubError) -> None:
+        """GitHub answered the create as a success, without the check run's id or page: the check run
+        cannot be completed, so the failures are annotated here instead, and a warning says why."""
+        self._check = None
+        self._fallback_reason = exc.message
+        self._explained = True
+        self._gha.warning(
+            f"{exc.message}; the check-run-url output is empty and failures are annotated here instead.",
+            title="Check run",
+        )
+
     def _explain(self) -> None:
         if self._explained:
             return
         self._explained = True
         if not self._usable():
             self._gha.log("No check run: no repository or commit to report on (not a GitHub Actions run).")
+            return
+        if self._check is not None:  # created at the start, so it shows in progress until GitHub drops it
+            self._gha.warning(
+                f"The check run {self._check.html_url} may stay in progress, {self._fallback_reason}. "
+                "Failures are annotated here and listed in the job summary.",
+                title="Check run",
+            )
             return
         self._gha.notice(
             f"No check run, {self._fallback_reason}. Failures are annotated here and listed in the job summary.",
@@ -268,8 +294,10 @@ class CommentPublisher:
         from .github_api import GitHubError
 
         check_url = self._checks.outputs()["check-run-url"] if self._checks else ""
-        body = gha.redact(
-            check_output.render_comment(redacted(report, gha.redact), check_url or None, context.run_url)
+        body = valid(
+            gha.redact(
+                check_output.render_comment(redacted(report, gha.redact), check_url or None, context.run_url)
+            )
         )
         api = connect(self._settings, context, gha)
         try:

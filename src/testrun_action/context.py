@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict
 from .errors import ConfigurationError
 
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
+# Events whose commit under test is only in the payload (github-platform.md 2).
+NEEDS_PAYLOAD = (*PULL_REQUEST_EVENTS, "deployment_status")
 
 
 class GitHubContext(BaseModel):
@@ -56,20 +58,42 @@ def _text(value: Any) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
 
-def _load_event(environ: Mapping[str, str]) -> dict[str, Any]:
+def _load_event(environ: Mapping[str, str], event_name: str) -> dict[str, Any]:
+    """The event payload. Events whose commit is only in the payload (a pull request's head, a
+    deployment's sha) cannot go without it: GITHUB_SHA would be the wrong commit (section 2)."""
     path = environ.get("GITHUB_EVENT_PATH", "")
+    needed = event_name in NEEDS_PAYLOAD
     if not path:
+        if needed:
+            raise ConfigurationError(
+                "GITHUB_EVENT_PATH",
+                f"is not set, and a {event_name} event needs its payload to know the commit.",
+            )
         return {}
     try:
         with open(path, encoding="utf-8") as handle:
             payload = json.load(handle)
     except FileNotFoundError:
+        if needed:
+            raise ConfigurationError(
+                "GITHUB_EVENT_PATH",
+                f"the event payload file does not exist, and a {event_name} event needs it to know the commit.",
+            ) from None
         return {}
-    except (OSError, ValueError) as exc:
+    except RecursionError:
         raise ConfigurationError(
-            "GITHUB_EVENT_PATH", f"the event payload could not be read ({exc})."
+            "GITHUB_EVENT_PATH", "the event payload is nested too deeply to read."
         ) from None
-    return payload if isinstance(payload, dict) else {}
+    except (OSError, ValueError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise ConfigurationError(
+            "GITHUB_EVENT_PATH", f"the event payload could not be read ({why})."
+        ) from None
+    if not isinstance(payload, dict):
+        if needed:
+            raise ConfigurationError("GITHUB_EVENT_PATH", "the event payload is not a JSON object.")
+        return {}
+    return payload
 
 
 def _head(event_name: str, event: Mapping[str, Any]) -> tuple[str | None, str | None]:
@@ -113,10 +137,15 @@ def _is_fork(event_name: str, event: Mapping[str, Any], actor: str | None) -> bo
 
 def load_context(environ: Mapping[str, str]) -> GitHubContext:
     event_name = environ.get("GITHUB_EVENT_NAME", "")
-    event = _load_event(environ)
+    event = _load_event(environ, event_name)
     server = (environ.get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/")
     repository = _text(environ.get("GITHUB_REPOSITORY"))
     sha, branch = _head(event_name, event)
+    if event_name in NEEDS_PAYLOAD and not sha:
+        where = "deployment.sha" if event_name == "deployment_status" else "pull_request.head.sha"
+        raise ConfigurationError(
+            "GITHUB_EVENT_PATH", f"the {event_name} event payload has no `{where}`: the commit under test."
+        )
     sha = (
         sha
         or _text(environ.get("GITHUB_SHA"))

@@ -10,6 +10,7 @@ job-summary note, outputs and an exit code. SIGINT and SIGTERM cancel the remote
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import json
 import signal
@@ -42,7 +43,8 @@ from .inputs import OUTPUT_NAMES
 from .model import Failures, History, Outcome, Report, Source, TestRun
 from .providers import Provider, Wiring, create_provider
 from .publishers import Publisher, default_publishers
-from .settings import Settings, load_settings, read_raw_inputs, secret_inputs
+from .settings import Settings, insecure_urls, load_settings, read_raw_inputs, secret_inputs
+from .untrusted import sanitised
 from .verdict import Verdict, decide
 from .waiting import plan, wait_for_run
 
@@ -79,20 +81,35 @@ def run_action(
         context = load_context(environ)
     except ConfigurationError as exc:
         _report_error(gha, exc)
-        gha.set_outputs({**dict.fromkeys(OUTPUT_NAMES, ""), "result": Outcome.ERROR.value})
-        if gha.has_summary and raw.get("job-summary", "true").strip().lower() != "false":
-            gha.write_summary(
-                f"## 💥 E2E tests not run\n\n**{exc.title}.** {markdown.text(exc.message, 1000)}\n"
-            )
+        _not_run(gha, raw, exc.title, exc.message)
         return exc.exit_code
+    except Exception as exc:  # a defect of ours while reading the inputs: still no traceback, still outputs
+        if gha.debug:
+            gha.log(traceback.format_exc())
+        message = f"Internal error ({type(exc).__name__}) while reading the inputs. Please report it."
+        gha.error(message, title="testrun-action failed")
+        _not_run(gha, raw, "testrun-action failed", message)
+        return ServiceError.exit_code
     for secret in settings.secrets():
         gha.mask(secret)
+    for name, host in insecure_urls(settings):
+        gha.warning(
+            f"Input '{name}' is a plain http:// URL to {host}: the API key travels unencrypted. Use https://.",
+            title="Unencrypted API URL",
+        )
     make_publishers = hooks.publishers or (
         lambda s, c, g: default_publishers(s, c, g, clock=hooks.clock, transport=hooks.transport)
     )
     flow = Flow(settings, context, gha, hooks, make_publishers(settings, context, gha))
     with _signals(hooks.handle_signals):
         return flow.execute()
+
+
+def _not_run(gha: Actions, raw: Mapping[str, str], title: str, message: str) -> None:
+    """Outputs and a summary note when nothing could be started; each file on its own."""
+    gha.set_outputs({**dict.fromkeys(OUTPUT_NAMES, ""), "result": Outcome.ERROR.value})
+    if gha.has_summary and raw.get("job-summary", "true").strip().lower() != "false":
+        gha.write_summary(f"## 💥 E2E tests not run\n\n**{title}.** {markdown.text(message, 1000)}\n")
 
 
 def _report_error(gha: Actions, exc: TestrunError) -> None:
@@ -150,15 +167,33 @@ class Flow:
     def execute(self) -> int:
         wiring = Wiring(self.clock, self.gha.log, self.hooks.transport, self.hooks.policy)
         provider = create_provider(self.settings, self.context, wiring)
+        late: Interrupted | None = None
         try:
             if self.settings.dry_run:
                 return self._dry_run(provider)
+            try:
+                report = self._conclude(provider)
+            except Interrupted as interruption:  # arrived while another ending was being worked out
+                report = self._interrupted(provider, interruption)
+        finally:
+            try:
+                provider.close()
+            except Interrupted as interruption:
+                late = interruption
+        code = self.verdict.exit_code if self.verdict else ServiceError.exit_code
+        if late is not None and not report.interrupted:
+            report, code = dataclasses.replace(report, interrupted=True), late.exit_code
+        return self._publish(report, code)
+
+    def _conclude(self, provider: Provider) -> Report:
+        """The report, whatever happens on the way; the verdict it was built from holds the exit code."""
+        try:
             report = self._follow(provider)
         except Interrupted as interruption:
-            report = self._interrupted(provider, interruption)
+            return self._interrupted(provider, interruption)
         except TestrunError as exc:
             _report_error(self.gha, exc)
-            report = self._report(
+            return self._report(
                 self._decide(problem=f"{exc.title}: {exc.message}", problem_exit=exc.exit_code)
             )
         except Exception as exc:  # a defect of ours: still no traceback, still outputs, never a pass
@@ -168,11 +203,8 @@ class Flow:
                 f"Internal error ({type(exc).__name__}: {exc}); the outcome is unknown. Please report it."
             )
             self.gha.error(message, title="testrun-action failed")
-            report = self._report(self._decide(problem=message, problem_exit=ServiceError.exit_code))
-        finally:
-            provider.close()
-        self._publish(report)
-        return self.verdict.exit_code if self.verdict else ServiceError.exit_code
+            return self._report(self._decide(problem=message, problem_exit=ServiceError.exit_code))
+        return report
 
     # -- the happy path ---------------------------------------------------------------------------
     def _follow(self, provider: Provider) -> Report:
@@ -369,19 +401,39 @@ class Flow:
     def _provider_name(self) -> str:
         return self.settings.provider.capitalize()
 
-    def _publish(self, report: Report) -> None:
-        run = self.run
-        # A trigger whose run is still unknown leaves the post step to look for it once more.
-        unknown = run is None and self.triggering
-        if (
-            self.settled
-            or (run is None and not unknown)
-            or (run is not None and run.terminal)
-            or not self.settings.cancel_on_abort
-        ):
-            self.gha.save_state("settled", report.outcome.value)  # the post step has nothing to do
+    def _publish(self, report: Report, code: int) -> int:
+        """Every publisher hears the report, each on its own: one that fails costs no other, and a signal
+        while one is writing ends that one alone. The rest, outputs included, still write, within the
+        short budgets of a cancelled step; the exit code is then the signal's."""
+        interrupted: Interrupted | None = None
+        try:
+            with contextlib.suppress(Exception):  # a defect here costs no report: every writer is safe too
+                report = sanitised(report, self.gha.redact)
+            run = self.run
+            # A trigger whose run is still unknown leaves the post step to look for it once more.
+            unknown = run is None and self.triggering
+            if (
+                self.settled
+                or (run is None and not unknown)
+                or (run is not None and run.terminal)
+                or not self.settings.cancel_on_abort
+            ):
+                self.gha.save_state("settled", report.outcome.value)  # the post step has nothing to do
+        except Interrupted as interruption:
+            interrupted = interruption
         for publisher in self.publishers:
-            self._safely(publisher.name, functools.partial(publisher.finished, report))
+            if interrupted is not None and not report.interrupted:
+                report = dataclasses.replace(report, interrupted=True)
+            try:
+                self._safely(publisher.name, functools.partial(publisher.finished, report))
+            except Interrupted as interruption:
+                interrupted = interrupted or interruption
+                name = signal.Signals(interruption.signum).name
+                self.gha.warning(
+                    f"Received {name} while writing the {publisher.name}; it may be incomplete.",
+                    title="Reporting problem",
+                )
+        return interrupted.exit_code if interrupted is not None else code
 
     def _safely(self, what: str, action: Callable[[], None]) -> None:
         try:

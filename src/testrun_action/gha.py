@@ -1,8 +1,10 @@
 """The one place that speaks to the runner: workflow commands on stdout, and the GITHUB_OUTPUT,
 GITHUB_STEP_SUMMARY and GITHUB_STATE files (github-platform.md sections 5 and 6).
 
-Every line printed is treated as untrusted: secrets are redacted and anything that could start a
-workflow command is neutralised. Our own commands are built here, with data and properties escaped
+Every line printed is treated as untrusted: secrets (and the credentials of any URL) are redacted,
+anything that could start a workflow command is neutralised, lone surrogates are replaced so every
+byte written is UTF-8, and each line is clipped. A file the runner gave that cannot be written costs
+that file alone: one warning says what is lost, and the step goes on. Our own commands are built here, with data and properties escaped
 as the runner unescapes them. Outside GitHub Actions the same calls print plain text.
 """
 
@@ -15,6 +17,9 @@ import uuid
 from collections.abc import Iterator, Mapping
 from typing import TextIO
 
+from .annotations import clip_chars
+from .untrusted import valid, without_userinfo
+
 # A zero-width space breaks `::` and `##[` for the runner's parser and is invisible to a reader.
 _BREAK = "\u200b"
 # Toolkit advice (github-platform.md 5, add-mask): masking very short strings hides common text
@@ -22,6 +27,18 @@ _BREAK = "\u200b"
 MIN_MASK_LENGTH = 4
 # The runner keeps at most 10 annotations of each type per step (github-platform.md 5).
 ANNOTATIONS_PER_LEVEL = 10
+# The runner truncates annotation messages to 4096 characters (github-platform.md 5); no log line of
+# ours needs more, and a megabyte-long test name must not become a megabyte of log.
+LINE_CHARS = 4096
+# A title or file property: an annotation title shows 255 characters (github-platform.md 7); a path
+# needs more, so a quarter of a line.
+PROPERTY_CHARS = LINE_CHARS // 4
+# What is lost when a file the runner gave cannot be written (github-platform.md 6).
+_LOST = {
+    "GITHUB_OUTPUT": "the step outputs are lost",
+    "GITHUB_STEP_SUMMARY": "the job summary is lost",
+    "GITHUB_STATE": "the post step will not know the run, so it cannot cancel it if this step is killed",
+}
 
 
 def escape_data(text: str) -> str:
@@ -63,6 +80,7 @@ class Redactor:
         return secret in self._secrets
 
     def __call__(self, text: str) -> str:
+        text = without_userinfo(text)
         for secret in self._secrets:
             if secret in text:
                 text = text.replace(secret, "***")
@@ -79,12 +97,13 @@ class Actions:
         self._output_path = environ.get("GITHUB_OUTPUT") or None
         self._summary_path = environ.get("GITHUB_STEP_SUMMARY") or None
         self._state_path = environ.get("GITHUB_STATE") or None
+        self._unwritable: set[str] = set()
         self.redact = Redactor()
 
     # -- log ------------------------------------------------------------------------------------
     def _print(self, line: str) -> None:
         stream = self._stream or sys.stdout
-        stream.write(line + "\n")
+        stream.write(valid(line) + "\n")
         stream.flush()
 
     def mask(self, secret: str) -> None:
@@ -99,16 +118,17 @@ class Actions:
                     self._print(f"::add-mask::{escape_data(part)}")
 
     def log(self, text: str) -> None:
-        """Print text that may contain untrusted service data."""
-        self._print(neutralise(self.redact(text)))
+        """Print text that may contain untrusted service data, each line clipped to `LINE_CHARS`."""
+        safe = neutralise(self.redact(valid(text)))
+        self._print("\n".join(clip_chars(line, LINE_CHARS) for line in safe.split("\n")))
 
     def _command(self, name: str, message: str, properties: Mapping[str, str | int | None]) -> None:
-        message = self.redact(message)
+        message = clip_chars(self.redact(valid(message)), LINE_CHARS)
         if not self.enabled:
             self._print(neutralise(f"{name.capitalize()}: {message}"))
             return
         props = ",".join(
-            f"{key}={escape_property(self.redact(str(value)))}"
+            f"{key}={escape_property(clip_chars(self.redact(valid(str(value))), PROPERTY_CHARS))}"
             for key, value in properties.items()
             if value is not None
         )
@@ -129,7 +149,7 @@ class Actions:
 
     @contextlib.contextmanager
     def group(self, title: str) -> Iterator[None]:
-        title = neutralise(self.redact(title)).replace("\n", " ")
+        title = clip_chars(neutralise(self.redact(valid(title))).replace("\n", " "), LINE_CHARS)
         self._print(f"::group::{escape_data(title)}" if self.enabled else f"── {title}")
         try:
             yield
@@ -144,19 +164,21 @@ class Actions:
             return
         chunks = []
         for name, value in outputs.items():
-            value = self.redact(value).replace("\r\n", "\n").replace("\r", "\n")
+            value = self.redact(valid(value or "")).replace("\r\n", "\n").replace("\r", "\n")
             delimiter = f"ghadelimiter_{uuid.uuid4()}"
             while delimiter in value:  # pragma: no cover - a uuid4 collision
                 delimiter = f"ghadelimiter_{uuid.uuid4()}"
             chunks.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
-        _append(self._output_path, "".join(chunks))
+        self._append("GITHUB_OUTPUT", self._output_path, "".join(chunks))
 
-    def save_state(self, name: str, value: str) -> None:
-        """State for the post step (read back as `STATE_<name>`)."""
+    def save_state(self, name: str, value: str) -> bool:
+        """State for the post step (read back as `STATE_<name>`); False when it could not be saved."""
         if not self._state_path:
-            return
+            return True
         delimiter = f"ghadelimiter_{uuid.uuid4()}"
-        _append(self._state_path, f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+        return self._append(
+            "GITHUB_STATE", self._state_path, f"{name}<<{delimiter}\n{valid(value)}\n{delimiter}\n"
+        )
 
     @property
     def has_summary(self) -> bool:
@@ -164,11 +186,19 @@ class Actions:
 
     def write_summary(self, markdown: str) -> None:
         if self._summary_path:
-            _append(self._summary_path, self.redact(markdown))
+            self._append("GITHUB_STEP_SUMMARY", self._summary_path, self.redact(valid(markdown)))
 
-
-def _append(path: str, text: str) -> None:
-    with open(path, "a", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
+    def _append(self, variable: str, path: str, text: str) -> bool:
+        """Append to a file the runner gave; a file that cannot be written is one warning, not a crash."""
+        try:
+            with open(path, "a", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except (OSError, ValueError) as exc:
+            if variable not in self._unwritable:
+                self._unwritable.add(variable)
+                why = getattr(exc, "strerror", None) or type(exc).__name__
+                self.warning(f"Could not write {variable} ({why}): {_LOST[variable]}.", title="Runner file")
+            return False
+        return True

@@ -62,6 +62,10 @@ class GitHubError(Exception):
         return self.status == 403
 
 
+class UnusableAnswer(GitHubError):
+    """GitHub answered a write as a success (a 2xx or 3xx) without what the answer must hold."""
+
+
 class _Refused(Exception):
     """An answer we do not accept: redirected, too large, or not JSON we can read."""
 
@@ -280,9 +284,31 @@ class GitHubApi:
 
     # -- check runs -------------------------------------------------------------------------------
     def create_check_run(self, *, name: str, head_sha: str, **fields: Any) -> CheckRunRef:
-        check_run = self._repo.create_check_run(name=name, head_sha=head_sha, **fields)
-        self._check_runs[check_run.id] = check_run
-        return CheckRunRef(check_run.id, check_run.html_url)
+        check_id: object = None
+        html_url: object = None
+        try:
+            check_run = self._repo.create_check_run(name=name, head_sha=head_sha, **fields)
+            check_id, html_url = check_run.id, check_run.html_url
+        except (
+            AttributeError,
+            KeyError,
+            TypeError,
+            ValueError,
+            github.BadAttributeException,
+        ):  # an odd success
+            pass
+        if (
+            not isinstance(check_id, int)
+            or isinstance(check_id, bool)
+            or check_id <= 0
+            or not isinstance(html_url, str)
+            or not html_url.startswith(("https://", "http://"))
+        ):
+            raise UnusableAnswer(
+                "GitHub answered the check-run create without the check run's id or page URL"
+            )
+        self._check_runs[check_id] = check_run
+        return CheckRunRef(check_id, html_url)
 
     def update_check_run(self, check_run_id: int, **fields: Any) -> None:
         check_run = self._check_runs.get(check_run_id) or self._repo.get_check_run(check_run_id)

@@ -205,8 +205,16 @@ INPUTS: tuple[Input, ...] = (
 
 OUTPUTS: tuple[Output, ...] = (
     Output("run-id", "Id of the remote test run."),
-    Output("run-url", "Link to the run's report in the service."),
-    Output("state", "The run's last state, in the service's own words."),
+    Output(
+        "run-url",
+        "Link to the run's report in the service: an http(s) URL without credentials, anything a shell would "
+        "act on percent-encoded; empty when the service gave no such URL.",
+    ),
+    Output(
+        "state",
+        "The run's last state, in the service's own words when they are plain words; else `waiting`, "
+        "`running`, `cancelling`, `finished`, `errored` or `cancelled`.",
+    ),
     Output("result", "`passed`, `failed`, `error`, `cancelled`, `timed_out`, or `triggered` (wait: false)."),
     Output("total", "Number of tests in the run."),
     Output("passed", "Number of tests that passed."),

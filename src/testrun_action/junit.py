@@ -12,11 +12,15 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from .annotations import clip_bytes, clip_chars
 from .model import FailedExecution, Outcome, Report
+from .untrusted import MESSAGE_BYTES, NAME_CHARS
 
 # XML 1.0 allows only these characters (W3C XML 1.0, section 2.2); service text can hold anything.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 MESSAGE_CHARS = 1_000  # the `message` attribute: one line that readers show in a table
+# A failure's text: its message and its details, each as much as an annotation holds (untrusted.py).
+DETAILS_BYTES = 2 * MESSAGE_BYTES + 2_000
 
 
 def _xml(text: str) -> str:
@@ -34,8 +38,8 @@ def _testcase(suite: ET.Element, failure: FailedExecution, provider: str) -> Non
         suite,
         "testcase",
         {
-            "name": _xml(failure.name),
-            "classname": _xml(failure.group or failure.file or provider),
+            "name": _xml(clip_chars(failure.name, NAME_CHARS)),
+            "classname": _xml(clip_chars(failure.group or failure.file or provider, NAME_CHARS)),
             "time": "0",
         },
     )
@@ -49,7 +53,7 @@ def _testcase(suite: ET.Element, failure: FailedExecution, provider: str) -> Non
         details = f"{details}\n\nReport: {failure.url}".strip()
     kind = "flakyFailure" if failure.flaky else "failure"
     element = ET.SubElement(case, kind, {"message": _xml(_first_line(reason)), "type": kind})
-    element.text = _xml(details)
+    element.text = _xml(clip_bytes(details, DETAILS_BYTES))
 
 
 def render_junit(report: Report) -> str:

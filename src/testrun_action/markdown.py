@@ -7,11 +7,20 @@ heading or list, or open a code fence that swallows the rest of the document.
 from __future__ import annotations
 
 import re
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 # Characters with Markdown meaning inline; a backslash makes each literal (CommonMark 2.4).
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+!|~^$-])")
 _WHITESPACE = re.compile(r"\s+")
+# `@name` and `@org/team` notify people on GitHub; a zero-width joiner after the `@` keeps the text as
+# it reads and notifies no one.
+_MENTION = re.compile(r"@(?=[A-Za-z0-9])")
+_JOINER = "\u200d"
+
+
+def no_mentions(value: str) -> str:
+    """`value` with every `@mention` broken, so a test name cannot notify anyone."""
+    return _MENTION.sub("@" + _JOINER, value)
 
 
 def clip(text: str, limit: int) -> str:
@@ -22,7 +31,7 @@ def text(value: str, limit: int = 300) -> str:
     """One line of literal text, safe anywhere inline, including a table cell."""
     flat = clip(_WHITESPACE.sub(" ", value).strip(), limit)
     flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    flat = _INLINE_SPECIAL.sub(r"\\\1", flat)
+    flat = no_mentions(_INLINE_SPECIAL.sub(r"\\\1", flat))
     # "1. " or "1) " at the start of a list item would open a nested ordered list.
     return re.sub(r"^(\d+)([.)])", r"\1\\\2", flat)
 
@@ -44,9 +53,14 @@ def safe_url(url: str | None) -> str | None:
     if not url:
         return None
     url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
         return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    if "@" in parts.netloc:  # credentials are never shown
+        url = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
     return quote(url, safe="/:?#[]@!$&'*+,;=%~-._")
 
 

@@ -91,8 +91,8 @@ def text(name: str, raw: str, *, max_length: int = 1024) -> str | None:
     value = raw.strip()
     if not value:
         return None
-    if len(value) > max_length or any(ord(c) < 32 for c in value):
-        raise ConfigurationError(name, f"expected one line of at most {max_length} characters.")
+    if len(value) > max_length or any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in value):
+        raise ConfigurationError(name, f"expected one line of at most {max_length} characters of UTF-8 text.")
     return value
 
 
@@ -147,6 +147,9 @@ def identifier(name: str, raw: str) -> str | None:
 
 
 MetadataValue = str | int | float
+# Metadata is flat: values are strings and numbers. Text nested past the parser's recursion limit is
+# refused in these words rather than crashing the parser.
+_TOO_DEEP = "is nested too deeply; expected a flat mapping of strings and numbers."
 
 
 def metadata(name: str, raw: str) -> dict[str, MetadataValue]:
@@ -165,11 +168,15 @@ def metadata(name: str, raw: str) -> dict[str, MetadataValue]:
             loaded = json.loads(text_)
         except json.JSONDecodeError as exc:
             raise ConfigurationError(name, f"is not valid JSON ({exc.msg} at line {exc.lineno}).") from None
+        except RecursionError:
+            raise ConfigurationError(name, _TOO_DEEP) from None
     else:
         import yaml  # imported here: only this input needs it, and start-up time matters
 
         try:
             loaded = yaml.load(text_, Loader=yaml.BaseLoader)  # noqa: S506 - BaseLoader builds only str/list/dict
+        except RecursionError:
+            raise ConfigurationError(name, _TOO_DEEP) from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}" if mark is not None else ""

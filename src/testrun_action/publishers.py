@@ -22,6 +22,7 @@ from .gha import Actions
 from .model import Report, TestRun
 from .settings import Settings
 from .summary import headline, render_summary
+from .untrusted import shown_url, state_word, valid
 
 
 class Publisher(Protocol):
@@ -45,8 +46,9 @@ def outputs(report: Report) -> dict[str, str]:
     seconds = run.duration_seconds if run else None
     return {
         "run-id": run.id if run else "",
-        "run-url": run.url if run else "",
-        "state": run.state if run else "",
+        # Service data, checked: an http(s) URL with nothing a shell acts on, a state of plain words.
+        "run-url": shown_url(run.url) if run else "",
+        "state": state_word(run) if run else "",
         "result": report.outcome.value,
         "total": str(c.total) if c else "",
         "passed": str(c.passed) if c else "",
@@ -76,7 +78,12 @@ class OutputsPublisher:
     def finished(self, report: Report) -> None:
         values = outputs(report)
         for contributor in self._contributors:
-            values.update(contributor.outputs())
+            try:
+                values.update({k: v if isinstance(v, str) else "" for k, v in contributor.outputs().items()})
+            except Exception as exc:  # one contributor's defect costs its own output, never the others
+                self._gha.warning(
+                    f"An output was not available: {type(exc).__name__}.", title="Reporting problem"
+                )
         self._gha.set_outputs(values)
 
 
@@ -99,7 +106,7 @@ class JUnitPublisher:
 
         text = render_junit(redacted(report, self._gha.redact))
         self._path.parent.mkdir(parents=True, exist_ok=True)
-        self._path.write_text(self._gha.redact(text), encoding="utf-8")
+        self._path.write_text(valid(self._gha.redact(text)), encoding="utf-8")
         self._written = True
         self._gha.log(f"JUnit report written to {self._path}")
 

@@ -7,7 +7,9 @@ hyphenated names, so that is how other CI systems set them), else the declared d
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import ipaddress
+from collections.abc import Iterator, Mapping
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
@@ -141,7 +143,61 @@ class Settings(BaseModel):
         if self.tms is not None:
             values.append(self.tms.api_key.get_secret_value())
         values.extend(v.get_secret_value() for _, v in self.environment_variables)
+        for url in (self.api_url, self.dashboard_url, self.build_url, self.tms.url if self.tms else None):
+            values.extend(url_credentials(url))
         return [v for v in values if v]
+
+
+# Inputs whose URL may carry credentials (`https://user:password@host`).
+URL_INPUTS = ("api-url", "dashboard-url", "build-url", "testsigma-tms-url")
+# Keys go into HTTP headers, which carry ASCII only (RFC 9110 5.5: other octets are opaque, and httpx
+# refuses them); printable, without spaces, since a key is never shorter for a stray blank inside.
+_KEY_INPUTS = ("api-key", "auth-key", "testsigma-tms-api-key", "github-token")
+
+
+def url_credentials(url: str | None) -> list[str]:
+    """The user name and password in a URL, and both as written, so none of them is ever printed."""
+    if not url or "@" not in url:
+        return []
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return []
+    found = [parts.username or "", parts.password or ""]
+    userinfo = parts.netloc.rpartition("@")[0] if "@" in parts.netloc else ""
+    return [v for v in (userinfo, *found) if v]
+
+
+def insecure_urls(settings: Settings) -> Iterator[tuple[str, str]]:
+    """(input, host) for each service URL that sends a key over plain http to a host other than this one."""
+    urls = [("api-url", settings.api_url)]
+    if settings.tms is not None:
+        urls.append(("testsigma-tms-url", settings.tms.url))
+    for name, url in urls:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if parts.scheme == "http" and not _loopback(host):
+            yield name, host
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_keys(raw: Mapping[str, str]) -> None:
+    for name in _KEY_INPUTS:
+        value = raw.get(name, "").strip()
+        if value and not all(33 <= ord(c) <= 126 for c in value):
+            raise ConfigurationError(
+                name,
+                "must be printable ASCII without spaces (it is sent in an HTTP header); check that the "
+                "secret holds the key alone, as the service shows it.",
+            )
 
 
 def read_raw_inputs(environ: Mapping[str, str], flags: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -165,6 +221,8 @@ def read_raw_inputs(environ: Mapping[str, str], flags: Mapping[str, str] | None 
 def secret_inputs(raw: Mapping[str, str]) -> list[str]:
     """Secret values as typed, before any parsing, so they can be masked before anything is printed."""
     values = [raw.get(spec.name, "").strip() for spec in INPUTS if spec.secret]
+    for name in URL_INPUTS:
+        values.extend(url_credentials(raw.get(name, "")))
     try:
         values.extend(
             v for _, v in parsing.environment_variables("environment-variables", raw["environment-variables"])
@@ -183,6 +241,7 @@ def load_settings(raw: Mapping[str, str]) -> Settings:
     api_key = raw["api-key"].strip() or raw["auth-key"].strip()
     if not api_key:
         raise ConfigurationError("api-key", "is required: pass the service's API key from a secret.")
+    _check_keys(raw)
     for name, readers in INPUT_PROVIDERS.items():
         if provider not in readers and raw[name].strip():
             used = " or ".join(f"`provider: {reader}`" for reader in readers)

@@ -67,6 +67,7 @@ class TestCase:
     suites: list[str]
     status: str = "passed"  # passed | failed | flaky | skipped
     snoozed: bool = False
+    message: str = ""  # the error message of a failed test, when a scenario gives one
 
 
 @dataclass
@@ -83,7 +84,8 @@ class Scenario:
     skipped: int = 0
     error_code: str | None = None  # the run ends in `error` with this code
     cancelled_by_service: bool = False  # a newer run superseded it (concurrency "keep latest")
-    failures: list[dict[str, str]] = field(default_factory=list)  # explicit failing tests: name, file_path
+    # Explicit failing tests: name, file_path and message (the error a service reports), each optional.
+    failures: list[dict[str, str]] = field(default_factory=list)
     details: bool = True  # GET /api/test-runs/{id} answers with per-test details
     live_counts: bool = True  # counts grow as tests finish; False: all zero until the run has ended
 
@@ -112,6 +114,7 @@ class Scenario:
                 spec = explicit.pop(0)
                 case.name = spec.get("name", case.name)
                 case.file_path = spec.get("file_path", case.file_path)
+                case.message = spec.get("message", "")
                 case.id = _pw_id(case.file_path, case.name)
         return cases
 
@@ -129,7 +132,9 @@ class PastRun:
 
 
 def _pw_id(file_path: str, name: str) -> str:
-    digest = hashlib.sha1(f"{file_path}::{name}".encode(), usedforsecurity=False).hexdigest()
+    digest = hashlib.sha1(
+        f"{file_path}::{name}".encode("utf-8", "surrogatepass"), usedforsecurity=False
+    ).hexdigest()
     return f"{digest[:20]}-{digest[20:40]}"
 
 
@@ -372,7 +377,8 @@ class EmpiricalSimulator(App):
         done = int(len(run.cases) * self._progress(run))
         details = [
             {"name": c.name.split(" › ")[-1], "pw_test_id": c.id, "status": c.status, "slug": c.id[:8],
-             "snooze_info": [{"id": 7, "snooze_until": "2099-01-01T00:00:00Z"}] if c.snoozed else []}
+             "snooze_info": [{"id": 7, "snooze_until": "2099-01-01T00:00:00Z"}] if c.snoozed else [],
+             **({"error_message": c.message} if c.message else {})}
             for c in run.cases[:done]
         ]  # fmt: skip
         test_run = {
