@@ -74,7 +74,7 @@ def wait_for_run(
     on_update: Callable[[TestRun], None] = lambda run: None,
 ) -> Waited:
     """Poll until the run is terminal or the deadline passes."""
-    last_said = last_looked = clock.now()
+    began = last_said = last_looked = clock.now()
     running_since: float | None = clock.now() if run.phase is Phase.RUNNING else None
     outage_since: float | None = None
     quota = provider.headroom if isinstance(provider, AnnouncesQuota) else lambda: None
@@ -86,7 +86,7 @@ def wait_for_run(
         now = clock.now()
         running_for = now - running_since if running_since is not None else None
         headroom = quota()
-        delay = schedule.next_delay(run, running_for, headroom)
+        delay = schedule.next_delay(run, running_for, headroom, waited=now - began)
         if schedule.fixed is None:  # look in time for the heartbeat, as far as the quota allows
             delay = min(delay, max(MIN_INTERVAL, last_said + HEARTBEAT_SECONDS - now))
             delay = max(delay, quota_floor(headroom)) if headroom is not None else delay
