@@ -55,7 +55,9 @@ def main(names: list[str]) -> int:
     if names:
         measured = {SECTIONS[name][0] for name in chosen}
         kept = [title for title, _ in SECTIONS.values() if title not in measured and title in sections]
-        machine += f" {', '.join(sorted(measured))} re-measured then; {', '.join(kept)} not re-measured, from: "
+        machine += (
+            f" {', '.join(sorted(measured))} re-measured then; {', '.join(kept)} not re-measured, from: "
+        )
         machine += _preamble(earlier).replace("\n", " ")
     order = [title for title, _ in SECTIONS.values() if title in sections]
     text = "\n".join([f"{HEADER}\n{machine}\n", *(f"### {title}\n\n{sections[title]}" for title in order)])

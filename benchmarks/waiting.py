@@ -27,10 +27,11 @@ from testrun_action.simulators.server import Served
 
 from . import github_job
 
-# Seconds of running time: the two lengths of the issue's shard example, five minutes and over, half
-# an hour and over, two hours and over. None is a multiple of 10 s.
+# Seconds of running time and tests: the two lengths of the shard example in issue 17, five minutes
+# and over, half an hour and over, two hours and over (none a multiple of 10 s), with as many tests as
+# the earlier table had for such lengths.
 LENGTHS = (127, 244, 302, 1807, 7213)
-TESTS = 60
+TESTS = {127: 60, 244: 60, 302: 60, 1807: 200, 7213: 400}
 REPEATS = ((0.0, 5.0), (2.1, 3.3), (4.3, 7.1), (5.9, 4.4), (8.2, 6.6))  # seconds longer, seconds queued
 HISTORY = (0.97, 1.02, 0.99, 1.03, 0.98)  # earlier runs, as fractions of this one: a steady history
 STALL = 262.0  # seconds at 90 %: the issue's example, 90 % counted after 40 s of a 302 s run
@@ -98,7 +99,7 @@ def _earlier_runs(app: EmpiricalSimulator, url: str, clock: VirtualClock, durati
 
 
 def one_run(
-    seconds: float, queued: float, counting: Counting | None, poll_interval: str, history: bool
+    seconds: float, tests: int, queued: float, counting: Counting | None, poll_interval: str, history: bool
 ) -> tuple[int, float]:
     """(status checks, seconds from the run's end to the check that saw it) for one run."""
     clock = VirtualClock()
@@ -108,7 +109,7 @@ def one_run(
             _earlier_runs(app, served.url, clock, [seconds * f for f in HISTORY])
         app.counting = counting
         app.scenarios["staging"] = Scenario(
-            queued=queued, duration=seconds, tests=TESTS, live_counts=counting is not None
+            queued=queued, duration=seconds, tests=tests, live_counts=counting is not None
         )
         inputs = {"api-key": DEFAULT_KEY, "api-url": served.url, "environment": "staging",
                   "poll-interval": poll_interval, "timeout-minutes": "600", "check-run": "false",
@@ -134,13 +135,12 @@ def measure(
         for seconds in lengths:
             for policy, interval, history in POLICIES:
                 outcomes = [
-                    one_run(seconds + extra, queued, counting, interval, history) for extra, queued in REPEATS
+                    one_run(seconds + extra, TESTS[seconds], queued, counting, interval, history)
+                    for extra, queued in REPEATS
                 ]
                 delays = [delay for _, delay in outcomes]
                 checks = statistics.mean(checks for checks, _ in outcomes)
-                results.append(
-                    Waited(pattern, seconds, policy, checks, statistics.mean(delays), max(delays))
-                )
+                results.append(Waited(pattern, seconds, policy, checks, statistics.mean(delays), max(delays)))
     return results
 
 
@@ -164,7 +164,7 @@ def _misses(r: Waited, every_10: Waited) -> list[str]:
 
 def table(results: list[Waited]) -> str:
     cell = {(r.pattern, r.seconds, r.policy): r for r in results}
-    header = "| Progress | Run | " + " | ".join(p for p, _, _ in POLICIES) + " | Goals |"
+    header = "| Progress | Run (tests) | " + " | ".join(p for p, _, _ in POLICIES) + " | Goals |"
     lines = [header, "|---" * (len(POLICIES) + 3) + "|"]
     missed = []
     for pattern in dict.fromkeys(r.pattern for r in results):
@@ -173,17 +173,20 @@ def table(results: list[Waited]) -> str:
             cells, misses = [], []
             for policy, _, _ in POLICIES:
                 r = cell[pattern, seconds, policy]
-                cells.append(f"{r.checks:.0f} ({r.checks / every_10.checks:.2f}×) · {r.mean_delay:.1f} / {r.worst_delay:.1f} s")
+                cells.append(
+                    f"{r.checks:.0f} ({r.checks / every_10.checks:.2f}×) · {r.mean_delay:.1f} / {r.worst_delay:.1f} s"
+                )
                 if policy.startswith("adaptive"):
                     misses += [f"{policy}: {m}" for m in _misses(r, every_10)]
             missed += misses
             goals = "met" if not misses else "**not met**: " + "; ".join(misses)
-            lines.append(f"| {pattern} | {_length(seconds)} | " + " | ".join(cells) + f" | {goals} |")
+            run = f"{_length(seconds)} ({TESTS[seconds]})"
+            lines.append(f"| {pattern} | {run} | " + " | ".join(cells) + f" | {goals} |")
     spread = ", ".join(f"+{extra:g} s and queued {queued:g} s" for extra, queued in REPEATS)
     return "\n".join(
         [
             f"Each cell: status checks (× every 10 s) · mean / worst delay to notice the end, over {len(REPEATS)} "
-            f"runs of each length ({spread}). {TESTS} tests a run. History: {len(HISTORY)} earlier runs of "
+            f"runs of each length ({spread}). History: {len(HISTORY)} earlier runs of "
             f"{min(HISTORY):.0%}-{max(HISTORY):.0%} of the length.",
             "",
             *lines,

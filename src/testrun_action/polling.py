@@ -9,11 +9,10 @@ window in which the run should end, in seconds of running time, from two sources
 - history: recent runs of the same environment took between `min` and `max` seconds; widened by
   `HISTORY_SLACK`, that is where this one should end too.
 
-Progress is trusted only while it confirms itself: the count has moved at two looks in a row, each
-time by about what its pace so far explains (a jump far beyond it is a shard reporting at once, not
-a pace), and has not stood still for longer than `STALL_PACES` times the time a test has taken so far.
-A count that stalls or jumps is not an estimate: the schedule falls back to what it would do with no
-information (history aside) until the count moves at its pace again.
+Progress is trusted only while it confirms itself: the count has moved at two looks or more (a single
+jump, such as one shard reporting, is no pace), and has not stood still since for longer than
+`STALL_PACES` times the time a test has taken so far (`STALL_MAX` at most). A count that stalls says nothing about the end: the schedule goes
+by the history alone if there is one, else as with no information, until the count moves again.
 
 Where both are known, their overlap (this run's own progress wins when they disagree). Then:
 
@@ -48,7 +47,7 @@ from .http import Headroom
 from .model import Phase, TestRun
 
 MIN_INTERVAL = 1.0  # never more often than once a second
-DELAY_WORTH = 40.0  # status checks worth spending to notice the end one second sooner
+DELAY_WORTH = 400.0  # checks worth spending to notice the end a second sooner (the budget caps the total)
 SPARSE_MAX = 30.0  # before a trusted window; the log's heartbeat (once a minute) needs a check that often
 UNKNOWN_MAX = 10.0  # whenever the run could end: never sparser than the common fixed 10 s
 FIXED_PACE = 10.0  # the budget: never more checks than that common fixed 10 s
@@ -59,8 +58,7 @@ CANCELLING_INTERVAL = 2.0
 HISTORY_SLACK = 0.05  # recent runs' durations, widened by 5% either way
 QUOTA_RESERVE = 10  # requests kept back for reading failures and cancelling (http.RATE_LOW_WATER)
 STALL_PACES = 2.0  # still for twice the time a test took so far: stalled (one slow test is not a stall)
-BURST_FACTOR = 2.0  # moved by more than twice what the pace explains, plus BURST_SLACK: a burst
-BURST_SLACK = 2  # tests; small counts move in steps, and the start of the run is only known to a look
+STALL_MAX = 60.0  # and still for a minute is a stall however slow the tests: the heartbeat's period
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,39 +109,29 @@ def _clamp(value: float, low: float, high: float) -> float:
 
 @dataclass
 class Pace:
-    """Whether the count confirms the estimate built on it: it keeps moving, at about its pace so far."""
+    """Whether the count confirms the estimate built on it: it keeps moving, as often as its pace so far
+    says it should."""
 
     done: int = 0  # at the last look
-    looked_at: float = 0.0  # seconds running, at the last look
     moved_at: float | None = None  # seconds running, at the look that last saw the count move
-    steady: int = 0  # looks in a row at which the count moved as its pace explains
+    moves: int = 0  # looks that saw the count move
+    stalled: bool = False  # since it last moved
 
     def look(self, done: int, running_for: float) -> None:
         """Take in what a look saw."""
-        if done < self.done:  # a count going back explains nothing
-            self.steady = 0
+        if done < self.done:  # a count going back explains nothing: start over
+            self.moves, self.moved_at, self.stalled = 0, None, True
         elif done > self.done:
-            gap = running_for - self.looked_at
-            expected = gap * self.done / self.looked_at if self.done and self.looked_at > 0 else None
-            if expected is not None and done - self.done > BURST_FACTOR * expected + BURST_SLACK:
-                self.steady = 0
-            else:  # the first count seen is a start, not yet a pace
-                self.steady += 1
-            self.moved_at = running_for
+            self.moves, self.moved_at, self.stalled = self.moves + 1, running_for, False
         elif self.moved_at is not None and done > 0:
-            if running_for - self.moved_at > STALL_PACES * self.moved_at / done:
-                self.steady = 0
-        self.done, self.looked_at = done, running_for
+            still = running_for - self.moved_at
+            self.stalled = self.stalled or still > min(STALL_PACES * self.moved_at / done, STALL_MAX)
+        self.done = done
 
     @property
     def confirmed(self) -> bool:
-        """The count moved at its pace at the last two looks that saw it move, and has not stalled since."""
-        return self.steady >= 2
-
-    @property
-    def disproved(self) -> bool:
-        """The count stalled, jumped or went back since it last moved at its pace."""
-        return self.steady == 0
+        """The count has moved at two looks or more (one jump is no pace), and has not stalled since."""
+        return self.moves >= 2 and not self.stalled
 
 
 @dataclass
@@ -200,14 +188,16 @@ class PollSchedule:
         self._guessing = False
         saved = None if waited is None else max(0.0, waited / FIXED_PACE - self._checks)
         if until_open > UNKNOWN_MAX and by_progress:  # nearer, the count tells more; no denser than
-            return _clamp(FRACTION * until_open, UNKNOWN_MAX, SPARSE_MAX)  # fixed polling: save for the window
+            return _clamp(
+                FRACTION * until_open, UNKNOWN_MAX, SPARSE_MAX
+            )  # fixed polling: save for the window
         if until_open > SPARSE_MAX:  # recent runs alone: looking sooner tells nothing new
             return SPARSE_MAX
         if until_open > 0:
             return max(until_open, MIN_INTERVAL)
         if until_close >= 0:
             best = math.sqrt(2 * (window.late - window.early) / DELAY_WORTH)
-            if saved is not None:  # spread what the budget has saved over the rest of the window
+            if saved is not None and until_close > 0:  # spread what the budget saved over the rest of it
                 best = max(best, until_close / (saved + until_close / FIXED_PACE))
             return _clamp(min(best, FRACTION * until_close), MIN_INTERVAL, UNKNOWN_MAX)
         return _clamp(FRACTION * -until_close, MIN_INTERVAL, UNKNOWN_MAX)
@@ -222,7 +212,7 @@ class PollSchedule:
         if total <= 0 or done <= 0:  # nothing counted yet: the history is all there is
             return window, True, False
         self._pace.look(done, running_for)
-        if done >= total or not self._pace.disproved:
+        if done >= total or not self._pace.stalled:
             return window, self._pace.confirmed, True
         history = history_window(self.history)  # the count says nothing about the end; recent runs may
         return history, history is not None, False

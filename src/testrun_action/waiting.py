@@ -87,8 +87,9 @@ def wait_for_run(
         running_for = now - running_since if running_since is not None else None
         headroom = quota()
         delay = schedule.next_delay(run, running_for, headroom, waited=now - began)
-        if schedule.fixed is None:  # look in time for the heartbeat, as far as the quota allows
+        if schedule.fixed is None:  # look in time for the heartbeat, as far as the budget and quota allow
             delay = min(delay, max(MIN_INTERVAL, last_said + HEARTBEAT_SECONDS - now))
+            delay = max(delay, schedule.budget_floor(now - began))
             delay = max(delay, quota_floor(headroom)) if headroom is not None else delay
         clock.sleep(min(delay, remaining))
         if deadline.passed:
