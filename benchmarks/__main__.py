@@ -20,6 +20,7 @@ LATEST = Path(__file__).resolve().parent / "results" / "latest.md"
 SECTIONS = {"startup": ("Start-up", startup), "waiting": ("Waiting", waiting), "scale": ("Scale", scale),
             "image": ("Image", image)}  # fmt: skip
 HEADER = "<!-- Written by `make bench` (benchmarks/). -->"
+KEPT_FROM = " not re-measured, from: "
 
 
 def _sections(text: str) -> dict[str, str]:
@@ -29,9 +30,10 @@ def _sections(text: str) -> dict[str, str]:
 
 
 def _preamble(text: str) -> str:
-    """What an earlier `latest.md` said about its machine, date and length, before any section."""
+    """What an earlier `latest.md` said about the machine, date and length of its oldest figures."""
     first = text.split("\n### ", 1)[0]
-    return "\n".join(line for line in first.splitlines() if line and line != HEADER)
+    said = " ".join(line for line in first.splitlines() if line and line != HEADER)
+    return said.rsplit(KEPT_FROM, 1)[-1]
 
 
 def main(names: list[str]) -> int:
@@ -55,10 +57,8 @@ def main(names: list[str]) -> int:
     if names:
         measured = {SECTIONS[name][0] for name in chosen}
         kept = [title for title, _ in SECTIONS.values() if title not in measured and title in sections]
-        machine += (
-            f" {', '.join(sorted(measured))} re-measured then; {', '.join(kept)} not re-measured, from: "
-        )
-        machine += _preamble(earlier).replace("\n", " ")
+        machine += f" {', '.join(sorted(measured))} re-measured then; {', '.join(kept)}{KEPT_FROM}"
+        machine += _preamble(earlier)
     order = [title for title, _ in SECTIONS.values() if title in sections]
     text = "\n".join([f"{HEADER}\n{machine}\n", *(f"### {title}\n\n{sections[title]}" for title in order)])
     LATEST.parent.mkdir(parents=True, exist_ok=True)

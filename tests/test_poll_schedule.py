@@ -386,6 +386,30 @@ def test_a_count_stalled_at_90_percent_is_checked_no_more_often_than_every_10_s_
     assert delay <= 10.0
 
 
+def test_a_slow_count_stalled_for_minutes_is_checked_every_10_s_within_a_minute_and_a_half() -> None:
+    # 60 tests in two hours, one every two minutes, at 90 % 262 s before the end: still for a minute is a stall
+    length = 7213.0
+
+    def slow_then_stalled(running_for: float) -> float:
+        return min(0.9, 0.9 * running_for / (length - 262))
+
+    provider, delay = waited_out(length, slow_then_stalled)
+
+    stall_noticed = 4.0 + length - 262 + 60 + SPARSE_MAX
+    assert max(provider.gaps(since=stall_noticed)) <= 10.0 + 1e-6
+    assert delay <= 10.0
+
+
+def test_a_history_far_too_short_and_the_heartbeat_still_cost_no_more_checks_than_every_10_s() -> None:
+    # recent runs took half as long: past their window the wait backs off to 10 s, and the heartbeat
+    # (once a minute) must not add a check the budget has no room for
+    provider, delay = waited_out(497.0, None, history=(248.5,), queued=0.0)
+
+    assert len(provider.moments) <= provider.every_10_s
+    assert max(provider.gaps(since=300.0)) <= 10.0 + 1e-6
+    assert delay <= 10.0
+
+
 def test_a_count_that_moves_again_after_a_stall_is_trusted_again() -> None:
     def stall_then_resume(running_for: float) -> float:  # 30 % in 60 s, still for 2 min, then on at that pace
         if running_for < 60:
