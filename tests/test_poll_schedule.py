@@ -418,11 +418,9 @@ def test_a_count_that_moves_again_after_a_stall_is_trusted_again() -> None:
 
     provider, _ = waited_out(320.0, stall_then_resume)
 
-    during_stall = [g for g in provider.gaps(since=4 + 90) if g]
     moments = [m - provider.started for m in provider.moments]
     stall_gaps = [b - a for a, b in itertools.pairwise(m for m in moments if 4 + 90 <= m <= 4 + 180)]
     resumed_gaps = [b - a for a, b in itertools.pairwise(m for m in moments if 4 + 200 <= m <= 4 + 290)]
-    assert during_stall
     assert max(stall_gaps) <= 10.0 + 1e-6  # the stalled count says nothing: as often as fixed polling
     assert max(resumed_gaps) > 10.0  # moving at its pace again: the far end is trusted
 

@@ -9,23 +9,29 @@ window in which the run should end, in seconds of running time, from two sources
 - history: recent runs of the same environment took between `min` and `max` seconds; widened by
   `HISTORY_SLACK`, that is where this one should end too.
 
-Progress is trusted only while it confirms itself: the count has moved at two looks or more (a single
-jump, such as one shard reporting, is no pace), and has not stood still since for longer than
-`STALL_PACES` times the time a test has taken so far (`STALL_MAX` at most). A count that stalls says nothing about the end: the schedule goes
-by the history alone if there is one, else as with no information, until the count moves again.
+Progress is trusted only while it confirms itself: the count has moved at two looks or more (a
+single jump, such as one shard reporting, is no pace), and has not stood still since for longer than
+`STALL_PACES` times the time a test has taken so far (`STALL_MAX` at most). A count that stalls says
+nothing about the end: the schedule goes by the history alone if there is one, else as with no
+information, until the count moves again.
 
 Where both are known, their overlap (this run's own progress wins when they disagree). Then:
 
-- before the window, check again after a quarter of the time left until it opens (at most `SPARSE_MAX`
-  while a trusted estimate says the run cannot end yet, at most `UNKNOWN_MAX` otherwise): few checks
-  while nothing can happen, denser as the window nears;
+- before a window the count confirms: a quarter of the time left until it opens, `UNKNOWN_MAX` to
+  `SPARSE_MAX` (nearer, the count tells more; no denser than fixed polling, to save checks for the
+  window), and once it is that close, when it opens;
+- before a window from the history alone: when it opens, at most `SPARSE_MAX` (looking sooner tells
+  nothing new);
+- before a window the count has not confirmed yet: the run could end any time, so as with no
+  information, and no later than a quarter of the time left until it opens;
 - inside it, as often as its width `w` is worth: an end anywhere in it is noticed after half an
   interval `i` on average, at the price of `w / i` checks; weighing a second of delay as
-  `DELAY_WORTH` checks, the best interval is `sqrt(2 w / DELAY_WORTH)`. Denser still as its far
-  edge nears (a quarter of the time left), within `MIN_INTERVAL`-`UNKNOWN_MAX`;
+  `DELAY_WORTH` checks, the best interval is `sqrt(2 w / DELAY_WORTH)`; no denser than the checks the
+  budget has saved allow over the rest of the window. Denser still as its far edge nears (a quarter
+  of the time left), within `MIN_INTERVAL`-`UNKNOWN_MAX`;
 - past it (overdue), back off by a quarter of the time overdue, to `UNKNOWN_MAX`;
-- with no window (a queued run, nothing counted and no history, or progress not trusted), start at
-  2 s and grow by half each time to `UNKNOWN_MAX`.
+- with no window (a queued run, nothing counted and no history, or a stalled count and no history),
+  start at 2 s and grow by half each time to `UNKNOWN_MAX`.
 
 A budget keeps the whole wait within the checks of polling every `FIXED_PACE` seconds: the n-th check
 comes no sooner than `n * FIXED_PACE` seconds after the wait began. Checks saved while the end is far
@@ -187,10 +193,8 @@ class PollSchedule:
             return min(self._no_information(), _clamp(FRACTION * until_open, MIN_INTERVAL, UNKNOWN_MAX))
         self._guessing = False
         saved = None if waited is None else max(0.0, waited / FIXED_PACE - self._checks)
-        if until_open > UNKNOWN_MAX and by_progress:  # nearer, the count tells more; no denser than
-            return _clamp(
-                FRACTION * until_open, UNKNOWN_MAX, SPARSE_MAX
-            )  # fixed polling: save for the window
+        if until_open > UNKNOWN_MAX and by_progress:  # nearer, the count tells more
+            return _clamp(FRACTION * until_open, UNKNOWN_MAX, SPARSE_MAX)
         if until_open > SPARSE_MAX:  # recent runs alone: looking sooner tells nothing new
             return SPARSE_MAX
         if until_open > 0:
