@@ -69,8 +69,8 @@ def phases(api_url: str, build: int, workdir: Path) -> dict[str, Any]:
     from testrun_action.gha import Actions
     from testrun_action.junit import render_junit
     from testrun_action.model import Report, Source
-    from testrun_action.outcome import conclude, passes
     from testrun_action.summary import render_summary
+    from testrun_action.verdict import decide
 
     env = github_job.environ(workdir, _inputs(api_url, build, workdir / "junit.xml"))
     settings, context = load_settings(read_raw_inputs(env)), load_context(env)
@@ -84,8 +84,8 @@ def phases(api_url: str, build: int, workdir: Path) -> dict[str, Any]:
     failures = provider.failures(run, Deadline(clock, 120))
     fetched = time.perf_counter()
     provider.close()
-    outcome = conclude(run)
-    report = Report("Buildkite", settings.environment, outcome, passes(outcome, run, settings.fail_on),
+    verdict = decide(run, fail_on=settings.fail_on, min_tests=settings.min_tests, failures=failures)
+    report = Report("Buildkite", settings.environment, verdict.outcome, verdict.passed,
                     settings.fail_on, Source(context.sha, context.commit_url, context.branch,
                                              context.repository), run, failures)  # fmt: skip
 

@@ -19,7 +19,7 @@ PARSED = [
     "provider", "api-url", "dashboard-url", "project-id", "environment", "build-url", "build-version",
     "test-branch", "tags", "metadata", "environment-variables", "total-shards", "rerun-of",
     "rerun-only-failed", "send-notifications", "run-id", "wait", "timeout-minutes", "poll-interval",
-    "fail-on", "cancel-on-abort", "job-summary", "dry-run", "check-run", "max-annotations",
+    "fail-on", "cancel-on-abort", "job-summary", "dry-run", "check-run", "max-annotations", "min-tests",
 ]  # fmt: skip
 
 numbers = st.one_of(

@@ -215,7 +215,7 @@ class EvenRun:
         if elapsed < self.queued:
             return QUEUED
         if elapsed >= self.queued + self.duration:
-            return TestRun(id="7", url="", state="ended", phase=Phase.FINISHED)
+            return TestRun(id="7", url="", state="ended", phase=Phase.FINISHED, confirmed=True)
         return running(int(self.tests * (elapsed - self.queued) / self.duration), self.tests)
 
 
@@ -334,7 +334,7 @@ class PatternRun:
         if elapsed < self.queued:
             return QUEUED
         if elapsed >= self.queued + self.duration:
-            return TestRun(id="7", url="", state="ended", phase=Phase.FINISHED)
+            return TestRun(id="7", url="", state="ended", phase=Phase.FINISHED, confirmed=True)
         if self.counting is None:
             return running()
         return running(int(self.tests * self.counting(elapsed - self.queued)), self.tests)

@@ -13,7 +13,7 @@ import pytest
 
 from testrun_action import glance
 from testrun_action.check_output import OUTPUT_BYTES, check_summary, render_comment
-from testrun_action.comparison import classify, compare, judge_new_failures
+from testrun_action.comparison import classify, compare
 from testrun_action.model import (
     Counts,
     FailedExecution,
@@ -21,12 +21,14 @@ from testrun_action.model import (
     Failures,
     History,
     NoveltyKind,
-    Outcome,
     PastRun,
+    Phase,
     Report,
     Source,
+    TestRun,
 )
 from testrun_action.summary import SUMMARY_LIMIT, render_summary
+from testrun_action.verdict import decide
 
 from .test_summary import ALLOWED_TAGS, SHA, check_golden, render_html, report
 
@@ -230,13 +232,20 @@ def test_new_failures_does_not_pass_when_some_failures_were_not_listed() -> None
     r = judged(Failures(executions=FAILED[:1]))  # a1: known
     failures = r.failures
 
-    assert judge_new_failures(Outcome.FAILED, r.run, failures, HISTORY)[0] is False  # 3 counted, 1 listed
-    one = dataclasses.replace(r.run, counts=Counts(total=10, passed=9, failed=1))
-    assert judge_new_failures(Outcome.FAILED, one, failures, HISTORY)[0] is True
+    def passes(run: TestRun | None, failures: Failures, history: History | None) -> bool:
+        return decide(
+            run, fail_on=FailOn.NEW_FAILURES, min_tests=1, failures=failures, history=history
+        ).passed
+
+    assert r.run is not None
+    counted = dataclasses.replace(r.run, counts=Counts(total=10, passed=7, failed=3), confirmed=True)
+    assert passes(counted, failures, HISTORY) is False  # 3 counted, 1 listed
+    one = dataclasses.replace(counted, counts=Counts(total=10, passed=9, failed=1))
+    assert passes(one, failures, HISTORY) is True
     incomplete = dataclasses.replace(failures, complete=False)
-    assert judge_new_failures(Outcome.FAILED, one, incomplete, HISTORY)[0] is False
-    assert judge_new_failures(Outcome.ERROR, one, failures, HISTORY)[0] is False
-    assert judge_new_failures(Outcome.FAILED, one, failures, None)[0] is False
+    assert passes(one, incomplete, HISTORY) is False
+    assert passes(dataclasses.replace(one, phase=Phase.ERRORED), failures, HISTORY) is False
+    assert passes(one, failures, None) is False
 
 
 def test_file_links_follow_the_server_and_refuse_paths_outside_the_repository() -> None:

@@ -134,3 +134,14 @@ def test_secrets_are_known_before_parsing_even_when_parsing_fails() -> None:
     )
 
     assert {"key-123456", "hunter2-secret", "ghs_tok"} <= set(secret_inputs(raw))
+
+
+def test_min_tests_defaults_to_1_accepts_0_and_refuses_anything_but_a_whole_number() -> None:
+    assert settings_from().min_tests == 1
+    assert settings_from(min_tests="0").min_tests == 0
+    assert settings_from(min_tests=" 250 ").min_tests == 250
+    for bad in ("-1", "1.5", "many", "1000001"):
+        with pytest.raises(
+            ConfigurationError, match="Input 'min-tests': expected a whole number from 0 to 1000000"
+        ):
+            settings_from(min_tests=bad)

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from . import markdown as md
 from .glance import against, novelty_label
-from .model import FailedExecution, NoveltyKind, Outcome, Report
+from .model import FailedExecution, NoveltyKind, Outcome, Phase, Report
 from .summary import headline, render_summary, title
 
 OUTPUT_BYTES = 65_535  # output.summary and output.text (github-platform.md 7)
@@ -25,21 +25,18 @@ def check_name(environment: str, custom: str | None = None) -> str:
 
 
 def conclusion(report: Report) -> str:
-    """success, failure, neutral (does not pass but `fail-on` says it may), cancelled or timed_out."""
-    if report.outcome is Outcome.CANCELLED:
-        return "cancelled"
-    if report.outcome is Outcome.TIMED_OUT:
-        return "timed_out"
-    if not report.passed:
-        return "failure"  # failed tests, flaky with fail-on: flaky, or an errored run
-    return "success" if report.outcome is Outcome.PASSED else "neutral"
+    """success, failure, neutral (does not pass but `fail-on` says it may), cancelled or timed_out:
+    decided with the verdict (`verdict.decide`)."""
+    return report.conclusion
 
 
 def check_title(report: Report) -> str:
     """e.g. `3 failed, 120 passed, 2 flaky`; the verdict in words when nothing was counted."""
     words = title(report)
-    if report.outcome is Outcome.ERROR and report.run and report.run.counts.total:
-        words = f"Run errored: {words}"
+    run = report.run
+    if report.outcome is Outcome.ERROR and run and run.counts.total:
+        errored = run.phase is Phase.ERRORED or run.error_code is not None
+        words = f"{'Run errored' if errored else 'Outcome unknown'}: {words}"
     return md.clip(words, TITLE_CHARS)
 
 

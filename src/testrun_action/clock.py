@@ -1,10 +1,21 @@
-"""Time, behind a seam: the real clock for users, a virtual one for benchmarks and fast tests."""
+"""Time, behind a seam: the real clock for users, a virtual one for benchmarks and fast tests.
+
+`run_within` is the wall-clock limit on network calls: socket timeouts bound each read, not the
+request, so a server trickling a byte at a time could hold a call as long as it likes. The call runs
+on a worker thread that is abandoned when its time is up.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
-from typing import Protocol
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
+# How often a waiting main thread wakes up: a signal handler runs at the latest this long after the
+# signal, whichever thread the signal was delivered to.
+WAKE_SECONDS = 0.2
 
 
 class Clock(Protocol):
@@ -62,3 +73,37 @@ class VirtualClock:
             with self._lock:
                 self._now += seconds
                 self.slept += seconds
+
+
+class Overdue(Exception):
+    """A call did not finish within its wall-clock time; its worker was abandoned."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"no complete answer within {seconds:.1f}s")
+        self.seconds = seconds
+
+
+def run_within(seconds: float, call: Callable[[], T], name: str = "call") -> T:
+    """`call()` on a daemon thread: its result or exception, or `Overdue` after `seconds` of real time.
+
+    An abandoned call runs on until its own socket timeouts end it; being a daemon, it never holds up
+    the process's exit. A signal still interrupts the wait in the main thread."""
+    done = threading.Event()
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as exc:  # handed to the waiting thread, whatever it is
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name=name, daemon=True).start()
+    until = time.monotonic() + seconds
+    while not done.wait(min(WAKE_SECONDS, max(0.0, until - time.monotonic()))):
+        if time.monotonic() >= until:
+            raise Overdue(seconds)
+    if "error" in box:
+        raise box["error"]
+    return box["value"]  # type: ignore[no-any-return]

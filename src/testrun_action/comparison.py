@@ -23,7 +23,6 @@ from .model import (
     History,
     Novelty,
     NoveltyKind,
-    Outcome,
     Outcomes,
     TestRun,
 )
@@ -64,44 +63,6 @@ def describe(novelty: Novelty, against: str) -> str:
 def new_ones(executions: Iterable[FailedExecution]) -> list[FailedExecution]:
     """Failed (not flaky) executions that are new, or whose novelty is unknown."""
     return [f for f in executions if not f.flaky and (f.novelty is None or f.novelty.kind is NoveltyKind.NEW)]
-
-
-def judge_new_failures(
-    outcome: Outcome, run: TestRun | None, failures: Failures, history: History | None
-) -> tuple[bool, str | None]:
-    """Whether a run passes `fail-on: new-failures`, and why not when that needs saying.
-
-    Only a run that finished with failed tests can pass despite them; everything else is judged as
-    `fail-on: failures` would judge it. Doubt is never a pass.
-    """
-    if outcome in (Outcome.PASSED, Outcome.TRIGGERED):
-        return True, None
-    if outcome is not Outcome.FAILED or run is None:
-        return False, None
-    if history is None or not history.comparable:
-        why = (
-            history.unavailable if history and history.unavailable else "there was no history to compare with"
-        )
-        return (
-            False,
-            f"fail-on new-failures: the step fails because it cannot tell which failures are new ({why}).",
-        )
-    listed = [f for f in failures.executions if not f.flaky]
-    if not failures.complete or len(listed) < run.counts.failed:
-        return False, (
-            "fail-on new-failures: the step fails because not every failed test could be listed, so some "
-            "could be new."
-        )
-    fresh = new_ones(listed)
-    if fresh:
-        return False, (
-            f"fail-on new-failures: {len(fresh)} failed test{'s' if len(fresh) != 1 else ''} did not fail "
-            f"{history.against} lately."
-        )
-    return (
-        True,
-        f"fail-on new-failures: every failed test also failed {history.against} lately, so the step passes.",
-    )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -16,24 +16,34 @@ import signal
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from types import FrameType
-from typing import TextIO
+from typing import Any, TextIO
 
 import httpx
 
 from . import markdown
 from .clock import Clock, Deadline, SystemClock
-from .comparison import compare, judge_new_failures, new_ones
+from .comparison import compare, new_ones
 from .context import GitHubContext, load_context
-from .errors import ConfigurationError, Interrupted, ServiceError, TestrunError
+from .errors import (
+    AuthenticationError,
+    ConfigurationError,
+    Interrupted,
+    MalformedResponse,
+    RequestRejected,
+    ServiceError,
+    ServiceUnavailable,
+    TestrunError,
+)
 from .gha import Actions
 from .http import RetryPolicy
 from .inputs import OUTPUT_NAMES
-from .model import FailOn, Failures, History, Outcome, Report, Source, TestRun
-from .outcome import EXIT_FAILED, EXIT_PASSED, conclude, passes
+from .model import Failures, History, Outcome, Report, Source, TestRun
 from .providers import Provider, Wiring, create_provider
 from .publishers import Publisher, default_publishers
 from .settings import Settings, load_settings, read_raw_inputs, secret_inputs
+from .verdict import Verdict, decide
 from .waiting import plan, wait_for_run
 
 # The cancel request on a signal; with the check run's and comment's shares (checks.INTERRUPTED_*) the
@@ -132,6 +142,8 @@ class Flow:
         self.clock = hooks.clock
         self.publishers = publishers
         self.run: TestRun | None = None
+        self.verdict: Verdict | None = None
+        self.triggering = False  # a trigger was sent and its run is not known yet
         # True once the remote run no longer needs us: ended, cancelled, or meant to keep going.
         self.settled = False
 
@@ -144,13 +156,11 @@ class Flow:
             report = self._follow(provider)
         except Interrupted as interruption:
             report = self._interrupted(provider, interruption)
-            self._publish(report)
-            return interruption.exit_code
         except TestrunError as exc:
             _report_error(self.gha, exc)
-            report = self._report(Outcome.ERROR, problem=f"{exc.title}: {exc.message}")
-            self._publish(report)
-            return exc.exit_code
+            report = self._report(
+                self._decide(problem=f"{exc.title}: {exc.message}", problem_exit=exc.exit_code)
+            )
         except Exception as exc:  # a defect of ours: still no traceback, still outputs, never a pass
             if self.gha.debug:
                 self.gha.log(traceback.format_exc())
@@ -158,12 +168,11 @@ class Flow:
                 f"Internal error ({type(exc).__name__}: {exc}); the outcome is unknown. Please report it."
             )
             self.gha.error(message, title="testrun-action failed")
-            self._publish(self._report(Outcome.ERROR, problem=message))
-            return ServiceError.exit_code
+            report = self._report(self._decide(problem=message, problem_exit=ServiceError.exit_code))
         finally:
             provider.close()
         self._publish(report)
-        return EXIT_PASSED if report.passed else EXIT_FAILED
+        return self.verdict.exit_code if self.verdict else ServiceError.exit_code
 
     # -- the happy path ---------------------------------------------------------------------------
     def _follow(self, provider: Provider) -> Report:
@@ -174,17 +183,32 @@ class Flow:
             gha.log(f"Attached to {provider.name} run {run.id} ({run.state}): {run.url}")
         else:
             gha.log(f"Triggering a run on {provider.name} for {settings.target}…")
-            run = provider.trigger(deadline)
+            # Saved first: if the step is killed before the answer, the post step can find the run.
+            gha.save_state("trigger_at", datetime.now(UTC).isoformat())
+            gha.save_state("trigger_marker", provider.marker or "")
+            self.triggering = True
+            try:
+                run = provider.trigger(deadline)
+            except MalformedResponse:
+                self._orphan(provider, "the trigger's answer was unreadable", CLEANUP_SECONDS)
+                raise
+            except (ConfigurationError, RequestRejected, AuthenticationError):
+                self.triggering = False  # refused: it created nothing
+                raise
+            self.triggering = False
             gha.save_state("run_id", run.id)
-            with contextlib.suppress(TestrunError):
-                run = provider.poll(run.id, deadline)  # learns the report URL; the wait polls anyway
+            self.run = run
+            try:
+                run = provider.poll(run.id, deadline)  # learns the report URL and confirms the state
+            except (ServiceUnavailable, MalformedResponse) as exc:  # the wait looks again
+                gha.log(f"Status check failed ({exc.message}); the wait looks again.")
             gha.log(f"Triggered {provider.name} run {run.id} ({run.state}): {run.url}")
         self.run = run
         for publisher in self.publishers:
             self._safely(publisher.name, functools.partial(publisher.started, run))
         if not settings.wait:
             self.settled = True
-            return self._report(Outcome.TRIGGERED)
+            return self._report(self._decide(waited=False))
         waited = wait_for_run(
             provider,
             run,
@@ -199,14 +223,22 @@ class Flow:
             gha.log(f"The run did not end within {settings.timeout_seconds / 60:g} minutes.")
             if settings.cancel_on_abort:
                 self._cancel(provider, run, "timeout-minutes reached", CLEANUP_SECONDS)
-            return self._report(Outcome.TIMED_OUT)
+            return self._report(self._decide(timed_out=True, unreadable=waited.unreadable))
         failures = Failures()
         if run.counts.failed or run.counts.flaky:
-            failures = provider.failures(run, Deadline(self.clock, FAILURES_SECONDS))
+            failures = self._failures(provider, run)
         history = self._history(provider, run, failures)
         judged = compare(failures, history)
         self._say_comparison(history, judged)
-        return self._report(conclude(run), failures=judged, history=history)
+        verdict = self._decide(failures=judged, history=history)
+        return self._report(verdict, failures=judged, history=history)
+
+    def _failures(self, provider: Provider, run: TestRun) -> Failures:
+        """The failed executions, best effort: a failure to read them is a note, never the verdict."""
+        try:
+            return provider.failures(run, Deadline(self.clock, FAILURES_SECONDS))
+        except TestrunError as exc:
+            return Failures(complete=False, note=f"Failure details were unavailable: {exc.message}")
 
     def _history(self, provider: Provider, run: TestRun, failures: Failures) -> History:
         """Recent runs, best effort: whatever goes wrong becomes one line, and the report stands."""
@@ -247,7 +279,28 @@ class Flow:
         self.gha.log(f"Received {name}: the job is being cancelled.")
         if self.run is not None and not self.run.terminal and self.settings.cancel_on_abort:
             self._cancel(provider, self.run, f"GitHub job cancelled ({name})", CANCEL_SECONDS)
-        return self._report(Outcome.CANCELLED, problem=f"The step was cancelled ({name}).", interrupted=True)
+        elif self.run is None and self.triggering:
+            self._orphan(provider, f"GitHub job cancelled ({name}) during the trigger", CANCEL_SECONDS)
+        verdict = self._decide(interrupted=interruption.signum)
+        return self._report(verdict, problem=f"The step was cancelled ({name}).", interrupted=True)
+
+    def _orphan(self, provider: Provider, reason: str, seconds: float) -> None:
+        """A trigger whose run is not known may still have created one: cancel it when it is provably
+        ours (the adoption rule), so that nothing is left running that no one follows."""
+        if not self.settings.cancel_on_abort:
+            return
+        try:
+            run = provider.own_run(Deadline(self.clock, seconds))
+        except TestrunError as exc:
+            self.gha.warning(
+                f"A run the trigger may have created is left alone: {exc.message}", title="Run not cancelled"
+            )
+            return
+        if run is None:
+            self.gha.log("No run created by the trigger was found; nothing to cancel.")
+            return
+        self.run = run
+        self._cancel(provider, run, reason, seconds)
 
     def _cancel(self, provider: Provider, run: TestRun, reason: str, seconds: float) -> None:
         try:
@@ -270,31 +323,31 @@ class Flow:
         return 0
 
     # -- reporting --------------------------------------------------------------------------------
+    def _decide(self, **evidence: Any) -> Verdict:
+        return decide(self.run, fail_on=self.settings.fail_on, min_tests=self.settings.min_tests, **evidence)
+
     def _report(
         self,
-        outcome: Outcome,
+        verdict: Verdict,
         *,
         failures: Failures | None = None,
         problem: str | None = None,
         interrupted: bool = False,
         history: History | None = None,
     ) -> Report:
-        fail_on = self.settings.fail_on
+        self.verdict = verdict
         context = self.context
-        failures = failures or Failures()
-        verdict_note = None
-        if fail_on is FailOn.NEW_FAILURES:
-            passed, verdict_note = judge_new_failures(outcome, self.run, failures, history)
-            if verdict_note and not passed:
-                self.gha.log(verdict_note)
-        else:
-            passed = passes(outcome, self.run, fail_on)
+        if verdict.outcome is not Outcome.PASSED or not verdict.passed:
+            self.gha.log(f"Verdict: {verdict.reason}")
+        if verdict.note and not verdict.passed:
+            self.gha.log(verdict.note)
+        unknown = verdict.exit_code not in (0, 1) and not interrupted
         return Report(
             provider=self._provider_name(),
             environment=self.settings.environment,
-            outcome=outcome,
-            passed=passed and not interrupted and problem is None,
-            fail_on=fail_on,
+            outcome=verdict.outcome,
+            passed=verdict.passed,
+            fail_on=self.settings.fail_on,
             source=Source(
                 commit=context.sha,
                 commit_url=context.commit_url,
@@ -304,11 +357,13 @@ class Flow:
                 pull_request=context.pull_request,
             ),
             run=self.run,
-            failures=failures,
-            problem=problem,
+            failures=failures or Failures(),
+            problem=problem or (verdict.reason if unknown else None),
             interrupted=interrupted,
             history=history,
-            verdict_note=verdict_note,
+            verdict_note=verdict.note,
+            reason=verdict.reason,
+            conclusion=verdict.conclusion,
         )
 
     def _provider_name(self) -> str:
@@ -316,7 +371,14 @@ class Flow:
 
     def _publish(self, report: Report) -> None:
         run = self.run
-        if self.settled or run is None or run.terminal or not self.settings.cancel_on_abort:
+        # A trigger whose run is still unknown leaves the post step to look for it once more.
+        unknown = run is None and self.triggering
+        if (
+            self.settled
+            or (run is None and not unknown)
+            or (run is not None and run.terminal)
+            or not self.settings.cancel_on_abort
+        ):
             self.gha.save_state("settled", report.outcome.value)  # the post step has nothing to do
         for publisher in self.publishers:
             self._safely(publisher.name, functools.partial(publisher.finished, report))

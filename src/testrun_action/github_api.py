@@ -3,13 +3,18 @@
 Imported only when something is about to be sent, so a run that reports nothing on GitHub never loads
 PyGithub. Every call runs `within` a time budget: PyGithub's retries and rate-limit waits (GitHub's
 `retry-after` and `x-ratelimit-reset`, github-platform.md 7) are cut short when they would outlast it,
-so reporting never holds the job past its deadline. Failures surface as one `GitHubError` carrying the
-status and GitHub's own message, never a header or the token.
+so reporting never holds the job past its deadline. Each request (its retries included) runs on a
+worker thread given the budget's time left (`clock.run_within`): a server trickling its answer a byte
+at a time cannot stretch it. Answers are read within `BODY_LIMIT` after decompression, their JSON made
+safe (`bodies.loads`), and a redirect is refused rather than followed. Failures surface as one
+`GitHubError` carrying the status and GitHub's own message, never a header or the token.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -17,17 +22,30 @@ from urllib.parse import urlsplit
 
 import github
 import requests
+import urllib3.exceptions
 from github.GithubRetry import GithubRetry
-from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectionClass, Requester
+from github.Requester import (
+    HTTPRequestsConnectionClass,
+    HTTPSRequestsConnectionClass,
+    Requester,
+    RequestsResponse,
+)
 from urllib3.response import BaseHTTPResponse
 
-from .clock import Deadline, SystemClock
+from . import bodies
+from .clock import Deadline, Overdue, SystemClock, run_within
 
 REQUEST_TIMEOUT = 15.0  # seconds for one request at most; less when the reporting budget is nearly spent
 MIN_TIMEOUT = 0.3
 # GitHub asks for at least a second between writes (REST best practices); a run makes a handful.
 WRITE_INTERVAL = 1.0
 RETRIES = 4
+# The largest answer read from GitHub. The biggest we ask for is a page of 30 issue comments (PyGithub's
+# default `per_page`) of at most 65,536 characters each (github-platform.md 7), up to 6 bytes a character
+# once escaped in JSON: 11.8 MB, with room for the rest of each comment.
+BODY_LIMIT = 16_000_000
+# What is read of an error body to see whether it is a rate limit (PyGithub looks for the message).
+ERROR_BODY_LIMIT = 65_536
 
 
 class GitHubError(Exception):
@@ -42,6 +60,14 @@ class GitHubError(Exception):
     def forbidden(self) -> bool:
         """The token may not do this (a read-only token: fork pull requests, missing permissions)."""
         return self.status == 403
+
+
+class _Refused(Exception):
+    """An answer we do not accept: redirected, too large, or not JSON we can read."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class _OutOfTime(Exception):
@@ -77,6 +103,18 @@ class _DeadlineRetry(GithubRetry):
             return False
         return super().is_retry(method, status_code, has_retry_after)
 
+    @staticmethod
+    def get_content(resp: BaseHTTPResponse, url: str) -> bytes:
+        """The start of an error answer, to see whether it says "rate limit": never all of a huge one."""
+        try:
+            return bodies.read_within(
+                resp.stream(bodies.CHUNK, decode_content=False),
+                resp.headers.get("content-encoding"),
+                ERROR_BODY_LIMIT,
+            )
+        except bodies.BodyError:
+            return b""
+
     def sleep(self, response: BaseHTTPResponse | None = None) -> None:
         wait = self.get_retry_after(response) if response is not None else None
         if wait is None:
@@ -102,7 +140,71 @@ def _bounded(base: type[Any], budget: _Budget) -> type[Any]:
         def timeout(self, value: float | None) -> None:
             pass  # the budget decides
 
+        def getresponse(self) -> RequestsResponse:
+            url = f"{self.protocol}://{self.host}:{self.port}{self.url}"
+            seconds = max(MIN_TIMEOUT, budget.deadline.remaining())
+            return run_within(seconds, functools.partial(self._exchange, url), "GitHub request")
+
+        def _exchange(self, url: str) -> RequestsResponse:
+            answer = self.session.request(
+                self.verb,
+                url,
+                headers={**self.headers, "Accept-Encoding": bodies.ACCEPT_ENCODING},
+                data=self.input,
+                timeout=self.timeout,
+                verify=self.verify,
+                allow_redirects=False,
+                stream=True,
+            )
+            try:
+                status = answer.status_code
+                if 300 <= status < 400:
+                    where = urlsplit(answer.headers.get("location", "")).hostname
+                    raise _Refused(
+                        f"GitHub API answered with a redirect (HTTP {status}){f' to {where[:100]}' if where else ''}; "
+                        "redirects are not followed, so the token never goes elsewhere",
+                        status,
+                    )
+                if bodies.declared_too_large(answer.headers.get("content-length"), BODY_LIMIT):
+                    raise bodies.TooLarge(BODY_LIMIT)
+                body = bodies.read_within(
+                    answer.raw.stream(bodies.CHUNK, decode_content=False),
+                    answer.headers.get("content-encoding"),
+                    BODY_LIMIT,
+                )
+                text = _safe_text(body)
+            except bodies.BodyError as exc:
+                raise _Refused(
+                    f"GitHub API sent an answer that was refused: {exc}", answer.status_code
+                ) from None
+            finally:
+                answer.close()
+            return _Answer(answer, text)
+
     return Bounded
+
+
+class _Answer(RequestsResponse):
+    """PyGithub's view of an answer whose body we read ourselves."""
+
+    def __init__(self, answer: requests.Response, text: str) -> None:
+        super().__init__(answer)
+        for name in ("content-encoding", "content-length", "transfer-encoding"):
+            self.headers.pop(name, None)
+        self._text = text
+
+    def read(self) -> str:
+        return self._text
+
+
+def _safe_text(body: bytes) -> str:
+    """The body as PyGithub will parse it: JSON re-encoded once made safe, other text as it came."""
+    try:
+        return json.dumps(bodies.loads(body), ensure_ascii=False)
+    except bodies.BodyError as exc:
+        if str(exc) != "not JSON":
+            raise
+        return bodies.clean_text(body.decode("utf-8", "replace"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +263,16 @@ class GitHubApi:
             raise GitHubError(f"GitHub answered HTTP {exc.status}{detail}", exc.status) from None
         except _OutOfTime as exc:
             raise GitHubError(str(exc)) from None
+        except _Refused as exc:
+            raise GitHubError(str(exc), exc.status) from None
+        except Overdue as exc:
+            raise GitHubError(
+                f"GitHub API at {self.host} gave no complete answer within {exc.seconds:.1f}s"
+            ) from None
+        except (ValueError, urllib3.exceptions.HTTPError) as exc:  # e.g. odd digits in a rate-limit header
+            raise GitHubError(
+                f"GitHub API sent an answer that could not be read ({type(exc).__name__})"
+            ) from None
         except (requests.RequestException, OSError) as exc:
             raise GitHubError(
                 f"GitHub API at {self.host} could not be reached ({type(exc).__name__})"

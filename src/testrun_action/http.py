@@ -1,6 +1,9 @@
 """The HTTP layer every provider is built on: one timeout and retry policy, in one place.
 
-- Every request has connect and read timeouts, clipped to the overall deadline.
+- Every request has connect and read timeouts, clipped to the overall deadline, and a wall-clock
+  limit (`clock.run_within`) that a server trickling its answer byte by byte cannot stretch.
+- Every body is read within a size limit counted after decompression (`bodies`), and JSON is
+  decoded safely (lone surrogates replaced, deep nesting refused): a bad body is a `MalformedResponse`.
 - Transient failures (connection errors, 408, 429, 500, 502, 503, 504) are retried with exponential
   backoff and full jitter, honouring `Retry-After` (seconds or an HTTP date) and Buildkite's
   `RateLimit-Reset` (providers.md 3.4), never sleeping past the deadline.
@@ -14,12 +17,15 @@
   Management's rate limit is an HTTP 500, providers.md 2.2). Any other failure raises
   `DeliveryUncertain`, so the caller can look for what it may have created.
 - Other 4xx fail at once with the service's own message. Malformed JSON is a `MalformedResponse`.
+- Redirects are never followed (the key would go wherever they point): a 3xx is a clear error.
+- Headers with odd numbers (`"²".isdigit()` is true) count as absent.
 - Error messages name the service and the host, never headers or credentials.
 """
 
 from __future__ import annotations
 
 import email.utils
+import functools
 import random
 import threading
 import time
@@ -30,7 +36,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .clock import Clock, Deadline
+from . import bodies
+from .clock import Clock, Deadline, Overdue, run_within
 from .errors import (
     AuthenticationError,
     DeliveryUncertain,
@@ -51,6 +58,10 @@ RATE_LIMIT_SCOPES = (
 # Below this many requests left in the window, the rest are spread over the time until it resets.
 RATE_LOW_WATER = 10
 PACING_LOG_SECONDS = 5.0  # pauses this long or longer are said in the log
+# A wait a header asks for beyond this is not believed. Buildkite's quota windows are a minute
+# (providers.md 3.4); an hour is far beyond any service's.
+LONGEST_WAIT = 3600
+MIN_WALL = 1.0  # the least wall-clock time one attempt gets, even at the deadline (a last cancel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,21 +78,26 @@ def retry_after(headers: Mapping[str, str], now_epoch: float | None = None) -> f
     value = headers.get("retry-after")
     if value:
         value = value.strip()
-        if value.isdigit():
-            return float(value)
+        seconds = _whole(value)
+        if seconds is not None:
+            return float(seconds) if seconds <= LONGEST_WAIT else None
         try:
             when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             when = None
-        if when is not None:
+        if when is not None and when.tzinfo is not None:
             now = now_epoch if now_epoch is not None else time.time()
-            return max(0.0, when.timestamp() - now)
+            wait = max(0.0, when.timestamp() - now)
+            return wait if wait <= LONGEST_WAIT else None
     return rate_limit_reset(headers)
 
 
 def _whole(value: str | None) -> int | None:
+    """A whole number of ASCII digits no larger than `LONGEST_WAIT`-like sizes; anything else is None."""
     text = (value or "").strip()
-    return int(text) if text.isdigit() else None
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+        return None
+    return int(text)
 
 
 def rate_limit_reset(headers: Mapping[str, str]) -> float | None:
@@ -90,7 +106,7 @@ def rate_limit_reset(headers: Mapping[str, str]) -> float | None:
     resets, exhausted = [], []
     for remaining_name, reset_name in RATE_LIMIT_SCOPES:
         reset = _whole(headers.get(reset_name))
-        if reset is None:
+        if reset is None or reset > LONGEST_WAIT:
             continue
         resets.append(reset)
         if _whole(headers.get(remaining_name)) in (None, 0):
@@ -133,6 +149,8 @@ class RateGate:
         tightest: tuple[int, int] | None = None
         for remaining_name, reset_name in RATE_LIMIT_SCOPES:
             remaining, reset = _whole(headers.get(remaining_name)), _whole(headers.get(reset_name))
+            if reset is not None and reset > LONGEST_WAIT:
+                continue
             if remaining is not None and reset is not None and (tightest is None or remaining < tightest[0]):
                 tightest = (remaining, reset)
         if tightest is None:
@@ -175,9 +193,9 @@ class RateGate:
 def service_message(response: httpx.Response) -> str:
     """The service's own words from an error response, from the envelopes the providers use."""
     try:
-        body = response.json()
-    except ValueError:
-        text = response.text.strip()
+        body = bodies.loads(response.content)
+    except bodies.BodyError:
+        text = bodies.clean_text(response.content[:4096].decode("utf-8", "replace")).strip()
         return text[:MESSAGE_LIMIT] if text and "<html" not in text[:200].lower() else ""
     message: Any = None
     if isinstance(body, dict):
@@ -210,10 +228,11 @@ class HttpClient:
         rng: random.Random | None = None,
         unprocessed: Callable[[httpx.Response], bool] | None = None,
         credential_input: str = "api-key",
+        body_limit: int = bodies.JSON_LIMIT,
     ) -> None:
         """`unprocessed`: answers that certainly acted on nothing (a rate limit): retried like a 429,
         even for a request that must not be repeated. `credential_input`: the input named when the
-        service refuses the credentials."""
+        service refuses the credentials. `body_limit`: the largest answer read, after decompression."""
         self.service = service
         parts = urlsplit(base_url)
         self.host = parts.hostname or "the service"
@@ -224,9 +243,10 @@ class HttpClient:
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not secrecy
         self._unprocessed = unprocessed or (lambda response: False)
         self._credential_input = credential_input
+        self._body_limit = body_limit
         self._client = httpx.Client(
             base_url=base_url,
-            headers=dict(headers),
+            headers={"Accept-Encoding": bodies.ACCEPT_ENCODING, **dict(headers)},
             transport=transport,
             follow_redirects=False,
             trust_env=True,
@@ -302,9 +322,12 @@ class HttpClient:
         deadline: Deadline | None = None,
         repeatable: bool = True,
         attempts: int | None = None,
+        limit: int | None = None,
     ) -> httpx.Response:
-        """Send with the retry policy; the final answer is returned whatever its status."""
+        """Send with the retry policy; the final answer is returned whatever its status, its body read
+        (at most `limit` bytes after decompression, the client's `body_limit` unless given)."""
         policy = self._policy if attempts is None else replace(self._policy, attempts=attempts)
+        limit = self._body_limit if limit is None else limit
         attempt = 0
         while True:
             attempt += 1
@@ -314,11 +337,19 @@ class HttpClient:
                 _clip(policy.read_timeout, remaining),
                 connect=_clip(policy.connect_timeout, remaining),
             )
+            wall = max(MIN_WALL, _clip(policy.connect_timeout + policy.read_timeout, remaining))
+            request = self._client.build_request(
+                method, path, params=params, json=body, files=files, timeout=timeout
+            )
             try:
-                response = self._client.request(
-                    method, path, params=params, json=body, files=files, timeout=timeout
+                response = run_within(
+                    wall, functools.partial(self._exchange, request, limit), f"{self.service} request"
                 )
-            except httpx.TransportError as exc:
+            except bodies.BodyError as exc:
+                raise MalformedResponse(
+                    f"{self.service} sent an answer that was refused: {exc} (from {self.host})."
+                ) from None
+            except (httpx.TransportError, Overdue) as exc:
                 not_sent = isinstance(
                     exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.UnsupportedProtocol
                 )
@@ -348,7 +379,8 @@ class HttpClient:
                     f"{self.service} could not be reached: {reason} ({attempt} attempts)."
                 )
             delay = self._backoff(attempt, wait)
-            if remaining is not None and delay >= remaining:
+            left = deadline.remaining() if deadline else None  # after the attempt, not before it
+            if left is not None and delay >= left:
                 raise ServiceUnavailable(
                     f"{self.service}: {reason}; no time left to retry before the deadline."
                 )
@@ -356,6 +388,28 @@ class HttpClient:
                 f"{self.service}: {reason}; retrying in {delay:.1f}s (attempt {attempt + 1}/{policy.attempts})."
             )
             self._clock.sleep(delay)
+
+    def _exchange(self, request: httpx.Request, limit: int) -> httpx.Response:
+        """One request and its whole body, read within `limit`: an answer with its body decoded."""
+        response = self._client.send(request, stream=True)
+        try:
+            if bodies.declared_too_large(response.headers.get("content-length"), limit):
+                raise bodies.TooLarge(limit)
+            content = _loaded(response)
+            if content is None:
+                content = bodies.read_within(
+                    response.iter_raw(bodies.CHUNK), response.headers.get("content-encoding"), limit
+                )
+            elif len(content) > limit:
+                raise bodies.TooLarge(limit)
+        finally:
+            response.close()
+        headers = [  # as they came, in bytes: a header need not be ASCII to be passed on
+            (name, value)
+            for name, value in response.headers.raw
+            if name.lower() not in (b"content-encoding", b"content-length", b"transfer-encoding")
+        ]
+        return httpx.Response(response.status_code, headers=headers, content=content, request=request)
 
     def _pace(self, remaining: float | None) -> None:
         pause = self.gate.reserve()
@@ -381,6 +435,13 @@ class HttpClient:
             return AuthenticationError(
                 f"{self.service} refused the credentials (HTTP {status}){detail} Check the `{self._credential_input}` input."
             )
+        if 300 <= status < 400:
+            where = urlsplit(response.headers.get("location", "")).hostname
+            return RequestRejected(
+                f"{self.service} answered with a redirect (HTTP {status})"
+                f"{f' to {where}' if where else ''}. Redirects are not followed, so the credentials "
+                f"never leave {self.host}: check that the URL of the service is the API's own."
+            )
         if status in RETRY_STATUSES:
             return ServiceUnavailable(f"{self.service} kept failing (HTTP {status}){detail}")
         if 400 <= status < 500:
@@ -389,20 +450,32 @@ class HttpClient:
 
 
 def decode(response: httpx.Response, service: str) -> Any:
+    """The answer's JSON, made safe (`bodies.loads`): lone surrogates replaced, deep nesting refused."""
     try:
-        return response.json()
-    except (ValueError, UnicodeDecodeError):
-        kind = response.headers.get("content-type", "no content type").split(";")[0]
+        return bodies.loads(response.content)
+    except bodies.BodyError as exc:
+        kind = response.headers.get("content-type", "no content type").split(";")[0][:60]
+        what = "is not JSON" if str(exc) == "not JSON" else f"is not JSON we can read ({exc})"
         raise MalformedResponse(
-            f"{service} returned a response that is not JSON (HTTP {response.status_code}, {kind})."
+            f"{service} returned a response that {what} (HTTP {response.status_code}, {kind})."
         ) from None
+
+
+def _loaded(response: httpx.Response) -> bytes | None:
+    """The body of an answer that came already read (a test's `MockTransport`), else None."""
+    try:
+        return response.content
+    except httpx.ResponseNotRead:
+        return None
 
 
 def _clip(value: float, remaining: float | None) -> float:
     return value if remaining is None else max(0.5, min(value, remaining))
 
 
-def _describe(exc: httpx.TransportError) -> str:
+def _describe(exc: httpx.TransportError | Overdue) -> str:
+    if isinstance(exc, Overdue):
+        return f"no complete answer within {exc.seconds:.1f}s"
     names = {
         httpx.ConnectError: "connection failed",
         httpx.ConnectTimeout: "connection timed out",

@@ -130,6 +130,11 @@ INPUTS: tuple[Input, ...] = (
         "failures",
     ),
     Input(
+        "min-tests",
+        "Fewest tests the run must execute to pass (0 to 1000000). `0` accepts a run that ran no test.",
+        "1",
+    ),
+    Input(
         "compare-with",
         "Branch whose recent runs of the same environment each failure is compared with, to tell new "
         "failures from known ones. `none` turns the comparison off.",

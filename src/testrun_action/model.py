@@ -52,10 +52,18 @@ class Counts:
     flaky: int = 0
     skipped: int = 0
     snoozed: int = 0  # failures covered by a snooze: reported, never failing the step
+    # The counts the service did not give ("total", "passed", ...): shown as 0, never taken as 0 by the
+    # verdict, which needs the failed count and either the total or the passed count.
+    missing: frozenset[str] = frozenset()
 
     @property
     def done(self) -> int:
         return self.passed + self.failed + self.flaky + self.skipped + self.snoozed
+
+    @property
+    def executed(self) -> int:
+        """Tests that ran: everything counted but the skipped ones."""
+        return self.passed + self.failed + self.flaky + self.snoozed
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +80,9 @@ class TestRun:
     duration_seconds: float | None = None
     error_code: str | None = None
     created_at: str | None = None
+    # Where the state was seen: True once a status read of the run said it, False when only the
+    # trigger's answer did. A pass needs a terminal state seen on a status read.
+    confirmed: bool = False
 
     @property
     def terminal(self) -> bool:
@@ -198,3 +209,5 @@ class Report:
     interrupted: bool = False
     history: History | None = None  # recent runs: the trend and the comparison; None when not read
     verdict_note: str | None = None  # why `fail-on` decided as it did, when that is not obvious
+    reason: str = ""  # the verdict in one line: why the step passed, failed or does not know
+    conclusion: str = "neutral"  # the check run's conclusion, decided with the verdict

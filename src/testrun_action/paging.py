@@ -35,7 +35,7 @@ def page_number(url: str | None) -> int | None:
     if not url:
         return None
     value = dict(parse_qsl(urlsplit(url).query)).get("page", "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
 
 
 def with_page(url: str, page: int) -> str:

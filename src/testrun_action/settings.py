@@ -107,6 +107,7 @@ class Settings(BaseModel):
     timeout_seconds: float
     poll_interval: float | None
     fail_on: FailOn
+    min_tests: int  # a pass needs at least this many tests executed
     compare: bool  # compare failures with recent runs of a branch (`compare-with` is not `none`)
     compare_with: str | None  # that branch; None: the repository's default branch
     cancel_on_abort: bool
@@ -256,6 +257,7 @@ def load_settings(raw: Mapping[str, str]) -> Settings:
             maximum=MAX_POLL_INTERVAL_SECONDS,
         ),
         fail_on=fail_on,
+        min_tests=_min_tests(raw["min-tests"]),
         compare=compare_with != NO_COMPARISON,
         compare_with=None if compare_with == NO_COMPARISON else compare_with,
         cancel_on_abort=parsing.boolean("cancel-on-abort", raw["cancel-on-abort"], default=True),
@@ -304,6 +306,15 @@ def load_tms(raw: Mapping[str, str]) -> TmsSettings | None:
         ),
         assignee=parsing.identifier("testsigma-tms-assignee", raw["testsigma-tms-assignee"]),
     )
+
+
+# A bound that no real suite reaches, so that a typo (an extra digit) is caught, not waited on.
+MAX_MIN_TESTS = 1_000_000
+
+
+def _min_tests(raw: str) -> int:
+    value = parsing.integer("min-tests", raw, minimum=0, maximum=MAX_MIN_TESTS)
+    return 1 if value is None else value
 
 
 def _max_annotations(raw: str) -> int:

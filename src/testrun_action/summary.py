@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from . import markdown as md
 from .glance import against, bar, duration, history_note, legend, novelty_label, source_url, trend_line
-from .model import FailedExecution, NoveltyKind, Outcome, Report
+from .model import FailedExecution, NoveltyKind, Outcome, Phase, Report
 
 __all__ = ["SUMMARY_LIMIT", "duration", "headline", "render_summary", "title"]
 
@@ -65,7 +65,8 @@ def headline(report: Report) -> str:
     """The verdict in a few words, e.g. `❌ E2E tests failed`."""
     run = report.run
     if report.outcome is Outcome.ERROR:
-        words = "E2E test run errored" if run and run.terminal else "E2E test outcome unknown"
+        errored = run is not None and (run.phase is Phase.ERRORED or run.error_code is not None)
+        words = "E2E test run errored" if errored else "E2E test outcome unknown"
     else:
         words = _WORDS[report.outcome]
     return f"{_ICONS[report.outcome]} {words}"
@@ -108,6 +109,8 @@ def _notes(report: Report) -> list[str]:
         notes.append("The service listed no failed tests for this run; see the report.")
     if report.verdict_note:
         notes.append(f"**{md.text(report.verdict_note, 1000)}**")
+    elif report.reason and not report.passed and report.reason != report.problem:
+        notes.append(f"**Verdict:** {md.text(report.reason, 1000)}")
     return notes
 
 

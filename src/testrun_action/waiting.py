@@ -61,6 +61,7 @@ def _minutes(seconds: float) -> str:
 class Waited:
     run: TestRun
     timed_out: bool
+    unreadable: str | None = None  # why the last status checks failed, when they were failing at the end
 
 
 def wait_for_run(
@@ -73,16 +74,18 @@ def wait_for_run(
     log: Callable[[str], None],
     on_update: Callable[[TestRun], None] = lambda run: None,
 ) -> Waited:
-    """Poll until the run is terminal or the deadline passes."""
+    """Poll until a status read shows the run terminal, or the deadline passes. A terminal state in the
+    trigger's answer alone is not enough: the run is looked at again."""
     began = last_said = last_looked = clock.now()
     running_since: float | None = clock.now() if run.phase is Phase.RUNNING else None
     outage_since: float | None = None
     quota = provider.headroom if isinstance(provider, AnnouncesQuota) else lambda: None
     log(f"Waiting for run {run.id} ({describe(run)}); giving up after {_minutes(deadline.remaining())}.")
-    while not run.terminal:
+    failing: str | None = None
+    while not (run.terminal and run.confirmed):
         remaining = deadline.remaining()
         if remaining <= 0:
-            return Waited(run, timed_out=True)
+            return Waited(run, timed_out=True, unreadable=failing)
         now = clock.now()
         running_for = now - running_since if running_since is not None else None
         headroom = quota()
@@ -93,10 +96,11 @@ def wait_for_run(
             delay = max(delay, quota_floor(headroom)) if headroom is not None else delay
         clock.sleep(min(delay, remaining))
         if deadline.passed:
-            return Waited(run, timed_out=True)
+            return Waited(run, timed_out=True, unreadable=failing)
         try:
             latest = provider.poll(run.id, deadline)
         except (ServiceUnavailable, MalformedResponse) as exc:  # e.g. a proxy's HTML error page
+            failing = exc.message
             now = clock.now()
             outage_since = outage_since if outage_since is not None else now
             if now - outage_since >= OUTAGE_LIMIT:
@@ -108,6 +112,7 @@ def wait_for_run(
                 f"Status check failed ({exc.message}); still waiting, failing for {_minutes(now - outage_since)}."
             )
             continue
+        failing = None
         now = clock.now()
         if outage_since is not None:
             log(f"{provider.name} is answering again after {_minutes(now - outage_since)}.")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 import httpx
@@ -41,7 +42,21 @@ class Provider(Protocol):
 
     def trigger(self, deadline: Deadline) -> TestRun: ...
 
-    def poll(self, run_id: str, deadline: Deadline) -> TestRun: ...
+    def poll(self, run_id: str, deadline: Deadline) -> TestRun:
+        """A status read of the run: the `TestRun` it returns is `confirmed`."""
+
+    @property
+    def marker(self) -> str | None:
+        """The unique value the next trigger carries for its run to be found by, where it can carry one."""
+
+    def remember_trigger(self, at: datetime, marker: str | None) -> None:
+        """Take the trigger as sent at `at` (UTC) with `marker`: before sending it, or in the post step
+        from the main step's saved state, so that `own_run` can look for its run."""
+
+    def own_run(self, deadline: Deadline) -> TestRun | None:
+        """The run the last trigger created, looked up by the adoption rule (`adoption`): None when no
+        run proves it; `TriggerUncertain` when several could be it. For a trigger whose answer was
+        unreadable or cut short by a signal, so that the run it may have created is not left running."""
 
     def cancel(self, run: TestRun, reason: str, deadline: Deadline) -> bool:
         """Ask the service to stop the run; False when it had already ended."""

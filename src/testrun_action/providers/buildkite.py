@@ -36,6 +36,7 @@ from ..errors import (
     RunNotFound,
     ServiceError,
     ServiceUnavailable,
+    TestrunError,
     TriggerUncertain,
 )
 from ..http import Headroom, HttpClient
@@ -43,7 +44,9 @@ from ..model import Failures, History, Phase, TestRun
 from ..paging import read_all
 from ..settings import Settings
 from . import PlannedRequest, Wiring
+from .adoption import Candidate, Sent, choose, clock_offset, parse_time, uncertain
 from .buildkite_results import TestTally, counts, failed_executions, tally
+from .wire import Count, Wire, read
 
 # Build states (providers.md 3.6); anything unknown is treated as still running.
 BUILD_PHASES = {
@@ -73,8 +76,34 @@ MAX_TEST_PAGES = 200
 # (providers.md 3.5), so after the build ends its run may take a little while to show. [I]
 RUN_APPEAR_SECONDS = 120.0
 DEFAULT_SETTLE_SECONDS = 5.0
-CLOCK_SKEW = timedelta(minutes=2)  # between us and Buildkite, when looking for a build we may have made
+# How far back the build list is read when looking for a build a trigger may have made: wide, because
+# the marker, not the time, decides; the adoption rule then checks the creation time against `Date`.
+LOOKBACK = timedelta(minutes=10)
 TRIGGER_ID_VARIABLE = "TESTRUN_TRIGGER_ID"  # marks the build a trigger created, to find it again
+
+
+class Build(Wire):
+    """A Pipelines build (builds.md): the fields the verdict reads, checked; the rest ignored."""
+
+    id: str | None = None
+    number: Count | None = None
+    state: str | None = None
+    blocked: bool | None = None
+    web_url: str | None = None
+    created_at: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+
+
+class EngineRun(Wire):
+    """A Test Engine run (seed 004)."""
+
+    id: str
+    state: str | None = None
+    result: str | None = None
+    build_id: str | None = None
+    web_url: str | None = None
+    created_at: str | None = None
 
 
 def settle_seconds(poll_interval: float | None) -> float:
@@ -153,7 +182,8 @@ class BuildkiteProvider:
         self._builds = f"/v2/organizations/{org}/pipelines/{settings.pipeline}/builds"
         self._runs = f"/v2/analytics/organizations/{org}/suites/{suite}/runs"
         self._build_tests = f"/v2/analytics/organizations/{org}/builds"
-        self._trigger_id = str(uuid.uuid4())
+        self._trigger_id = str(uuid.uuid4())  # the marker: one per trigger, in the build's env
+        self.sent: Sent | None = None  # what the last trigger sent, to find the build it created
         self._build: dict[str, Any] | None = None
         self._build_ended_at: float | None = None
         self._run_id: str | None = None  # the Test Engine run, once found
@@ -176,13 +206,21 @@ class BuildkiteProvider:
 
     def trigger(self, deadline: Deadline) -> TestRun:
         body = build_body(self._settings, self._context, self._trigger_id)
-        started = datetime.now(UTC)
+        self.sent = Sent(
+            at=datetime.now(UTC),
+            fields={
+                "branch": body["branch"],
+                **({"commit": body["commit"]} if body["commit"] != "HEAD" else {}),
+            },
+            marker=self._trigger_id,
+        )
+        self._sent_body = body
         try:
             status, build = self.http.json(
                 "POST", self._builds, body=body, deadline=deadline, repeatable=False, accept=(404,)
             )
         except DeliveryUncertain as exc:
-            status, build = 201, self._adopt(body, started, exc, deadline)
+            status, build = 201, self._adopt(exc, deadline)
         if status == 404:
             said = str(build.get("message") or "")[:200] if isinstance(build, dict) else None
             raise RequestRejected(
@@ -192,38 +230,85 @@ class BuildkiteProvider:
             )
         return self._on_build(_build_number(build), build)
 
-    def _adopt(
-        self, body: dict[str, Any], started: datetime, cause: DeliveryUncertain, deadline: Deadline
-    ) -> dict[str, Any]:
+    def _adopt(self, cause: DeliveryUncertain, deadline: Deadline) -> dict[str, Any]:
         """The request may have created a build: find it by the trigger id in its env; never trigger twice."""
         self._log(f"{cause.message} Looking for the build it may have created.")
-        params: dict[str, str | int] = {
-            "branch": body["branch"],
-            "created_from": (started - CLOCK_SKEW).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "per_page": PER_PAGE,
-            "exclude_jobs": "true",
-        }
-        if len(body["commit"]) == 40:  # the filter takes full SHAs only (builds.md, list query strings)
-            params["commit"] = body["commit"]
         try:
-            _, builds = self.http.json("GET", self._builds, params=params, deadline=deadline)
+            build = self._own_build(deadline)
+        except TriggerUncertain as exc:
+            raise TriggerUncertain(f"{cause.message} {exc.message}") from None
         except ServiceError as exc:
             raise TriggerUncertain(
                 f"{cause.message} Could not check for a build it created ({exc.message}); not triggering again."
             ) from None
+        if build is None:
+            raise uncertain("no build from this trigger appeared", [], cause.message)
+        self._log(f"Found build #{build.get('number')}, created by the trigger; following it.")
+        return build
+
+    @property
+    def marker(self) -> str:
+        """The unique value the next trigger puts in the build's env, to find the build again."""
+        return self._trigger_id
+
+    def remember_trigger(self, at: datetime, marker: str | None) -> None:
+        self._trigger_id = marker or self._trigger_id
+        body = build_body(self._settings, self._context, self._trigger_id)
+        commit = {"commit": body["commit"]} if body["commit"] != "HEAD" else {}
+        self.sent = Sent(at=at, fields={"branch": body["branch"], **commit}, marker=self._trigger_id)
+
+    def _own_build(self, deadline: Deadline) -> dict[str, Any] | None:
+        if self.sent is None:
+            return None
+        params: dict[str, str | int] = {
+            "branch": self.sent.fields["branch"],
+            "created_from": (self.sent.at - LOOKBACK).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "per_page": PER_PAGE,
+            "exclude_jobs": "true",
+        }
+        commit = self.sent.fields.get("commit", "")
+        if len(commit) == 40:  # the filter takes full SHAs only (builds.md, list query strings)
+            params["commit"] = commit
+        _, builds = self.http.json("GET", self._builds, params=params, deadline=deadline)
+        offset = clock_offset(self.http.last_headers, datetime.now(UTC))
+        by_number: dict[str, dict[str, Any]] = {}
+        candidates = []
         for build in builds if isinstance(builds, list) else []:
-            env = build.get("env") if isinstance(build, dict) else None
-            if isinstance(env, dict) and env.get(TRIGGER_ID_VARIABLE) == self._trigger_id:
-                self._log(f"Found build #{build.get('number')}, created by the trigger; following it.")
-                return dict(build)
-        raise TriggerUncertain(
-            f"{cause.message} No build from this trigger appeared; not triggering again, to avoid a duplicate build."
-        )
+            if not isinstance(build, dict) or not isinstance(build.get("number"), int):
+                continue
+            env: dict[str, Any] = build["env"] if isinstance(build.get("env"), dict) else {}
+            number = str(build["number"])
+            by_number[number] = build
+            candidates.append(
+                Candidate(
+                    run_id=number,
+                    url=_text(build.get("web_url")),
+                    created_at=parse_time(build.get("created_at")),
+                    ended_at=parse_time(build.get("finished_at")),
+                    fields={"branch": build.get("branch"), "commit": build.get("commit")},
+                    marker=env.get(TRIGGER_ID_VARIABLE)
+                    if isinstance(env.get(TRIGGER_ID_VARIABLE), str)
+                    else None,
+                )
+            )
+        found = choose(candidates, self.sent, offset)
+        return dict(by_number[found.run_id]) if found else None
+
+    def own_run(self, deadline: Deadline) -> TestRun | None:
+        """The build the last trigger created, when its marker proves it (`adoption`)."""
+        build = self._own_build(deadline)
+        return self._on_build(_build_number(build), build) if build is not None else None
 
     # -- poll -----------------------------------------------------------------------------------
     def poll(self, run_id: str, deadline: Deadline) -> TestRun:
-        if self._final is not None and self._final.id == run_id:
+        if self._final is not None and self._final.id == run_id and self._final.confirmed:
             return self._final  # an ended run does not change; its results were read once
+        run = replace(self._read(run_id, deadline), confirmed=True)
+        if run.terminal:
+            self._final = run
+        return run
+
+    def _read(self, run_id: str, deadline: Deadline) -> TestRun:
         if parsing.is_uuid(run_id):
             return self._follow_run(run_id, self._get_run(run_id, deadline), None, deadline)
         status, build = self.http.json(
@@ -242,6 +327,7 @@ class BuildkiteProvider:
     def _on_build(self, number: str, build: Any, deadline: Deadline | None = None) -> TestRun:
         if not isinstance(build, dict):
             raise MalformedResponse("Buildkite's build is not a JSON object.")
+        read(Build, build, "Buildkite's build")
         self._build = build
         state = _text(build.get("state")) or "unknown"
         blocked = build.get("blocked") is True or state == "blocked"
@@ -309,6 +395,7 @@ class BuildkiteProvider:
             )
         if not isinstance(run, dict):
             raise MalformedResponse("Buildkite's Test Engine run is not a JSON object.")
+        read(EngineRun, run, "Buildkite's Test Engine run")
         return run
 
     def _follow_run(
@@ -399,10 +486,16 @@ class BuildkiteProvider:
                 what="Buildkite's build tests",
                 all_or_nothing=True,
             )
-        except ServiceError as exc:
+        except TestrunError as exc:  # 404 included: where Test Engine is not enabled for the token
             self._log(f"Test counts are unavailable ({exc.message}); counting the failed executions only.")
             return None
-        return tally(pages.items, self._settings.suite or "") if pages.complete else None
+        if not pages.complete:
+            return None
+        try:
+            return tally(pages.items, self._settings.suite or "")
+        except ValueError as exc:
+            self._log(f"Test counts are unavailable (Buildkite's build tests are malformed: {exc}).")
+            return None
 
     def _ended(self, run: TestRun) -> TestRun:
         self._final = run

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from ..clock import Deadline
-from ..errors import MalformedResponse
+from ..errors import MalformedResponse, TestrunError
 from ..http import HttpClient
 from ..model import Failures, History, Outcomes, PastRun
 from ..paging import concurrently, read_all
@@ -104,10 +104,14 @@ def _failed(http: HttpClient, runs_path: str, run_id: str, deadline: Deadline) -
 
 
 def _durations(http: HttpClient, builds_path: str, deadline: Deadline) -> dict[str, float]:
-    """Seconds each recent ended build took, by build id."""
-    _, builds = http.json(
-        "GET", builds_path, params={"per_page": LIST_PAGE, "exclude_jobs": "true"}, deadline=deadline
-    )
+    """Seconds each recent ended build took, by build id; {} when the build list can't be read: the
+    durations only enrich the trend, and the comparison stands without them."""
+    try:
+        _, builds = http.json(
+            "GET", builds_path, params={"per_page": LIST_PAGE, "exclude_jobs": "true"}, deadline=deadline
+        )
+    except TestrunError:
+        return {}
     found = {}
     for build in builds if isinstance(builds, list) else []:
         if not isinstance(build, dict):

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..model import Counts, FailedExecution
+from .wire import whole_number
 
 DETAILS_LIMIT = 20_000  # characters of expanded failure and backtrace kept per execution
 
@@ -29,7 +30,7 @@ def split_location(location: Any) -> tuple[str | None, int | None]:
         return None, None
     text = location.strip()
     head, colon, tail = text.rpartition(":")
-    file, line = (head, int(tail)) if colon and tail.isdigit() and head else (text, None)
+    file, line = (head, int(tail)) if colon and tail.isascii() and tail.isdigit() and head else (text, None)
     while file.startswith("./"):
         file = file[2:]
     return (file or None), (line if line else None)
@@ -118,13 +119,15 @@ class TestTally:
 
 
 def _count(by_result: dict[str, Any], key: str) -> int:
+    """A count of executions: absent is 0 (the service leaves out results that did not happen); a value
+    that is not a whole number raises ValueError, and the tally is not used."""
     value = by_result.get(key)
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+    return 0 if value is None else whole_number(value)
 
 
 def tally(tests: Iterable[dict[str, Any]], suite: str) -> TestTally:
     """Classify each test of the build that belongs to `suite` (the endpoint lists every suite's tests;
-    a test's URL names its suite)."""
+    a test's URL names its suite). ValueError when a test's counts are not whole numbers."""
     marker = f"/suites/{suite}/"
     total = passed = failed = skipped = 0
     flaky: set[str] = set()
@@ -133,7 +136,9 @@ def tally(tests: Iterable[dict[str, Any]], suite: str) -> TestTally:
         if urls and not any(marker in u for u in urls):
             continue
         by_result = test.get("executions_count_by_result")
-        by_result = by_result if isinstance(by_result, dict) else {}
+        if by_result is not None and not isinstance(by_result, dict):
+            raise ValueError("`executions_count_by_result` is not an object")
+        by_result = by_result or {}
         passes, failures = _count(by_result, "passed"), _count(by_result, "failed")
         total += 1
         if failures and passes:
@@ -153,10 +158,15 @@ def tally(tests: Iterable[dict[str, Any]], suite: str) -> TestTally:
 
 
 def counts(executions: list[FailedExecution], tests: TestTally | None) -> Counts:
-    """Counts for the run. Without the build's tests, only failures are known (total stays 0: unknown)."""
+    """Counts for the run. Without the build's tests, only failures are known: the total and the passed
+    count are missing, and the verdict does not take them as 0."""
     listed_failed = sum(1 for e in executions if not e.flaky)
     if tests is None:
-        return Counts(failed=listed_failed, flaky=sum(1 for e in executions if e.flaky))
+        return Counts(
+            failed=listed_failed,
+            flaky=sum(1 for e in executions if e.flaky),
+            missing=frozenset({"total", "passed"}),
+        )
     failed = max(tests.failed, listed_failed)
     flaky = len(tests.flaky)
     total = max(tests.total, tests.passed + failed + flaky + tests.skipped)

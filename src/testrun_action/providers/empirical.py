@@ -25,6 +25,8 @@ from ..http import HttpClient
 from ..model import Counts, FailedExecution, Failures, History, Phase, TestRun
 from ..settings import Settings
 from . import PlannedRequest, Wiring
+from .adoption import Candidate, Sent, choose, clock_offset, parse_time, uncertain
+from .wire import Count, Wire, read, whole_number
 
 PHASES = {
     "pending": Phase.WAITING,
@@ -38,10 +40,36 @@ PHASES = {
 # GET /api/v2/test-cases takes at most 100 ids (providers.md 1.5).
 TEST_CASE_PAGE = 100
 FAILED_STATUSES = frozenset({"failed", "timedout", "interrupted", "unexpected"})
-# Clock skew allowed between us and the service when matching a run we may have created.
-CLOCK_SKEW = timedelta(minutes=2)
 # After an ambiguous trigger the service may still be creating the run: look again after these pauses.
 ADOPTION_PAUSES = (0.0, 2.0, 5.0)
+
+
+class RunItem(Wire):
+    """One run in `GET /api/test-runs` (seed 002; `state`, `error_code` and the snooze counts observed)."""
+
+    id: Count
+    state: str | None = None
+    total_count: Count | None = None
+    success_count: Count | None = None
+    failed_count: Count | None = None
+    failed_count_after_snoozing: Count | None = None
+    snoozed_failed_count: Count | None = None
+    skipped_count: Count | None = None
+    flaky_count: Count | None = None
+    duration: Any = None
+    error_code: Any = None
+    error_type: Any = None
+    error: Any = None
+    environment_slug: str | None = None
+    test_run_branch: str | None = None
+    build_url: str | None = None
+    build_branch: str | None = None
+    commit: str | None = None
+    created_at: str | None = None
+
+
+# The counts a finished run must give (seed 002's list item); `success_count` is the passed count.
+COUNTS = {"total": "total_count", "passed": "success_count", "failed": "failed_count"}
 
 
 def trigger_body(settings: Settings, context: GitHubContext) -> dict[str, Any]:
@@ -102,6 +130,8 @@ class EmpiricalProvider:
             policy=wiring.policy,
         )
         self._slug: str | None = None
+        self.sent: Sent | None = None  # what the last trigger sent, to find the run it created
+        self._seen: list[Candidate] = []  # recent runs of the last lookup, linked when none is ours
 
     def close(self) -> None:
         self.http.close()
@@ -114,29 +144,27 @@ class EmpiricalProvider:
         return PlannedRequest.json("PUT", f"{self._settings.api_url}/api/test-runs", self._headers, body)
 
     def trigger(self, deadline: Deadline) -> TestRun:
-        started = datetime.now(UTC)
+        body = trigger_body(self._settings, self._context)
+        self.remember_trigger(datetime.now(UTC), None)
         try:
             _, payload = self.http.json(
-                "PUT",
-                "/api/test-runs",
-                body=trigger_body(self._settings, self._context),
-                deadline=deadline,
-                repeatable=False,
+                "PUT", "/api/test-runs", body=body, deadline=deadline, repeatable=False
             )
         except DeliveryUncertain as exc:
-            return self._adopt(started, exc, deadline)
+            return self._adopt(exc, deadline)
         data = _mapping(payload, "data")
         if _mapping(data, "trigger").get("success") is not True:
             raise ServiceError(f"Empirical did not confirm the trigger: {_message(payload)}")
         run = _mapping(data, "test_run")
-        run_id = run.get("id")
-        if not isinstance(run_id, int | float) or isinstance(run_id, bool):
-            raise MalformedResponse("Empirical's trigger response has no run id.")
+        try:
+            run_id = whole_number(run.get("id"))
+        except ValueError:
+            raise MalformedResponse("Empirical's trigger response has no run id.") from None
         return self._to_run(
-            {"id": int(run_id), "state": run.get("state"), "created_at": run.get("created_at")}
+            {"id": run_id, "state": run.get("state"), "created_at": run.get("created_at")}, confirmed=False
         )
 
-    def _adopt(self, started: datetime, cause: DeliveryUncertain, deadline: Deadline) -> TestRun:
+    def _adopt(self, cause: DeliveryUncertain, deadline: Deadline) -> TestRun:
         """The trigger may have been received: find the run it created rather than trigger twice."""
         self._log(f"{cause.message} Looking for the run it may have created.")
         for pause in ADOPTION_PAUSES:
@@ -144,36 +172,68 @@ class EmpiricalProvider:
                 break
             self._clock.sleep(pause)
             try:
-                _, payload = self.http.json(
-                    "GET",
-                    "/api/test-runs",
-                    params={"interval_in_days": 1, "per_page": 100},
-                    deadline=deadline,
-                )
+                run = self.own_run(deadline)
+            except TriggerUncertain as exc:
+                raise TriggerUncertain(f"{cause.message} {exc.message}") from None
             except ServiceError as exc:
                 raise TriggerUncertain(
                     f"{cause.message} Could not check for a run it created ({exc.message}); not triggering again."
                 ) from None
-            run = self._created_since(payload, started - CLOCK_SKEW)
             if run is not None:
                 self._log(f"Found run {run.id}, created by the trigger; following it.")
                 return run
-        raise TriggerUncertain(
-            f"{cause.message} No run for environment '{self._settings.environment}' and this commit appeared; "
-            "not triggering again, to avoid a duplicate run."
+        raise uncertain(
+            f"no run of environment '{self._settings.environment}' for this commit appeared since it was sent",
+            self._seen,
+            cause.message,
         )
 
-    def _created_since(self, payload: Any, since: datetime) -> TestRun | None:
+    marker = None  # the run list returns nothing a trigger could mark its run with (seed 002)
+
+    def remember_trigger(self, at: datetime, marker: str | None) -> None:
+        self.sent = _sent(trigger_body(self._settings, self._context), at)
+
+    def own_run(self, deadline: Deadline) -> TestRun | None:
+        """The run the last trigger created, when exactly one run proves it (`adoption`)."""
+        if self.sent is None:
+            return None
+        _, payload = self.http.json(
+            "GET", "/api/test-runs", params={"interval_in_days": 1, "per_page": 100}, deadline=deadline
+        )
+        offset = clock_offset(self.http.last_headers, datetime.now(UTC))
         self._remember_slug(payload)
-        for item in _items(payload):  # newest first
-            if item.get("environment_slug") not in (None, self._settings.environment):
-                continue
-            if self._context.sha and item.get("commit") not in (None, self._context.sha):
-                continue
-            created = _timestamp(item.get("created_at"))
-            if created is not None and created >= since:
-                return self._to_run(item)
-        return None
+        items: dict[str, dict[str, Any]] = {}
+        candidates = []
+        for raw in _items(payload):
+            try:
+                item = RunItem.model_validate(raw)
+            except ValueError:
+                continue  # an entry that can't be read can't be proven ours
+            created = parse_time(item.created_at)
+            ended = None
+            if PHASES.get(item.state or "", Phase.RUNNING).terminal and created is not None:
+                ended = created + timedelta(milliseconds=_milliseconds(item.duration))
+            run_id = str(item.id)
+            items[run_id] = raw
+            candidates.append(
+                Candidate(
+                    run_id=run_id,
+                    url=self._run_url(run_id),
+                    created_at=created,
+                    ended_at=ended,
+                    fields={
+                        "environment_slug": item.environment_slug,
+                        "commit": item.commit,
+                        "build_url": item.build_url,
+                        "build_branch": item.build_branch,
+                        "test_run_branch": item.test_run_branch,
+                    },
+                )
+            )
+        since = self.sent.at + offset - timedelta(minutes=10)
+        self._seen = [c for c in candidates if c.created_at is not None and c.created_at >= since]
+        found = choose(candidates, self.sent, offset)
+        return self._to_run(items[found.run_id], confirmed=True) if found else None
 
     # -- poll -----------------------------------------------------------------------------------
     def poll(self, run_id: str, deadline: Deadline) -> TestRun:
@@ -181,7 +241,7 @@ class EmpiricalProvider:
         self._remember_slug(payload)
         for item in _items(payload):
             if str(item.get("id")) == run_id:
-                return self._to_run(item)
+                return self._to_run(item, confirmed=True)
         raise RunNotFound(f"Empirical has no run {run_id} visible to this API key.")
 
     def _remember_slug(self, payload: Any) -> None:
@@ -193,41 +253,46 @@ class EmpiricalProvider:
         base = self._settings.dashboard_url
         return f"{base}/{self._slug}/test-runs/{run_id}" if self._slug else f"{base}/test-runs/{run_id}"
 
-    def _to_run(self, item: dict[str, Any]) -> TestRun:
-        run_id = str(item.get("id"))
-        state = str(item.get("state") or "unknown")
-        failed_all = _count(item, "failed_count") or 0
-        failed = _count(item, "failed_count_after_snoozing")
-        if failed is None:
-            failed = failed_all
-        duration_ms = item.get("duration")
+    def _to_run(self, raw: dict[str, Any], *, confirmed: bool) -> TestRun:
+        item = read(RunItem, raw, "Empirical's run")
+        run_id = str(item.id)
+        state = item.state or "unknown"
+        failed_all = item.failed_count
+        failed = (
+            item.failed_count_after_snoozing if item.failed_count_after_snoozing is not None else failed_all
+        )
+        snoozed = item.snoozed_failed_count
+        if snoozed is None:
+            snoozed = max(0, failed_all - failed) if failed_all is not None and failed is not None else 0
+        missing = frozenset(name for name, key in COUNTS.items() if getattr(item, key) is None)
         error_code = next(
             (
-                item[key]
-                for key in ("error_code", "error_type", "error")
-                if isinstance(item.get(key), str) and item[key]
+                value
+                for value in (item.error_code, item.error_type, item.error)
+                if isinstance(value, str) and value
             ),
             None,
         )
+        duration_ms = _milliseconds(item.duration)
         return TestRun(
             id=run_id,
             url=self._run_url(run_id),
             state=state,
             phase=PHASES.get(state, Phase.RUNNING),
             counts=Counts(
-                total=_count(item, "total_count") or 0,
-                passed=_count(item, "success_count") or 0,
+                total=item.total_count or 0,
+                passed=item.success_count or 0,
                 failed=failed or 0,
-                flaky=_count(item, "flaky_count") or 0,
-                skipped=_count(item, "skipped_count") or 0,
-                snoozed=_count(item, "snoozed_failed_count") or max(0, failed_all - failed),
+                flaky=item.flaky_count or 0,
+                skipped=item.skipped_count or 0,
+                snoozed=snoozed,
+                missing=missing,
             ),
             # `duration` is milliseconds: the documented example has 120000 for a two-minute run.
-            duration_seconds=duration_ms / 1000
-            if isinstance(duration_ms, int | float) and duration_ms > 0
-            else None,
+            duration_seconds=duration_ms / 1000 if duration_ms else None,
             error_code=error_code,
-            created_at=item.get("created_at") if isinstance(item.get("created_at"), str) else None,
+            created_at=item.created_at,
+            confirmed=confirmed,
         )
 
     # -- history, for the poll schedule -----------------------------------------------------------
@@ -325,25 +390,34 @@ def _items(payload: Any) -> list[dict[str, Any]]:
 
 
 def _count(item: dict[str, Any], key: str) -> int | None:
-    value = item.get(key)
+    """A count for an enrichment (history): None when it is missing or not a count."""
+    from .wire import count_or_none
+
+    return count_or_none(item.get(key))
+
+
+def _milliseconds(value: Any) -> float:
     return (
-        int(value) if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0 else None
+        float(value) if isinstance(value, int | float) and not isinstance(value, bool) and value > 0 else 0.0
     )
+
+
+def _sent(body: dict[str, Any], at: datetime) -> Sent:
+    """The trigger's fields that the run list returns (seed 002), as the list names them."""
+    build = body.get("build") or {}
+    fields = {
+        "environment_slug": body.get("environment"),
+        "commit": build.get("commit"),
+        "build_url": build.get("url"),
+        "build_branch": build.get("branch"),
+        "test_run_branch": body.get("branch"),
+    }
+    return Sent(at=at, fields={k: v for k, v in fields.items() if isinstance(v, str) and v})
 
 
 def _message(payload: Any) -> str:
     error = _mapping(payload, "error")
     return str(error.get("message") or "no reason given")
-
-
-def _timestamp(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _summary_details(payload: Any) -> list[dict[str, Any]] | None:

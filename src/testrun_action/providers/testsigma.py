@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from xml.etree import ElementTree
 
@@ -36,6 +36,8 @@ from ..http import HttpClient, service_message
 from ..model import Counts, FailedExecution, Failures, History, Phase, TestRun
 from ..settings import Settings
 from . import PlannedRequest, Wiring
+from .adoption import Candidate, Sent, choose, clock_offset, parse_time, uncertain
+from .wire import Count, Text, Wire, read
 
 COMPLETED = "STATUS_COMPLETED"
 # The status enum of the open-source server, `StatusConstant` (providers.md 2.1). An unknown status is
@@ -57,11 +59,40 @@ ENDINGS = {"STOPPED": Phase.CANCELLED, "ABORTED": Phase.ERRORED, "NOT_EXECUTED":
 STEP_LOOKUPS = 25
 STEP_LOOKUP_WORKERS = 4
 STEP_PAGES = 5  # pages of step results read per test before giving up on finding the failed step
-JUNIT_LIMIT = 20_000_000  # bytes of JUnit report read for the fallback
-CLOCK_SKEW = timedelta(minutes=2)
+JUNIT_LIMIT = 20_000_000  # bytes of JUnit report read for the fallback, counted as it streams in
 _JUNIT_MESSAGE = re.compile(
     r'Test failed with message:"(.*?)"\s*\.\s*please visit', re.DOTALL | re.IGNORECASE
 )
+
+
+class ExecutionResult(Wire):
+    """A run, as the trigger and `GET /api/v1/execution_results/{id}` answer (providers.md 2.1)."""
+
+    id: Count
+    executionId: Count | None = None
+    status: str | None = None
+    result: str | None = None
+    totalCount: Count | None = None
+    passedCount: Count | None = None
+    failedCount: Count | None = None
+    abortedCount: Count | None = None
+    preRequisiteFailedCount: Count | None = None
+    notExecutedCount: Count | None = None
+    stoppedCount: Count | None = None
+    startTime: Any = None
+    endTime: Any = None
+    duration: Any = None
+    app_url: Any = None
+
+
+class ListedRun(Wire):
+    """A run in `GET /api/v2/test_runs` (providers.md 2.1)."""
+
+    id: Count
+    testPlanId: Text | None = None
+    buildNo: Text | None = None
+    startTime: Any = None
+    endTime: Any = None
 
 
 def trigger_body(settings: Settings, context: GitHubContext) -> dict[str, Any]:
@@ -102,6 +133,8 @@ class TestsigmaProvider:
             transport=wiring.transport,
         )
         self._plan_id = settings.test_plan_id  # learnt from the run when attached with `run-id`
+        self.sent: Sent | None = None  # what the last trigger sent, to find the run it created
+        self._seen: list[Candidate] = []  # recent runs of the last lookup, linked when none is ours
 
     def close(self) -> None:
         self.http.close()
@@ -116,55 +149,73 @@ class TestsigmaProvider:
         )
 
     def trigger(self, deadline: Deadline) -> TestRun:
-        started = datetime.now(UTC)
+        body = trigger_body(self._settings, self._context)
+        self.remember_trigger(datetime.now(UTC), None)
         try:
             _, payload = self.http.json(
-                "POST",
-                "/api/v1/execution_results",
-                body=trigger_body(self._settings, self._context),
-                deadline=deadline,
-                repeatable=False,
+                "POST", "/api/v1/execution_results", body=body, deadline=deadline, repeatable=False
             )
         except DeliveryUncertain as exc:
-            return self._adopt(started, exc, deadline)
+            return self._adopt(exc, deadline)
         if not isinstance(payload, dict) or _integer(payload.get("id")) is None:
             raise MalformedResponse("Testsigma's trigger response has no run id.")
-        return self._to_run(payload)
+        return self._to_run(payload, confirmed=False)
 
-    def _adopt(self, started: datetime, cause: DeliveryUncertain, deadline: Deadline) -> TestRun:
-        """The trigger may have been received: follow the plan's newest run created since we sent it,
-        rather than start the plan twice."""
+    def _adopt(self, cause: DeliveryUncertain, deadline: Deadline) -> TestRun:
+        """The trigger may have been received: follow the run it created, when provably ours, rather
+        than start the plan twice."""
         self._log(f"{cause.message} Looking for the run it may have created.")
-        plan = self._settings.test_plan_id
         try:
-            _, payload = self.http.json(
-                "GET", "/api/v2/test_runs", params={"query": f"testPlanId:{plan}"}, deadline=deadline
-            )
+            run = self.own_run(deadline)
+        except TriggerUncertain as exc:
+            raise TriggerUncertain(f"{cause.message} {exc.message}") from None
         except ServiceError as exc:
             raise TriggerUncertain(
                 f"{cause.message} Could not check for a run it created ({exc.message}); not triggering again."
             ) from None
-        since = started - CLOCK_SKEW
-        build = trigger_body(self._settings, self._context).get("buildNo")
-        candidates = []
-        for item in _content(payload):
-            run_id = _integer(item.get("id"))
-            created = _timestamp(item.get("startTime"))
-            if run_id is None or created is None or created < since:
-                continue
-            if _integer(item.get("testPlanId")) not in (None, plan):
-                continue
-            if build and item.get("buildNo") not in (None, build):
-                continue
-            candidates.append(run_id)
-        if not candidates:
-            raise TriggerUncertain(
-                f"{cause.message} No new run of test plan {plan} appeared; not triggering again, to avoid "
-                "a duplicate run."
-            )
-        run = self.poll(str(max(candidates)), deadline)
+        if run is None:
+            plan = self._settings.test_plan_id
+            raise uncertain(f"no new run of test plan {plan} appeared", self._seen, cause.message)
         self._log(f"Found run {run.id}, created by the trigger; following it.")
         return run
+
+    # `buildNo` is the one field the run list returns that a trigger sets, and users read it in Testsigma's
+    # results as their build number: it is matched, not replaced by a marker.
+    marker = None
+
+    def remember_trigger(self, at: datetime, marker: str | None) -> None:
+        body = trigger_body(self._settings, self._context)
+        fields = {"testPlanId": body["executionId"], "buildNo": body.get("buildNo")}
+        self.sent = Sent(at=at, fields={k: v for k, v in fields.items() if v})
+
+    def own_run(self, deadline: Deadline) -> TestRun | None:
+        """The run the last trigger created, when exactly one run proves it (`adoption`)."""
+        if self.sent is None:
+            return None
+        plan = self._settings.test_plan_id
+        _, payload = self.http.json(
+            "GET", "/api/v2/test_runs", params={"query": f"testPlanId:{plan}"}, deadline=deadline
+        )
+        offset = clock_offset(self.http.last_headers, datetime.now(UTC))
+        candidates = []
+        for raw in _content(payload):
+            try:
+                item = ListedRun.model_validate(raw)
+            except ValueError:
+                continue  # an entry that can't be read can't be proven ours
+            run_id = str(item.id)
+            candidates.append(
+                Candidate(
+                    run_id=run_id,
+                    url=f"{self._settings.dashboard_url}/ui/td/runs/{run_id}",
+                    created_at=_timestamp(item.startTime),
+                    ended_at=_timestamp(item.endTime),
+                    fields={"testPlanId": item.testPlanId, "buildNo": item.buildNo},
+                )
+            )
+        self._seen = candidates[:5]
+        found = choose(candidates, self.sent, offset)
+        return self.poll(found.run_id, deadline) if found else None
 
     # -- poll -----------------------------------------------------------------------------------
     def poll(self, run_id: str, deadline: Deadline) -> TestRun:
@@ -175,7 +226,7 @@ class TestsigmaProvider:
             raise RunNotFound(f"Testsigma has no run {run_id} visible to this API key.")
         if not isinstance(payload, dict) or str(payload.get("id")) != run_id:
             raise MalformedResponse(f"Testsigma's answer for run {run_id} is not that run.")
-        return self._to_run(payload)
+        return self._to_run(payload, confirmed=True)
 
     def _run_url(self, item: dict[str, Any], run_id: str) -> str:
         app_url = item.get("app_url")
@@ -184,19 +235,20 @@ class TestsigmaProvider:
         # The open-source server's results page (providers.md 2.1); hosted assumed the same.
         return f"{self._settings.dashboard_url}/ui/td/runs/{run_id}"
 
-    def _to_run(self, item: dict[str, Any]) -> TestRun:
-        self._plan_id = self._plan_id or _integer(item.get("executionId"))
-        run_id = str(item.get("id"))
-        status = str(item.get("status") or "unknown")
-        result = str(item.get("result") or "").upper()
+    def _to_run(self, raw: dict[str, Any], *, confirmed: bool) -> TestRun:
+        item = read(ExecutionResult, raw, "Testsigma's run")
+        self._plan_id = self._plan_id or item.executionId
+        run_id = str(item.id)
+        status = item.status or "unknown"
+        result = (item.result or "").upper()
+        given = {"total": item.totalCount, "passed": item.passedCount, "failed": item.failedCount}
         counts = Counts(
-            total=_count(item, "totalCount"),
-            passed=_count(item, "passedCount"),
+            total=item.totalCount or 0,
+            passed=item.passedCount or 0,
             # Aborted and prerequisite-failed cases did not pass either.
-            failed=_count(item, "failedCount")
-            + _count(item, "abortedCount")
-            + _count(item, "preRequisiteFailedCount"),
-            skipped=_count(item, "notExecutedCount") + _count(item, "stoppedCount"),
+            failed=(item.failedCount or 0) + (item.abortedCount or 0) + (item.preRequisiteFailedCount or 0),
+            skipped=(item.notExecutedCount or 0) + (item.stoppedCount or 0),
+            missing=frozenset(name for name, value in given.items() if value is None),
         )
         error_code = None
         if status != COMPLETED:
@@ -213,13 +265,14 @@ class TestsigmaProvider:
         state = status if status != COMPLETED else f"{status} ({result or 'no result'})"
         return TestRun(
             id=run_id,
-            url=self._run_url(item, run_id),
+            url=self._run_url(raw, run_id),
             state=state,
             phase=phase,
             counts=counts,
-            duration_seconds=_duration(item),
+            duration_seconds=_duration(raw),
             error_code=error_code if phase is Phase.ERRORED else None,
-            created_at=_epoch_iso(item.get("startTime")),
+            created_at=_epoch_iso(item.startTime),
+            confirmed=confirmed,
         )
 
     # -- stop -----------------------------------------------------------------------------------
@@ -326,11 +379,16 @@ class TestsigmaProvider:
     def _junit(self, run: TestRun, deadline: Deadline) -> list[dict[str, str]] | None:
         try:
             response = self.http.send(
-                "GET", f"/api/v1/reports/junit/{run.id}", deadline=deadline, repeatable=True
+                "GET",
+                f"/api/v1/reports/junit/{run.id}",
+                deadline=deadline,
+                repeatable=True,
+                limit=JUNIT_LIMIT,
             )
-        except TestrunError:
+        except TestrunError as exc:
+            self._log(f"The JUnit report was unavailable: {exc.message}")
             return None
-        if not response.is_success or len(response.content) > JUNIT_LIMIT:
+        if not response.is_success:
             self._log(
                 f"The JUnit report was unavailable (HTTP {response.status_code}) {service_message(response)}"
             )
@@ -416,11 +474,6 @@ def _integer(value: Any) -> int | None:
     return None
 
 
-def _count(item: dict[str, Any], key: str) -> int:
-    value = item.get(key)
-    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) and value > 0 else 0
-
-
 def _duration(item: dict[str, Any]) -> float | None:
     """Seconds; Testsigma's `duration`, `startTime` and `endTime` are epoch milliseconds (providers.md 2.1)."""
     duration = item.get("duration")
@@ -444,15 +497,7 @@ def _epoch_iso(value: Any) -> str | None:
 
 def _timestamp(value: Any) -> datetime | None:
     """v2 times are ISO 8601 (`2024-05-29T07:29:19Z`); epoch milliseconds are accepted too."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value / 1000, UTC)
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parse_time(value)
 
 
 def _text(value: Any) -> str | None:

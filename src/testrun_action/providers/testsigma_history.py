@@ -16,6 +16,7 @@ from ..errors import MalformedResponse
 from ..http import HttpClient
 from ..model import Failures, History, Outcomes, PastRun, TestRun
 from ..paging import concurrently
+from .wire import count_or_none
 
 HISTORY_RUNS = 10  # the trend's "last 10 ended runs"; also how many earlier runs are compared
 PAGE_SIZE = 50
@@ -81,10 +82,7 @@ def read_history(
 
 
 def _id(item: dict[str, Any]) -> int | None:
-    value = item.get("id")
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    return int(value) if isinstance(value, str) and value.isdigit() else None
+    return count_or_none(item.get("id"))
 
 
 def _number(value: Any) -> float | None:
@@ -97,14 +95,15 @@ def _number(value: Any) -> float | None:
 
 def _past(item: dict[str, Any]) -> PastRun:
     metrics = item.get("metrics") if isinstance(item.get("metrics"), dict) else {}
-    failed = _number(metrics.get("failedCount")) if metrics else None
+    # A count that is not a whole number is unknown for the trend, never 0 (`wire`).
+    failed = count_or_none(metrics.get("failedCount")) if metrics else None
     if failed is None:
-        failed = _number(item.get("failedCount"))
+        failed = count_or_none(item.get("failedCount"))
     duration = _number(item.get("duration"))  # milliseconds, as in v1 (providers.md 2.1)
     return PastRun(
         id=str(_id(item)),
         duration_seconds=duration / 1000 if duration else None,
-        failed=int(failed) if failed is not None else None,
+        failed=failed,
         branch=None,
     )
 

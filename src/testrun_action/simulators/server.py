@@ -84,7 +84,10 @@ class Fault:
     kind: "status" (answer `status` with `body`/`headers`), "delay" (sleep `delay` s, then answer
     normally), "reset" (read the request, then close the connection without answering), "malformed"
     (answer 200 with a body that is not JSON), "drop_after" (handle the request normally, then close
-    without answering: the service acted but the client never hears).
+    without answering: the service acted but the client never hears), "rewrite" (handle the request
+    normally, then answer `status` with `body`: the service acted and said something else, e.g. an HTML
+    page from a proxy), "stall_after" (handle the request normally, then wait `delay` s before answering:
+    the service acted while the client is still waiting).
     """
 
     method: str
@@ -220,6 +223,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "drop_after":
             self._abort()
             return
+        if fault is not None and fault.kind == "rewrite":
+            reply = Reply(fault.status, fault.body, fault.headers)
+        if fault is not None and fault.kind == "stall_after":
+            time.sleep(fault.delay)
         if fault is not None and fault.kind == "malformed":
             reply = Reply(200, b'{"data": {"test_runs": [', {"content-type": "application/json"})
         self._send(reply)
