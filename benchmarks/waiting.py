@@ -2,10 +2,11 @@
 schedule (with and without a history of earlier runs) and for fixed 5 s and 10 s polling.
 
 The real flow (`run_action`) sends real HTTP to the Empirical simulator; both share a virtual clock,
-so a two-hour run takes a second or two. Each run is repeated with lengths spread over 10 s, so no
-policy is lucky or unlucky in how its checks line up with the end. The simulator counts tests at an
-even pace; real runs are lumpier, and some services count nothing until the end: the second table
-has runs like that, where only the history of earlier runs says when the end will come.
+so a two-hour run takes a second or two. Runs count their tests in the ways real runs do: as they
+finish; in shard-sized bursts (two equal shards, or one shard done at once and a long one reporting
+at its end); stalled at 90 % for minutes; or nothing until the end. Run lengths are not multiples of
+10 s, and each run is repeated with a different length and queue time, so that no fixed interval is
+lucky or unlucky in how its checks line up with the end.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import io
 import statistics
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,58 +22,94 @@ import httpx
 
 from testrun_action.clock import VirtualClock
 from testrun_action.flow import Hooks, run_action
-from testrun_action.simulators.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario
+from testrun_action.simulators.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario, SimRun
 from testrun_action.simulators.server import Served
 
 from . import github_job
 
-RUNS = ((30, 20), (300, 60), (1800, 200), (7200, 400))  # seconds running, tests
-SILENT_RUNS = ((300, 60), (1800, 200), (7200, 400))  # the same, counting nothing until the end
-EXTRA_SECONDS = (0.0, 2.1, 4.3, 5.9, 8.2)  # each run is repeated this much longer
-HISTORY = (0.93, 1.04, 0.98, 1.08, 0.95)  # earlier runs, as fractions of this one
-QUEUED = 5.0
+# Seconds of running time and tests: the two lengths of the shard example in issue 17, five minutes
+# and over, half an hour and over, two hours and over (none a multiple of 10 s), with as many tests as
+# the earlier table had for such lengths.
+LENGTHS = (127, 244, 302, 1807, 7213)
+TESTS = {127: 60, 244: 60, 302: 60, 1807: 200, 7213: 400}
+REPEATS = ((0.0, 5.0), (2.1, 3.3), (4.3, 7.1), (5.9, 4.4), (8.2, 6.6))  # seconds longer, seconds queued
+HISTORY = (0.97, 1.02, 0.99, 1.03, 0.98)  # earlier runs, as fractions of this one: a steady history
+STALL = 262.0  # seconds at 90 %: the issue's example, 90 % counted after 40 s of a 302 s run
 POLICIES = (
     ("adaptive", "", False),
-    ("adaptive, with history", "", True),
+    ("adaptive, history", "", True),
     ("every 5 s", "5", False),
     ("every 10 s", "10", False),
 )
 STATUS = r"^/api/test-runs$"
+LONG_RUN = 300  # seconds: from here on, no more checks than every 10 s
+MEAN_GOAL = 2.0
+WORST_GOAL = 10.0
+
+Counting = Callable[[float, float], float]  # (seconds running, run length) -> share of tests counted
+
+
+def _stalled(running: float, length: float) -> float:
+    stall = min(STALL, 0.87 * length)
+    return min(0.9, 0.9 * running / (length - stall))
+
+
+PATTERNS: tuple[tuple[str, Counting | None], ...] = (
+    ("counted as they finish", lambda running, length: running / length),
+    ("two equal shards: half at half-time, the rest at the end", lambda r, n: 0.5 if r >= n / 2 else 0.0),
+    ("two unbalanced shards: half at once, the rest at the end", lambda r, n: 0.5 if r >= 1 else 0.0),
+    (f"stalled at 90 % for the last {STALL / 60:.1f} minutes (or most of a shorter run)", _stalled),
+    ("nothing until the end", None),
+)
+STEADY = ("counted as they finish",)  # patterns where the progress alone says when the run will end
+
+
+class CountingSimulator(EmpiricalSimulator):
+    """The Empirical simulator, counting the tests of runs still going by `counting`."""
+
+    counting: Counting | None = None
+
+    def _progress(self, run: SimRun) -> float:
+        share = super()._progress(run)
+        if self.counting is None or share >= 1:
+            return share
+        return self.counting(share * run.scenario.duration, run.scenario.duration)
 
 
 @dataclass(frozen=True)
 class Waited:
+    pattern: str
     seconds: int
-    tests: int
-    live_counts: bool
     policy: str
-    checks: float  # means over the repeats
-    delay: float
+    checks: float  # mean over the repeats
+    mean_delay: float
+    worst_delay: float
 
 
 def _earlier_runs(app: EmpiricalSimulator, url: str, clock: VirtualClock, durations: list[float]) -> None:
     for duration in durations:
-        app.scenarios["staging"] = Scenario(queued=QUEUED, duration=duration, tests=10)
+        app.scenarios["staging"] = Scenario(queued=5.0, duration=duration, tests=10)
         response = httpx.put(
             f"{url}/api/test-runs",
             json={"environment": "staging"},
             headers={"Authorization": f"Bearer {DEFAULT_KEY}"},
         )
         response.raise_for_status()
-        clock.sleep(QUEUED + duration + 60)
+        clock.sleep(5.0 + duration + 60)
 
 
 def one_run(
-    seconds: float, tests: int, poll_interval: str, history: bool, live_counts: bool = True
+    seconds: float, tests: int, queued: float, counting: Counting | None, poll_interval: str, history: bool
 ) -> tuple[int, float]:
     """(status checks, seconds from the run's end to the check that saw it) for one run."""
     clock = VirtualClock()
-    app = EmpiricalSimulator(clock=clock.now)
+    app = CountingSimulator(clock=clock.now)
     with Served(app) as served, tempfile.TemporaryDirectory() as tmp:
         if history:
             _earlier_runs(app, served.url, clock, [seconds * f for f in HISTORY])
+        app.counting = counting
         app.scenarios["staging"] = Scenario(
-            queued=QUEUED, duration=seconds, tests=tests, live_counts=live_counts
+            queued=queued, duration=seconds, tests=tests, live_counts=counting is not None
         )
         inputs = {"api-key": DEFAULT_KEY, "api-url": served.url, "environment": "staging",
                   "poll-interval": poll_interval, "timeout-minutes": "600", "check-run": "false",
@@ -83,69 +121,79 @@ def one_run(
         if code != 0:
             raise RuntimeError(f"the run did not pass (exit {code})")
         run = max(app.runs.values(), key=lambda r: r.id)
-        ended_at = run.created + QUEUED + seconds
+        ended_at = run.created + queued + seconds
         checks = [r for r in app.recorded("GET", STATUS) if r["query"].get("id") == str(run.id)]
         noticed = min(r["clock"] for r in checks if r["clock"] >= ended_at)
         return len(checks), noticed - ended_at
 
 
-def measure() -> list[Waited]:
+def measure(
+    patterns: tuple[tuple[str, Counting | None], ...] = PATTERNS, lengths: tuple[int, ...] = LENGTHS
+) -> list[Waited]:
     results = []
-    plan = [(s, t, True, p) for s, t in RUNS for p in POLICIES]
-    plan += [(s, t, False, p) for s, t in SILENT_RUNS for p in POLICIES if p[0] != "every 5 s"]
-    for seconds, tests, live, (policy, interval, history) in plan:
-        outcomes = [one_run(seconds + extra, tests, interval, history, live) for extra in EXTRA_SECONDS]
-        checks = statistics.mean(checks for checks, _ in outcomes)
-        delay = statistics.mean(delay for _, delay in outcomes)
-        results.append(Waited(seconds, tests, live, policy, checks, delay))
+    for pattern, counting in patterns:
+        for seconds in lengths:
+            for policy, interval, history in POLICIES:
+                outcomes = [
+                    one_run(seconds + extra, TESTS[seconds], queued, counting, interval, history)
+                    for extra, queued in REPEATS
+                ]
+                delays = [delay for _, delay in outcomes]
+                checks = statistics.mean(checks for checks, _ in outcomes)
+                results.append(Waited(pattern, seconds, policy, checks, statistics.mean(delays), max(delays)))
     return results
 
 
 def _length(seconds: int) -> str:
-    return (
-        f"{seconds // 3600} h"
-        if seconds >= 3600
-        else f"{seconds // 60} min"
-        if seconds >= 60
-        else f"{seconds} s"
-    )
+    minutes, rest = divmod(seconds, 60)
+    return f"{minutes} min {rest} s" if minutes else f"{seconds} s"
 
 
-def _rows(results: list[Waited], every_10: dict[tuple[int, bool], float]) -> list[str]:
-    lines = [
-        "| Run (tests) | Polling | Status checks | × every 10 s | Mean delay to notice the end |",
-        "|---|---|---|---|---|",
-    ]
-    for r in results:
-        lines.append(
-            f"| {_length(r.seconds)} ({r.tests}) | {r.policy} | {r.checks:.0f} | "
-            f"{r.checks / every_10[r.seconds, r.live_counts]:.2f}× | {r.delay:.1f} s |"
-        )
-    return lines
+def _misses(r: Waited, every_10: Waited) -> list[str]:
+    """The goals a row of the adaptive schedule misses."""
+    misses = []
+    if r.worst_delay > WORST_GOAL:
+        misses.append(f"worst delay > {WORST_GOAL:g} s")
+    steady = r.pattern in STEADY or r.policy == "adaptive, history"
+    if steady and r.mean_delay >= MEAN_GOAL:
+        misses.append(f"mean delay ≥ {MEAN_GOAL:g} s")
+    if r.seconds >= LONG_RUN and r.checks > every_10.checks:
+        misses.append("more checks than every 10 s")
+    return misses
 
 
 def table(results: list[Waited]) -> str:
-    every_10 = {(r.seconds, r.live_counts): r.checks for r in results if r.policy == "every 10 s"}
-    counted = [r for r in results if r.live_counts]
-    silent = [r for r in results if not r.live_counts]
-    adaptive = [r for r in counted if r.policy.startswith("adaptive") and r.seconds >= 300]
-    met = all(r.delay < 2.0 and r.checks < every_10[r.seconds, True] for r in adaptive)
-    worst_delay = max(r.delay for r in adaptive)
-    worst_ratio = max(r.checks / every_10[r.seconds, True] for r in adaptive)
-    spread = ", ".join(f"+{e:g}" for e in EXTRA_SECONDS[1:])
+    cell = {(r.pattern, r.seconds, r.policy): r for r in results}
+    header = "| Progress | Run (tests) | " + " | ".join(p for p, _, _ in POLICIES) + " | Goals |"
+    lines = [header, "|---" * (len(POLICIES) + 3) + "|"]
+    missed = []
+    for pattern in dict.fromkeys(r.pattern for r in results):
+        for seconds in dict.fromkeys(r.seconds for r in results if r.pattern == pattern):
+            every_10 = cell[pattern, seconds, "every 10 s"]
+            cells, misses = [], []
+            for policy, _, _ in POLICIES:
+                r = cell[pattern, seconds, policy]
+                cells.append(
+                    f"{r.checks:.0f} ({r.checks / every_10.checks:.2f}×) · {r.mean_delay:.1f} / {r.worst_delay:.1f} s"
+                )
+                if policy.startswith("adaptive"):
+                    misses += [f"{policy}: {m}" for m in _misses(r, every_10)]
+            missed += misses
+            goals = "met" if not misses else "**not met**: " + "; ".join(misses)
+            run = f"{_length(seconds)} ({TESTS[seconds]})"
+            lines.append(f"| {pattern} | {run} | " + " | ".join(cells) + f" | {goals} |")
+    spread = ", ".join(f"+{extra:g} s and queued {queued:g} s" for extra, queued in REPEATS)
     return "\n".join(
         [
-            f"Means over {len(EXTRA_SECONDS)} runs of each length (as given, {spread} s), each queued "
-            f"{QUEUED:g} s first; history: {len(HISTORY)} earlier runs of {min(HISTORY):.0%}-{max(HISTORY):.0%} "
-            "of the length. Runs whose tests are counted as they finish:",
+            f"Each cell: status checks (× every 10 s) · mean / worst delay to notice the end, over {len(REPEATS)} "
+            f"runs of each length ({spread}). History: {len(HISTORY)} earlier runs of "
+            f"{min(HISTORY):.0%}-{max(HISTORY):.0%} of the length.",
             "",
-            *_rows(counted, every_10),
+            *lines,
             "",
-            "Goal: mean delay under 2 s and fewer checks than every 10 s, for every run of 5 minutes or longer: "
-            f"**{'met' if met else 'not met'}** (worst: {worst_delay:.1f} s, {worst_ratio:.2f}× the checks).",
-            "",
-            "Runs that count nothing until they end (only the history says when that will be):",
-            "",
-            *_rows(silent, every_10),
+            f"Goals, for both adaptive columns: worst delay ≤ {WORST_GOAL:g} s on every pattern; mean delay under "
+            f"{MEAN_GOAL:g} s where the tests are counted as they finish or the history is steady; no more checks "
+            f"than every 10 s for runs of {LONG_RUN // 60} minutes or more: **{'met' if not missed else 'not met'}** "
+            f"({len(missed)} misses).",
         ]
     )

@@ -4,6 +4,7 @@ clock with the action, so minutes of waiting take milliseconds and every request
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -134,3 +135,29 @@ def test_history_that_cannot_be_read_is_said_and_the_schedule_goes_by_progress()
         "Recent runs could not be read (Forgetful kept failing (HTTP 502).); "
         "checking by the run's progress alone."
     ]
+
+
+@pytest.mark.parametrize("with_history", [False, True], ids=["no history", "steady history"])
+def test_a_run_counting_nothing_until_its_end_costs_no_more_checks_than_every_10_s(
+    clocked: Simulated, clock: VirtualClock, tmp_path: Any, with_history: bool
+) -> None:
+    if with_history:
+        for seconds in (597.0, 611.0, 603.0, 616.0):
+            earlier_run(clocked, clock, "staging", duration=seconds)
+    clocked.app.scenarios["staging"] = Scenario(queued=3.7, duration=607.3, tests=60, live_counts=False)
+
+    result = run_job(tmp_path, clocked, clock, poll_interval="")
+
+    assert result.code == 0, result.log
+    run = max(clocked.app.runs.values(), key=lambda r: r.id)
+    ended_at = run.created + 3.7 + 607.3
+    checks = status_checks(clocked, run.id)
+    # the first follows the trigger, whatever the polling; the report may read the run again after the end
+    waiting = [r for r in checks[1:] if r["clock"] <= ended_at + 10.0]
+    noticed_at = next(r["clock"] for r in checks if r["clock"] >= ended_at)
+    every_10_s = math.ceil((ended_at - run.created) / 10)
+    assert len(waiting) <= every_10_s
+    assert noticed_at - ended_at <= (2.0 if with_history else 10.0)
+    assert max(b["clock"] - a["clock"] for a, b in itertools.pairwise(waiting)) <= (
+        30.0 if with_history else 10.0
+    )

@@ -5,8 +5,11 @@ from __future__ import annotations
 import itertools
 import math
 import statistics
+from collections.abc import Callable
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from testrun_action.clock import Deadline, VirtualClock
 from testrun_action.http import Headroom
@@ -15,6 +18,8 @@ from testrun_action.polling import (
     DELAY_WORTH,
     QUOTA_RESERVE,
     SPARSE_MAX,
+    STALL_MAX,
+    STALL_PACES,
     UNKNOWN_MAX,
     PollSchedule,
     Window,
@@ -110,11 +115,31 @@ def test_long_before_the_window_the_checks_are_30_s_apart() -> None:
     assert schedule.next_delay(running(0, 0), 60.0) == SPARSE_MAX
 
 
-def test_as_the_window_nears_the_wait_is_a_quarter_of_the_time_until_it_opens() -> None:
+def test_before_a_window_from_recent_runs_alone_the_next_check_is_when_it_opens() -> None:
     schedule = PollSchedule(history=(300.0,))  # opens at 285 s
 
-    assert schedule.next_delay(running(0, 0), 245.0) == pytest.approx(10.0)
-    assert schedule.next_delay(running(0, 0), 281.0) == 1.0  # never more often than once a second
+    assert schedule.next_delay(running(0, 0), 245.0) == SPARSE_MAX
+    assert schedule.next_delay(running(0, 0), 270.0) == pytest.approx(15.0)  # looking sooner tells nothing
+    assert schedule.next_delay(running(0, 0), 284.5) == 1.0  # never more often than once a second
+
+
+def counting_at_pace(schedule: PollSchedule, seconds: list[float], per_test: float = 5.0) -> float:
+    """Looks at a run counting one test every `per_test` s, at each of `seconds`; the last delay asked."""
+    delays = [schedule.next_delay(running(int(t / per_test), 60), t) for t in seconds]
+    return delays[-1]
+
+
+def test_as_a_window_from_a_steady_count_nears_the_wait_is_a_quarter_of_the_time_until_it_opens_but_no_less_than_10_s() -> (
+    None
+):
+    # 60 tests, one counted every 5 s: the end at 300 s
+    far = counting_at_pace(PollSchedule(), [100.0, 130.0, 160.0])
+    nearing = counting_at_pace(PollSchedule(), [100.0, 130.0, 250.0])
+    near = counting_at_pace(PollSchedule(), [100.0, 130.0, 290.0])
+
+    assert far == SPARSE_MAX
+    assert nearing == pytest.approx(0.25 * (250 + 250 * 9 / 51 - 250))
+    assert near == pytest.approx(290 + 290 * 1 / 59 - 290)  # the next check when it opens
 
 
 def test_inside_a_narrow_window_checks_come_every_second() -> None:
@@ -269,3 +294,266 @@ def test_the_wait_never_checks_faster_than_the_quota_allows_not_even_for_the_hea
 
     gaps = [later - earlier for earlier, later in itertools.pairwise(provider.moments)]
     assert min(gaps) >= 20.0  # the 2 requests above the reserve, spread over the 40 s left
+
+
+# -- progress as real runs show it, on a virtual clock ---------------------------------------------
+Counting = Callable[[float], float]  # seconds running -> share of the tests counted
+
+
+class PatternRun:
+    """A provider whose run is queued for `queued` s, then runs `duration` s counting `tests` by `counting`
+    (None: counts nothing until the end), and remembers the moment of every status check."""
+
+    name = "Simulated"
+
+    def __init__(
+        self,
+        clock: VirtualClock,
+        duration: float,
+        counting: Counting | None,
+        queued: float = 4.0,
+        tests: int = 60,
+    ) -> None:
+        self.clock, self.duration, self.counting, self.queued, self.tests = (
+            clock,
+            duration,
+            counting,
+            queued,
+            tests,
+        )
+        self.started = clock.now()
+        self.moments: list[float] = []
+
+    @property
+    def ends_at(self) -> float:
+        return self.started + self.queued + self.duration
+
+    def poll(self, run_id: str, deadline: Deadline) -> TestRun:
+        self.moments.append(self.clock.now())
+        elapsed = self.clock.now() - self.started
+        if elapsed < self.queued:
+            return QUEUED
+        if elapsed >= self.queued + self.duration:
+            return TestRun(id="7", url="", state="ended", phase=Phase.FINISHED, confirmed=True)
+        if self.counting is None:
+            return running()
+        return running(int(self.tests * self.counting(elapsed - self.queued)), self.tests)
+
+    def gaps(self, since: float = 0.0) -> list[float]:
+        """Seconds between checks, from `since` seconds after the wait began (the first gap: from then)."""
+        moments = [self.started + since, *(m for m in self.moments if m > self.started + since)]
+        return [later - earlier for earlier, later in itertools.pairwise(moments)]
+
+    @property
+    def every_10_s(self) -> int:
+        """The checks polling every 10 s would make: the first at 10 s, the last the first at or after the end."""
+        checks = 1  # counted as `poll` tells the end, to the last bit of floating point
+        while (self.started + 10.0 * checks) - self.started < self.queued + self.duration:
+            checks += 1
+        return checks
+
+
+def waited_out(
+    duration: float, counting: Counting | None, history: tuple[float, ...] = (), queued: float = 4.0
+) -> tuple[PatternRun, float]:
+    """The run, and how long after its end the wait noticed it."""
+    clock = VirtualClock()
+    provider = PatternRun(clock, duration, counting, queued)
+    delay = wait(provider, clock, PollSchedule(history=history), [])  # type: ignore[arg-type]
+    return provider, delay
+
+
+def stalled_at_90_percent_after_40_s(running_for: float) -> float:
+    return min(0.9, 0.9 * running_for / 40)
+
+
+def half_at_once(running_for: float) -> float:
+    return 0.5 if running_for >= 1 else 0.0
+
+
+def half_at_half_time(length: float) -> Counting:
+    return lambda running_for: 0.5 if running_for >= length / 2 else 0.0
+
+
+def test_a_count_stalled_at_90_percent_is_checked_no_more_often_than_every_10_s_once_the_stall_is_noticed() -> (
+    None
+):
+    provider, delay = waited_out(302.0, stalled_at_90_percent_after_40_s)
+
+    stall_noticed = 40 + 4.0 + 20  # seconds into the wait: queued 4 s, then a look or two at the window
+    assert min(provider.gaps(since=stall_noticed)[1:]) >= 10.0 - 1e-6
+    assert len(provider.moments) <= provider.every_10_s
+    assert delay <= 10.0
+
+
+def test_a_slow_count_stalled_for_minutes_is_checked_every_10_s_within_a_minute_and_a_half() -> None:
+    # 60 tests in two hours, one every two minutes, at 90 % 262 s before the end: still for a minute is a stall
+    length = 7213.0
+
+    def slow_then_stalled(running_for: float) -> float:
+        return min(0.9, 0.9 * running_for / (length - 262))
+
+    provider, delay = waited_out(length, slow_then_stalled)
+
+    stall_noticed = 4.0 + length - 262 + 60 + SPARSE_MAX
+    assert max(provider.gaps(since=stall_noticed)) <= 10.0 + 1e-6
+    assert delay <= 10.0
+
+
+def test_a_history_far_too_short_and_the_heartbeat_still_cost_no_more_checks_than_every_10_s() -> None:
+    # recent runs took half as long: past their window the wait backs off to 10 s, and the heartbeat
+    # (once a minute) must not add a check the budget has no room for
+    provider, delay = waited_out(497.0, None, history=(248.5,), queued=0.0)
+
+    assert len(provider.moments) <= provider.every_10_s
+    assert max(provider.gaps(since=300.0)) <= 10.0 + 1e-6
+    assert delay <= 10.0
+
+
+def test_a_count_that_moves_again_after_a_stall_is_trusted_again() -> None:
+    def stall_then_resume(running_for: float) -> float:  # 30 % in 60 s, still for 2 min, then on at that pace
+        if running_for < 60:
+            return 0.3 * running_for / 60
+        return 0.3 if running_for < 180 else 0.3 + 0.3 * (running_for - 180) / 60
+
+    provider, _ = waited_out(320.0, stall_then_resume)
+
+    moments = [m - provider.started for m in provider.moments]
+    stall_gaps = [b - a for a, b in itertools.pairwise(m for m in moments if 4 + 90 <= m <= 4 + 180)]
+    resumed_gaps = [b - a for a, b in itertools.pairwise(m for m in moments if 4 + 200 <= m <= 4 + 290)]
+    assert max(stall_gaps) <= 10.0 + 1e-6  # the stalled count says nothing: as often as fixed polling
+    assert max(resumed_gaps) > 10.0  # moving at its pace again: the far end is trusted
+
+
+@pytest.mark.parametrize("length", [127.0, 244.0, 302.0], ids=["127 s", "244 s", "302 s"])
+def test_half_counted_at_once_is_never_left_more_than_10_s(length: float) -> None:
+    provider, delay = waited_out(length, half_at_once)
+
+    assert max(provider.gaps()) <= 10.0 + 1e-6
+    assert delay <= 10.0
+    assert len(provider.moments) <= provider.every_10_s
+
+
+def test_two_equal_shards_are_never_left_more_than_10_s_after_the_first_reports() -> None:
+    provider, delay = waited_out(604.0, half_at_half_time(604.0))
+
+    assert max(provider.gaps(since=4 + 302)) <= 10.0 + 1e-6
+    assert delay <= 10.0
+    assert len(provider.moments) <= provider.every_10_s
+
+
+def test_a_run_counting_nothing_and_no_history_is_checked_as_often_as_every_10_s_and_no_more() -> None:
+    provider, delay = waited_out(1807.0, None)
+
+    assert max(provider.gaps()) <= 10.0 + 1e-6
+    assert len(provider.moments) == provider.every_10_s
+    assert delay <= 10.0
+
+
+@pytest.mark.parametrize(
+    "counting",
+    [None, half_at_once, stalled_at_90_percent_after_40_s],
+    ids=["nothing until the end", "half at once", "stalled at 90 %"],
+)
+def test_with_a_steady_history_any_progress_is_noticed_within_2_s_with_fewer_checks_than_every_10_s(
+    counting: Counting | None,
+) -> None:
+    delays, saved = [], []
+    for offset in range(5):
+        length = 602.0 + offset * 2.3
+        history = tuple(length * f for f in (0.97, 1.02, 0.99, 1.03, 0.98))
+        provider, delay = waited_out(length, counting, history, queued=3.0 + offset * 1.1)
+        delays.append(delay)
+        saved.append(provider.every_10_s - len(provider.moments))
+
+    assert statistics.mean(delays) < 2.0
+    assert max(delays) <= 10.0
+    assert min(saved) > 0
+
+
+# -- the two bounds, over generated progress ------------------------------------------------------
+TESTS = 60
+
+
+def steps_counting(length: float, steps: list[tuple[float, float]], paced: bool) -> Counting:
+    """Through `steps` (share of the run, share counted): all at each step, or at a pace between them."""
+
+    def counting(running_for: float) -> float:
+        at, reached = 0.0, 0.0
+        for when, level in steps:
+            level = max(level, reached)
+            if running_for < when * length:
+                if paced and when > at:
+                    return reached + (level - reached) * (running_for / length - at) / (when - at)
+                return reached
+            at, reached = when, level
+        return reached
+
+    return counting
+
+
+@st.composite
+def progress_patterns(draw: st.DrawFn) -> tuple[float, float, Counting | None, tuple[float, ...]]:
+    """A run's length and queue time, how it counts its tests, and the history known of it.
+
+    The count is a step function through random moments: bursts of any size (shards reporting),
+    stretches at any pace (tests counted as they finish), stalls of any length; or nothing until the
+    end. The history is missing, steady, or wrong by up to a factor of two either way.
+    """
+    length = draw(st.floats(30.0, 3600.0))
+    queued = draw(st.floats(0.0, 60.0))
+    counting = None
+    if draw(st.booleans()):
+        steps = draw(st.lists(st.tuples(st.floats(0.0, 1.0), st.floats(0.0, 1.0)), min_size=1, max_size=8))
+        counting = steps_counting(length, sorted(steps), paced=draw(st.booleans()))
+    kind = draw(st.sampled_from(["none", "steady", "wrong"]))
+    spread = {"none": (1.0, 1.0), "steady": (0.95, 1.05), "wrong": (0.5, 2.0)}[kind]
+    runs = 0 if kind == "none" else draw(st.integers(1, 10))
+    history = tuple(length * draw(st.floats(*spread)) for _ in range(runs))
+    return length, queued, counting, history
+
+
+def still_before_the_end(length: float, counting: Counting | None) -> float:
+    """Seconds the count stood still before the run ended, less the time it takes the schedule to call
+    that a stall (twice the time a test took until then, a minute at most); all of it, counting nothing."""
+    if counting is None:
+        return length
+    done = [int(TESTS * counting(t / 2)) for t in range(int(length * 2))]
+    last_move = max((t for t in range(1, len(done)) if done[t] != done[t - 1]), default=0) / 2
+    counted = done[-1] if done else 0
+    pace = last_move / counted if counted else 0.0
+    return length - last_move - min(STALL_PACES * pace, STALL_MAX)
+
+
+def waited_out_pattern(
+    length: float, queued: float, counting: Counting | None, history: tuple[float, ...]
+) -> tuple[PatternRun, float]:
+    clock = VirtualClock()
+    provider = PatternRun(clock, length, counting, queued, TESTS)
+    return provider, wait(provider, clock, PollSchedule(history=history), [])  # type: ignore[arg-type]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(progress_patterns())
+def test_whatever_the_progress_and_history_no_more_checks_than_every_10_s(
+    pattern: tuple[float, float, Counting | None, tuple[float, ...]],
+) -> None:
+    provider, delay = waited_out_pattern(*pattern)
+
+    assert len(provider.moments) <= provider.every_10_s
+    assert delay <= SPARSE_MAX  # a run that breaks off a steady count, or a wrong history: 30 s at worst
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(progress_patterns())
+def test_whatever_the_progress_a_stalled_or_silent_run_is_never_left_more_than_10_s(
+    pattern: tuple[float, float, Counting | None, tuple[float, ...]],
+) -> None:
+    length, queued, counting, history = pattern
+    assume(still_before_the_end(length, counting) >= SPARSE_MAX)  # stalled, by the schedule's reckoning
+    assume(all(0.95 * length <= h <= 1.05 * length for h in history))  # no history, or a steady one
+
+    provider, delay = waited_out_pattern(length, queued, counting, history)
+
+    assert delay <= 10.0
+    assert len(provider.moments) <= provider.every_10_s

@@ -118,7 +118,8 @@ INPUTS: tuple[Input, ...] = (
     Input(
         "poll-interval",
         "Seconds between status checks. Empty: an adaptive schedule, densest when the run is expected to "
-        "end (from its progress and recent runs), at least once a second, at most 30 s apart.",
+        "end (from its progress and recent runs), at least once a second, at most 10 s apart while the run "
+        "could end (30 s while it steadily cannot), and never more checks than every 10 s.",
     ),
     Input(
         "fail-on",

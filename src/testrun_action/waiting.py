@@ -76,7 +76,7 @@ def wait_for_run(
 ) -> Waited:
     """Poll until a status read shows the run terminal, or the deadline passes. A terminal state in the
     trigger's answer alone is not enough: the run is looked at again."""
-    last_said = last_looked = clock.now()
+    began = last_said = last_looked = clock.now()
     running_since: float | None = clock.now() if run.phase is Phase.RUNNING else None
     outage_since: float | None = None
     quota = provider.headroom if isinstance(provider, AnnouncesQuota) else lambda: None
@@ -89,9 +89,10 @@ def wait_for_run(
         now = clock.now()
         running_for = now - running_since if running_since is not None else None
         headroom = quota()
-        delay = schedule.next_delay(run, running_for, headroom)
-        if schedule.fixed is None:  # look in time for the heartbeat, as far as the quota allows
+        delay = schedule.next_delay(run, running_for, headroom, waited=now - began)
+        if schedule.fixed is None:  # look in time for the heartbeat, as far as the budget and quota allow
             delay = min(delay, max(MIN_INTERVAL, last_said + HEARTBEAT_SECONDS - now))
+            delay = max(delay, schedule.budget_floor(now - began))
             delay = max(delay, quota_floor(headroom)) if headroom is not None else delay
         clock.sleep(min(delay, remaining))
         if deadline.passed:
