@@ -23,7 +23,6 @@ from typing import Any, TextIO
 
 import httpx
 
-from . import markdown
 from .clock import Clock, Deadline, SystemClock
 from .comparison import compare, new_ones
 from .context import GitHubContext, load_context
@@ -43,6 +42,7 @@ from .inputs import OUTPUT_NAMES
 from .model import Failures, History, Outcome, Report, Source, TestRun
 from .providers import Provider, Wiring, create_provider
 from .publishers import Publisher, default_publishers
+from .report import markdown as md
 from .settings import Settings, insecure_urls, load_settings, read_raw_inputs, secret_inputs
 from .untrusted import sanitised
 from .verdict import Verdict, decide
@@ -109,7 +109,7 @@ def _not_run(gha: Actions, raw: Mapping[str, str], title: str, message: str) -> 
     """Outputs and a summary note when nothing could be started; each file on its own."""
     gha.set_outputs({**dict.fromkeys(OUTPUT_NAMES, ""), "result": Outcome.ERROR.value})
     if gha.has_summary and raw.get("job-summary", "true").strip().lower() != "false":
-        gha.write_summary(f"## 💥 E2E tests not run\n\n**{title}.** {markdown.text(message, 1000)}\n")
+        gha.write_summary(f"## 💥 E2E tests not run\n\n**{title}.** {md.text(message, 1000)}\n")
 
 
 def _report_error(gha: Actions, exc: TestrunError) -> None:

@@ -14,14 +14,14 @@ from typing import Protocol
 
 import httpx
 
-from .checks import CheckRunPublisher, CommentPublisher, redacted
 from .clock import Clock, SystemClock
 from .comparison import describe
 from .context import GitHubContext
 from .gha import Actions
+from .github.check_run import CheckRunPublisher, CommentPublisher, redacted
 from .model import Report, TestRun
+from .report.summary import headline, render_summary
 from .settings import Settings
-from .summary import headline, render_summary
 from .untrusted import shown_url, state_word, valid
 
 
@@ -102,7 +102,7 @@ class JUnitPublisher:
         pass
 
     def finished(self, report: Report) -> None:
-        from .junit import render_junit  # imported when needed: XML is not on the way to the trigger
+        from .report.junit import render_junit  # imported when needed: XML is not on the way to the trigger
 
         text = render_junit(redacted(report, self._gha.redact))
         self._path.parent.mkdir(parents=True, exist_ok=True)

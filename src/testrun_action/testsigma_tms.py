@@ -23,15 +23,15 @@ from typing import Any
 import httpx
 
 from . import __version__
-from . import markdown as md
 from .clock import Clock, Deadline
 from .errors import DeliveryUncertain, MalformedResponse, ServiceError, TestrunError
 from .gha import Actions
 from .http import HttpClient
-from .junit import render_junit
 from .model import Outcome, Report, TestRun
+from .report import markdown as md
+from .report.junit import render_junit
+from .report.summary import headline, title
 from .settings import TmsSettings
-from .summary import headline, title
 
 SERVICE = "Testsigma Test Management"
 RUN_ID_OUTPUT = "testsigma-tms-run-id"

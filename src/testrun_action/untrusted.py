@@ -15,8 +15,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from .annotations import clip_bytes, clip_chars
 from .model import FailedExecution, Report, TestRun
+from .report.annotations import clip_bytes, clip_chars
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
 REPLACEMENT = "\ufffd"

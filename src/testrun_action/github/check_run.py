@@ -16,16 +16,16 @@ import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import check_output
-from .annotations import batches, clip_chars, to_annotations
-from .context import GitHubContext
-from .gha import ANNOTATIONS_PER_LEVEL, Actions
-from .model import FailedExecution, Report, TestRun
-from .settings import Settings
-from .untrusted import payload, shown_url, valid
+from ..context import GitHubContext
+from ..gha import ANNOTATIONS_PER_LEVEL, Actions
+from ..model import FailedExecution, Report, TestRun
+from ..report import check_output
+from ..report.annotations import batches, clip_chars, to_annotations
+from ..settings import Settings
+from ..untrusted import payload, shown_url, valid
 
 if TYPE_CHECKING:
-    from .github_api import CheckRunRef, GitHubApi, GitHubError
+    from .api import CheckRunRef, GitHubApi, GitHubError
 
 PER_REQUEST = 50  # annotations per Checks API request (github-platform.md 7)
 START_SECONDS = 20.0  # creating the check run; the remote run is already going
@@ -60,7 +60,7 @@ def redacted(report: Report, redact: Callable[[str], str]) -> Report:
 
 
 def connect(settings: Settings, context: GitHubContext, gha: Actions) -> GitHubApi:
-    from .github_api import GitHubApi  # PyGithub loads only when there is something to send
+    from .api import GitHubApi  # PyGithub loads only when there is something to send
 
     assert settings.github_token is not None
     assert context.repository is not None
@@ -108,7 +108,7 @@ class CheckRunPublisher:
         if self._fallback_reason or not self._usable():
             self._explain()
             return
-        from .github_api import GitHubError, UnusableAnswer
+        from .api import GitHubError, UnusableAnswer
 
         api = self._connected()
         fields: dict[str, Any] = {
@@ -146,7 +146,7 @@ class CheckRunPublisher:
             self._explain()
             self._workflow_annotations(located)
             return
-        from .github_api import GitHubError, UnusableAnswer
+        from .api import GitHubError, UnusableAnswer
 
         api = self._connected()
         limit = self._settings.max_annotations
@@ -291,7 +291,7 @@ class CommentPublisher:
             )
             gha.log(f"No pull request comment: {why}.")
             return
-        from .github_api import GitHubError
+        from .api import GitHubError
 
         check_url = self._checks.outputs()["check-run-url"] if self._checks else ""
         body = valid(

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from ..model import FailedExecution, NoveltyKind, Outcome, Phase, Report
 from . import markdown as md
 from .glance import against, novelty_label
-from .model import FailedExecution, NoveltyKind, Outcome, Phase, Report
 from .summary import headline, render_summary, title
 
 OUTPUT_BYTES = 65_535  # output.summary and output.text (github-platform.md 7)

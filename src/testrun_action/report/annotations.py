@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from ..model import FailedExecution
 from .markdown import no_mentions
-from .model import FailedExecution
 
 # github-platform.md 7, "Annotation object": title at most 255 characters; message and raw_details at
 # most 64 KB. Kept one byte under 65,536 so either reading of "64 KB" holds.

@@ -1,0 +1,1 @@
+"""Pure rendering of the report: values in, strings out, no I/O."""
