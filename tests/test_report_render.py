@@ -26,7 +26,8 @@ from testrun_action.model import (
     TestRun,
 )
 from testrun_action.report import glance
-from testrun_action.report.check_output import OUTPUT_BYTES, check_summary, render_comment
+from testrun_action.report.check_output import OUTPUT_BYTES, check_summary
+from testrun_action.report.comment_body import render_comment
 from testrun_action.report.summary import SUMMARY_LIMIT, render_summary
 from testrun_action.verdict import decide
 

@@ -11,8 +11,8 @@ from junitparser import JUnitXml
 
 from testrun_action.gha import LINE_CHARS
 from testrun_action.model import Counts, FailOn, Outcome, Phase, Report, Source, TestRun
-from testrun_action.publishers import outputs
 from testrun_action.report.annotations import TITLE_CHARS
+from testrun_action.report.outputs import outputs
 from testrun_action.report.summary import SUMMARY_LIMIT
 from testrun_action.simulators.empirical import DEFAULT_KEY, Scenario
 from testrun_action.simulators.server import Fault
