@@ -198,15 +198,19 @@ def test_the_summary_page_keeps_the_records_within_its_limit() -> None:
         failures=Failures(executions=failures),
     )
     record = Recorded("Testsigma Test Management", "TR-9", "the JUnit results were imported.")
+    # Records as long as they get (an id of 200 characters, a note of 300): more than the report's slack.
+    long = Recorded("Test Management", "T" * 500, "n" * 500)
 
     pages = {
-        limit: job_summary(report, Receipts(recorded=(record,)), limit) for limit in range(5_000, 20_000, 37)
+        limit: job_summary(report, Receipts(recorded=(long, long, record)), limit)
+        for limit in range(5_000, 20_000, 37)
     }
 
     line = "\n📋 Recorded in Testsigma Test Management as test run `TR-9`: the JUnit results were imported.\n"
     for limit, page in pages.items():
         assert len(page.encode("utf-8")) <= limit
         assert page.endswith(line)
+        assert page.count("📋 Recorded in Test Management as test run") == 2
         assert "more not listed here (size limit)" in page
 
 
