@@ -1,7 +1,7 @@
 """The step outputs, from the report and the publishers' receipts. Pure: values in, a mapping out.
 
-Every output is always present, empty when unknown (github-platform.md 6.1), so a later step can
-read any of them without checking first.
+Every output is always present, empty when unknown, so a later step can read any of them without
+checking first; the values are written as `gha` writes every output (github-platform.md 6.1).
 """
 
 from __future__ import annotations
