@@ -101,7 +101,8 @@ class Publishers:
     def _each(self, name: str, action: Callable[[], Receipts]) -> Receipts:
         """`action`'s receipts; what it made before it failed or was cut short; else none."""
         try:
-            return action()
+            made = action()
+            return made if isinstance(made, Receipts) else Receipts()  # a receipt is never a crash
         except Unfinished as unfinished:
             self._problem(name, unfinished.cause)
             return unfinished.receipts
