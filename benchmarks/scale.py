@@ -63,13 +63,14 @@ def _peak_rss_bytes() -> int:
 
 # -- 1. the phases, in a process of their own ----------------------------------------------------------
 def phases(api_url: str, build: int, workdir: Path) -> dict[str, Any]:
-    from testrun_action.annotations import batches, to_annotations
-    from testrun_action.check_output import annotation_note, check_summary, check_title
-    from testrun_action.checks import PER_REQUEST, redacted
     from testrun_action.gha import Actions
-    from testrun_action.junit import render_junit
+    from testrun_action.github.check_run import PER_REQUEST
     from testrun_action.model import Report, Source
-    from testrun_action.summary import render_summary
+    from testrun_action.report.annotations import batches, to_annotations
+    from testrun_action.report.check_output import annotation_note, check_summary, check_title
+    from testrun_action.report.junit import render_junit
+    from testrun_action.report.summary import render_summary
+    from testrun_action.untrusted import redacted
     from testrun_action.verdict import decide
 
     env = github_job.environ(workdir, _inputs(api_url, build, workdir / "junit.xml"))

@@ -71,9 +71,9 @@ def testsigma() -> Iterator[Simulated]:
 @pytest.fixture(autouse=True)
 def _no_write_pause(monkeypatch: pytest.MonkeyPatch) -> None:
     """GitHub asks for a second between writes; the simulator does not, and tests stay fast."""
-    from testrun_action import github_api
+    from testrun_action.github import api
 
-    monkeypatch.setattr(github_api, "WRITE_INTERVAL", 0.0)
+    monkeypatch.setattr(api, "WRITE_INTERVAL", 0.0)
 
 
 @pytest.fixture

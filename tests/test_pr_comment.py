@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from testrun_action.check_output import comment_marker
+from testrun_action.report.comment_body import comment_marker
 from testrun_action.simulators.empirical import Scenario
 from testrun_action.simulators.github import Comment
 

@@ -20,6 +20,7 @@ from testrun_action.simulators.empirical import Scenario
 from testrun_action.simulators.server import Fault
 
 from .conftest import Job, Simulated
+from .test_testsigma_tms import tms_inputs
 
 SIGTERM_AFTER = 7.5  # the runner's SIGINT → SIGTERM wait
 KILL_AFTER = 2.5  # then SIGTERM → kill
@@ -123,3 +124,27 @@ def test_the_post_step_leaves_a_settled_run_alone(job: Job, empirical: Simulated
     assert result.code == 0
     assert run_post({**job.environ(), **{f"STATE_{k}": v for k, v in saved.items()}}) == 0
     assert empirical.app.recorded("POST", r"/cancel$") == []
+
+
+def test_a_signal_while_the_test_management_import_hangs_keeps_the_record_id_and_every_other_report(
+    job: Job, empirical: Simulated, github: Simulated, tms: Simulated
+) -> None:
+    tms.app.script(Fault("POST", r"/junit-import/.+", "delay", times=1, delay=30.0))
+    step = Step(job, **tms_inputs(tms))
+    step.wait_until(lambda: not tms.app.faults)  # the record exists; its import hangs
+
+    sent = time.monotonic()
+    step.process.send_signal(signal.SIGTERM)
+    log = step.process.communicate(timeout=10)[0]
+
+    assert step.process.returncode == 143, log
+    assert time.monotonic() - sent < EXIT_BUDGET
+    assert "Received SIGTERM while writing the Testsigma Test Management record" in log
+    [record_id] = tms.app.test_runs
+    outputs = read_outputs(job.tmp / "output")
+    assert (outputs["result"], outputs["testsigma-tms-run-id"]) == ("passed", record_id)
+    summary = (job.tmp / "summary").read_text(encoding="utf-8")
+    assert "E2E tests passed" in summary
+    assert "Recorded in" not in summary  # its results never arrived
+    [check_run] = github.app.admin_check_runs()
+    assert outputs["check-run-url"] == f"https://github.com/acme/shop/runs/{check_run['id']}"

@@ -9,8 +9,9 @@ import time
 
 import pytest
 
-from testrun_action import checks, post
+from testrun_action import post
 from testrun_action.demo import read_outputs
+from testrun_action.github import check_run as checks
 from testrun_action.post import run_post
 from testrun_action.simulators.empirical import Scenario
 from testrun_action.simulators.hostile import Hostile, Rule
