@@ -19,7 +19,7 @@ from pathlib import Path
 import cmarkgfm
 from cmarkgfm.cmark import Options
 
-from testrun_action.demo import demo_job
+from testrun_sim.demo import demo_job
 
 ROOT = Path(__file__).resolve().parent.parent
 # Chromium's flags for a quiet, offline, single-shot run (no profile, no network, no sandbox in a container).

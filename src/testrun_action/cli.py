@@ -87,10 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_post(os.environ)
     if args.command == "demo":
-        from .demo import run_demo
+        from testrun_sim.demo import run_demo
 
         return run_demo(args.provider)
-    from .sandbox import serve
+    from testrun_sim.sandbox import serve
 
     return serve(args.port, args.scenario, args.buildkite_port, args.pipeline, host=args.host)
 

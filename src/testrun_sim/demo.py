@@ -20,16 +20,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from .flow import Hooks, run_action
-from .simulators import buildkite as bk
-from .simulators.empirical import DEFAULT_KEY, EmpiricalSimulator, PastRun, Scenario
-from .simulators.github import WRITE_TOKEN, GitHubSimulator
-from .simulators.server import Served
-from .simulators.testsigma import DEFAULT_KEY as TESTSIGMA_KEY
-from .simulators.testsigma import PastRun as PastPlanRun
-from .simulators.testsigma import Plan, TestsigmaSimulator
-from .simulators.testsigma_tms import DEFAULT_KEY as TMS_KEY
-from .simulators.testsigma_tms import DEFAULT_PROJECT, TmsSimulator
+from testrun_action.flow import Hooks, run_action
+
+from . import buildkite as bk
+from .empirical import DEFAULT_KEY, EmpiricalSimulator, PastRun, Scenario
+from .github import WRITE_TOKEN, GitHubSimulator
+from .server import Served
+from .testsigma import DEFAULT_KEY as TESTSIGMA_KEY
+from .testsigma import PastRun as PastPlanRun
+from .testsigma import Plan, TestsigmaSimulator
+from .testsigma_tms import DEFAULT_KEY as TMS_KEY
+from .testsigma_tms import DEFAULT_PROJECT, TmsSimulator
 
 DEMO_SHA = "9f2c4e1b7a3d5f60812e4c9b0a7d3e5f1c2b4a69"
 DEMO_SCENARIO = Scenario(

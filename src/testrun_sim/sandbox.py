@@ -9,13 +9,13 @@ import threading
 from collections.abc import Sequence
 from typing import TypeVar
 
-from .simulators import buildkite as bk
-from .simulators.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario
-from .simulators.server import Served, scripted
-from .simulators.testsigma import DEFAULT_KEY as TESTSIGMA_KEY
-from .simulators.testsigma import TestsigmaSimulator
-from .simulators.testsigma_tms import DEFAULT_KEY as TMS_KEY
-from .simulators.testsigma_tms import DEFAULT_PROJECT, TmsSimulator
+from . import buildkite as bk
+from .empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario
+from .server import Served, scripted
+from .testsigma import DEFAULT_KEY as TESTSIGMA_KEY
+from .testsigma import TestsigmaSimulator
+from .testsigma_tms import DEFAULT_KEY as TMS_KEY
+from .testsigma_tms import DEFAULT_PROJECT, TmsSimulator
 
 T = TypeVar("T")
 
