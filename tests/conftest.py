@@ -18,9 +18,9 @@ import pytest
 
 from testrun_action.flow import Hooks, run_action
 from testrun_sim import buildkite as bk
-from testrun_sim.demo import read_outputs
 from testrun_sim.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario
 from testrun_sim.github import READ_TOKEN, GitHubSimulator
+from testrun_sim.runner_files import read_outputs
 from testrun_sim.server import Served
 from testrun_sim.testsigma import DEFAULT_KEY as TESTSIGMA_KEY
 from testrun_sim.testsigma import Plan, TestsigmaSimulator

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from testrun_sim import buildkite as bk
-from testrun_sim.demo import read_outputs
 from testrun_sim.empirical import PastRun, Scenario
+from testrun_sim.runner_files import read_outputs
 from testrun_sim.server import Fault
 from testrun_sim.testsigma import Plan
 

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from testrun_action.post import run_post
-from testrun_sim.demo import read_outputs
 from testrun_sim.empirical import Scenario
+from testrun_sim.runner_files import read_outputs
 from testrun_sim.server import Fault
 
 from .conftest import Job, Simulated

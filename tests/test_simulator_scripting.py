@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from testrun_sim.empirical import Scenario
-from testrun_sim.sandbox import parse_scenarios
+from testrun_sim.entries.empirical import parse_scenarios
 
 from .conftest import Simulated
 

@@ -1,11 +1,8 @@
-"""`testrun demo`: the real flow against the embedded simulators, in a simulated GitHub job.
+"""`testrun demo`: the real flow against a provider's simulators, in a simulated GitHub job.
 
-A push event, temporary GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, a run of 48 tests with failures,
-flaky and snoozed tests that takes about 15 seconds, after ten earlier runs that the report compares it
-with; then the summary and outputs it wrote, and the
-check run as GitHub recorded it. `--provider buildkite` runs a Pipelines build of 60 tests whose Test
-Engine run has failed and flaky tests; `--provider testsigma` a Testsigma test plan (it sits in
-STATUS_CREATED first, as real runs do), recorded in the Test Management simulator.
+A push event, temporary GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, the provider's simulators scripted
+for a run with failures that takes about 15 seconds (each entry of the registry says what it scripts);
+then the summary and outputs the action wrote, and the check run as GitHub recorded it.
 """
 
 from __future__ import annotations
@@ -15,70 +12,19 @@ import io
 import json
 import sys
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 from testrun_action.flow import Hooks, run_action
 
-from . import buildkite as bk
-from .empirical import DEFAULT_KEY, EmpiricalSimulator, PastRun, Scenario
 from .github import WRITE_TOKEN, GitHubSimulator
+from .registry import SIMULATORS
+from .runner_files import read_outputs
 from .server import Served
-from .testsigma import DEFAULT_KEY as TESTSIGMA_KEY
-from .testsigma import PastRun as PastPlanRun
-from .testsigma import Plan, TestsigmaSimulator
-from .testsigma_tms import DEFAULT_KEY as TMS_KEY
-from .testsigma_tms import DEFAULT_PROJECT, TmsSimulator
 
 DEMO_SHA = "9f2c4e1b7a3d5f60812e4c9b0a7d3e5f1c2b4a69"
-DEMO_SCENARIO = Scenario(
-    pending=1.0, queued=1.5, duration=11.0, tests=48, failed=3, flaky=2, snoozed=1, skipped=2
-)
-DEMO_PLAN_ID = 3058
-DEMO_PLAN = Plan(
-    name="Shop regression", created=2.0, queued=1.0, pre_flight=1.0, duration=9.0, tests=48, failed=3,
-    machines=["Windows 11 Chrome", "macOS Safari"],
-)  # fmt: skip
-BUILDKITE_SCENARIO = bk.Scenario(
-    scheduled=1.0, duration=7.0, tests=60, failed=3, flaky=2, skipped=2, processing=1.0
-)
-# The inputs of the Buildkite step; the rest of the job is the same.
-BUILDKITE_INPUTS = {
-    "INPUT_PROVIDER": "buildkite",
-    "INPUT_API-KEY": bk.DEFAULT_TOKEN,
-    "INPUT_ENVIRONMENT": "",
-    "INPUT_ORGANIZATION": bk.ORGANIZATION,
-    "INPUT_PIPELINE": "e2e-tests",
-    "INPUT_SUITE": "e2e",
-}
-
-
-# Earlier runs, newest first, so that the report can tell new failures from known ones: on main, one of
-# today's failures has failed since the last run, another now and then; the third is new.
-DEMO_HISTORY = [
-    PastRun(failed=["Search › filters by price"], duration=11.8, ago=3_600),
-    PastRun(branch="feature/wishlist", failed=["Login › signs in with email"], duration=12.6, ago=5_400),
-    PastRun(failed=["Search › filters by price", "Cart › keeps the cart after sign-in"], duration=10.9, ago=7_200),
-    PastRun(duration=10.2, ago=10_800),
-    PastRun(flaky=["Cart › keeps the cart after sign-in"], duration=10.7, ago=14_400),
-    PastRun(duration=9.8, ago=18_000),
-    PastRun(failed=["Checkout › charges the saved card"], duration=10.4, ago=21_600),
-    PastRun(duration=10.1, ago=25_200),
-    PastRun(failed=["Cart › keeps the cart after sign-in"], duration=11.2, ago=28_800),
-    PastRun(duration=9.9, ago=32_400),
-]  # fmt: skip
-BUILDKITE_HISTORY = [
-    bk.PastBuild(failed=["Checkout applies a discount code"], duration=7.5, ago=3_600),
-    bk.PastBuild(duration=7.1, ago=7_200),
-    bk.PastBuild(failed=["Search finds products by name"], duration=6.8, ago=10_800),
-]
-TESTSIGMA_HISTORY = [
-    PastPlanRun(failed=["Apply a discount code"], duration=8.7, ago=3_600),
-    PastPlanRun(failed=["Filter by price #2"], duration=9.4, ago=7_200),
-    PastPlanRun(duration=9.1, ago=10_800),
-]
+DEFAULT_PROVIDER = next(iter(SIMULATORS))
 
 
 def push_event(sha: str = DEMO_SHA) -> dict[str, object]:
@@ -106,63 +52,20 @@ def job_environment(
         "GITHUB_REF_NAME": "main",
         "GITHUB_REPOSITORY": "acme/shop",
         "GITHUB_SERVER_URL": "https://github.com",
-        "GITHUB_API_URL": "https://api.github.com",
+        "GITHUB_API_URL": api_url,
         "GITHUB_ACTOR": "octocat",
         "GITHUB_TRIGGERING_ACTOR": "octocat",
         "GITHUB_RUN_ID": "4242",
         "GITHUB_OUTPUT": str(tmp / "output"),
         "GITHUB_STEP_SUMMARY": str(tmp / "summary"),
         "GITHUB_STATE": str(tmp / "state"),
-        "INPUT_API-KEY": DEFAULT_KEY,
-        "INPUT_API-URL": api_url,
-        "INPUT_ENVIRONMENT": "staging",
-        "INPUT_METADATA": "deployed_by: octocat\nticket: SHOP-1234",
     }
 
 
-def _empirical(stack: contextlib.ExitStack, tmp: Path) -> tuple[dict[str, str], str]:
-    app = EmpiricalSimulator({"staging": DEMO_SCENARIO, "production": Scenario()})
-    app.seed_history("staging", DEMO_HISTORY)
-    served = stack.enter_context(Served(app))
-    return job_environment(tmp, served.url, push_event()), f"Empirical simulator at {served.url}"
-
-
-def _testsigma(stack: contextlib.ExitStack, tmp: Path) -> tuple[dict[str, str], str]:
-    simulator = TestsigmaSimulator({DEMO_PLAN_ID: DEMO_PLAN})
-    simulator.seed_history(DEMO_PLAN_ID, TESTSIGMA_HISTORY)
-    platform = stack.enter_context(Served(simulator))
-    tms = stack.enter_context(Served(TmsSimulator()))
-    environ = job_environment(tmp, platform.url, push_event())
-    del environ["INPUT_METADATA"]  # an Empirical input
-    environ.update(
-        {
-            "INPUT_PROVIDER": "testsigma",
-            "INPUT_API-KEY": TESTSIGMA_KEY,
-            "INPUT_TEST-PLAN-ID": str(DEMO_PLAN_ID),
-            "INPUT_TESTSIGMA-TMS-PROJECT": DEFAULT_PROJECT,
-            "INPUT_TESTSIGMA-TMS-API-KEY": TMS_KEY,
-            "INPUT_TESTSIGMA-TMS-URL": tms.url,
-            "INPUT_TESTSIGMA-TMS-LABELS": "Smoke, Nightly",
-        }
-    )
-    return environ, f"Testsigma simulator at {platform.url}, Test Management simulator at {tms.url}"
-
-
-def _buildkite(stack: contextlib.ExitStack, tmp: Path) -> tuple[dict[str, str], str]:
-    simulator = bk.BuildkiteSimulator({"e2e-tests": BUILDKITE_SCENARIO})
-    simulator.seed_history("e2e-tests", BUILDKITE_HISTORY)
-    served = stack.enter_context(Served(simulator))
-    return job_environment(
-        tmp, served.url, push_event()
-    ) | BUILDKITE_INPUTS, f"Buildkite simulator at {served.url}"
-
-
-# Each provider's simulators, started on the stack, and the job's environment for it.
-PROVIDERS: dict[str, Callable[[contextlib.ExitStack, Path], tuple[dict[str, str], str]]] = {
-    "empirical": _empirical,
-    "buildkite": _buildkite,
-    "testsigma": _testsigma,
-}
+def step_inputs(inputs: dict[str, str]) -> dict[str, str]:
+    """Inputs as the runner passes them to a Docker action: `INPUT_<NAME>`, the name upper-cased with its
+    hyphens kept (github-platform.md 1.1)."""
+    return {f"INPUT_{name.upper()}": value for name, value in inputs.items()}
 
 
 @dataclass
@@ -175,19 +78,21 @@ class DemoJob:
     check_runs: list[dict[str, Any]]
 
 
-def demo_job(provider: str = "empirical", out: TextIO | None = None) -> DemoJob:
+def demo_job(provider: str = DEFAULT_PROVIDER, out: TextIO | None = None) -> DemoJob:
     """The action run once in a simulated push job against `provider`'s simulators; the log to `out`."""
     out = out or io.StringIO()
+    entry = SIMULATORS[provider]
     with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory(prefix="testrun-demo-") as name:
         tmp = Path(name)
-        environ, where = PROVIDERS[provider](stack, tmp)
+        started = entry.demo(stack)
         github = GitHubSimulator()
         github_served = stack.enter_context(Served(github))
-        environ["GITHUB_API_URL"] = github_served.url
-        environ["INPUT_GITHUB-TOKEN"] = WRITE_TOKEN
-        environ["INPUT_JUNIT-FILE"] = str(tmp / "e2e-results.xml")
+        inputs = {"provider": entry.provider, **started.inputs, "github-token": WRITE_TOKEN}
+        inputs["junit-file"] = str(tmp / "e2e-results.xml")
+        environ = job_environment(tmp, github_served.url, push_event()) | step_inputs(inputs)
         out.write(
-            f"Simulated GitHub job: push to acme/shop@main, {where}, GitHub API simulator at {github_served.url}\n\n"
+            f"Simulated GitHub job: push to acme/shop@main, {started.description}, "
+            f"GitHub API simulator at {github_served.url}\n\n"
         )
         code = run_action(environ, hooks=Hooks(stream=out))
         return DemoJob(
@@ -198,7 +103,7 @@ def demo_job(provider: str = "empirical", out: TextIO | None = None) -> DemoJob:
         )
 
 
-def run_demo(provider: str = "empirical", stream: TextIO | None = None) -> int:
+def run_demo(provider: str = DEFAULT_PROVIDER, stream: TextIO | None = None) -> int:
     out = stream or sys.stdout
     job = demo_job(provider, out)
     out.write("\n──── Job summary (GITHUB_STEP_SUMMARY) ────\n")
@@ -232,24 +137,3 @@ def show_check_run(check_run: dict[str, Any], summary_lines: int = 12) -> str:
         lines.append(f"  {a['annotation_level']:<8} {a['path']}:{a['start_line']}  {a.get('title', '')}")
         lines.append(f"           {a['message']}")
     return "\n".join(lines) + "\n"
-
-
-def read_outputs(path: Path) -> dict[str, str]:
-    """Parse a GITHUB_OUTPUT file the way the runner does (heredoc form, github-platform.md 6.1)."""
-    outputs: dict[str, str] = {}
-    lines = iter(path.read_text(encoding="utf-8").split("\n"))
-    for line in lines:
-        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
-            key, delimiter = line.split("<<", 1)
-            value = []
-            for body in lines:
-                if body == delimiter:
-                    break
-                value.append(body)
-            else:
-                raise ValueError(f"Matching delimiter not found '{delimiter}'")
-            outputs[key] = "\n".join(value)
-        elif "=" in line:
-            key, value_ = line.split("=", 1)
-            outputs[key] = value_
-    return outputs

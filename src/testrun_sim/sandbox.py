@@ -1,78 +1,99 @@
-"""`testrun sandbox`: the simulators served on 127.0.0.1 until interrupted, for trying the action by hand,
-from another CI system, or from the container test."""
+"""`testrun sandbox`: every registered provider's simulators served until interrupted, for trying the action
+by hand, from another CI system, or from the container test. They take consecutive ports from `--port`, in
+the registry's order."""
 
 from __future__ import annotations
 
-import json
+import argparse
+import contextlib
 import signal
 import threading
-from collections.abc import Sequence
-from typing import TypeVar
+from collections.abc import Mapping, Sequence
 
-from . import buildkite as bk
-from .empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario
-from .server import Served, scripted
-from .testsigma import DEFAULT_KEY as TESTSIGMA_KEY
-from .testsigma import TestsigmaSimulator
-from .testsigma_tms import DEFAULT_KEY as TMS_KEY
-from .testsigma_tms import DEFAULT_PROJECT, TmsSimulator
+from .entry import Listen, Started
+from .registry import SIMULATORS
 
-T = TypeVar("T")
+FIRST_PORT = 8025
 
 
-def _parse(specs: Sequence[str], kind: type[T], defaults: dict[str, T], option: str) -> dict[str, T]:
-    """`NAME=JSON` pairs into scenarios; unknown fields are refused with the list of known ones."""
-    scenarios = dict(defaults)
-    for spec in specs:
-        name, _, text = spec.partition("=")
-        try:
-            if not name:
-                raise ValueError("expected NAME=JSON")
-            scenarios[name] = scripted(kind, json.loads(text or "{}"))
-        except ValueError as exc:  # bad JSON too: json.JSONDecodeError is a ValueError
-            raise SystemExit(f"{option} {spec!r}: {exc}") from None
-    return scenarios
+def first_ports(port: int) -> dict[str, int]:
+    """Each entry's first port: consecutive from `port`, in the registry's order (0: every one free)."""
+    ports: dict[str, int] = {}
+    for entry in SIMULATORS.values():
+        ports[entry.provider] = port
+        port = port + entry.ports if port else 0
+    return ports
 
 
-def parse_scenarios(specs: Sequence[str]) -> dict[str, Scenario]:
-    return _parse(specs, Scenario, {"production": Scenario(), "staging": Scenario()}, "--scenario")
+def _layout(port: int) -> str:
+    firsts = first_ports(port)
+    spans = (
+        f"{name} {first}" + (f"-{first + SIMULATORS[name].ports - 1}" if SIMULATORS[name].ports > 1 else "")
+        for name, first in firsts.items()
+    )
+    return ", ".join(spans)
 
 
-def parse_pipelines(specs: Sequence[str]) -> dict[str, bk.Scenario]:
-    return _parse(specs, bk.Scenario, {"e2e-tests": bk.Scenario()}, "--pipeline")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=FIRST_PORT,
+        help=f"first port (default {FIRST_PORT}); the simulators take the next ones: {_layout(FIRST_PORT)}"
+        " (0: each a free port)",
+    )
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; a bridge gateway for containers)",
+    )
+    for entry in SIMULATORS.values():
+        parser.add_argument(
+            f"--{entry.provider}-port",
+            dest=f"port_{entry.provider}",
+            type=int,
+            metavar="PORT",
+            default=None,
+            help=f"first port of the {entry.provider} simulators (default: as --port lays them out)",
+        )
+        if entry.script:
+            parser.add_argument(
+                entry.script.option,
+                dest=f"script_{entry.provider}",
+                action="append",
+                default=[],
+                metavar=entry.script.metavar,
+                help=entry.script.help,
+            )
 
 
-def serve(
-    port: int,
-    specs: Sequence[str],
-    buildkite_port: int | None = None,
-    pipelines: Sequence[str] = (),
-    host: str = "127.0.0.1",
-) -> int:
-    """Empirical on `port`, Testsigma on port+1, its Test Management on port+2, Buildkite on port+3."""
-    empirical = EmpiricalSimulator(parse_scenarios(specs))
-    testsigma = TestsigmaSimulator()
-    buildkite = bk.BuildkiteSimulator(parse_pipelines(pipelines))
+def start(
+    stack: contextlib.ExitStack[bool | None],
+    host: str,
+    ports: Mapping[str, int],
+    scripts: Mapping[str, Sequence[str]],
+) -> dict[str, Started]:
+    """Every entry's simulators, started on `host` at its first port in `ports`, scripted by its `scripts`."""
+    return {
+        name: entry.sandbox(stack, Listen(host, ports[name]), scripts.get(name, ()))
+        for name, entry in SIMULATORS.items()
+    }
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Serve until SIGINT or SIGTERM, with the options `add_arguments` declared."""
+    ports = first_ports(args.port)
+    for name in SIMULATORS:
+        override = getattr(args, f"port_{name}")
+        if override is not None:
+            ports[name] = override
+    scripts = {name: getattr(args, f"script_{name}", []) for name in SIMULATORS}
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    with (
-        Served(empirical, port=port, host=host) as served,
-        Served(testsigma, port=port + 1, host=host) as platform,
-        Served(TmsSimulator(), port=port + 2, host=host) as tms,
-        Served(buildkite, port=buildkite_port or port + 3, host=host) as served_bk,
-    ):
-        lines = [
-            f"Empirical simulator on {served.url}  (api-key: {DEFAULT_KEY})",
-            f"  environments: {', '.join(sorted(empirical.scenarios))}",
-            f"Testsigma simulator on {platform.url}  (api-key: {TESTSIGMA_KEY})",
-            f"  test plans: {', '.join(str(p) for p in sorted(testsigma.plans))}; script one with "
-            "PUT /_sim/plans/{id}",
-            f"Testsigma Test Management simulator on {tms.url}  (api-key: {TMS_KEY}, project: {DEFAULT_PROJECT})",
-            f"Buildkite simulator on {served_bk.url}  (api-key: {bk.DEFAULT_TOKEN}, organization: "
-            f"{bk.ORGANIZATION}, suite: e2e, pipelines: {', '.join(sorted(buildkite.scenarios))})",
-            "Ctrl-C stops them",
-        ]
-        print("\n".join(lines), flush=True)  # noqa: T201
+    with contextlib.ExitStack() as stack:
+        started = start(stack, args.host, ports, scripts)
+        lines = [each.description for each in started.values()]
+        print("\n".join([*lines, "Ctrl-C stops them"]), flush=True)  # noqa: T201
         stop.wait()
     return 0

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from testrun_sim.demo import read_outputs
 from testrun_sim.empirical import Scenario
 from testrun_sim.hostile import Hostile, Rule
+from testrun_sim.runner_files import read_outputs
 from testrun_sim.testsigma import DEFAULT_KEY as TESTSIGMA_KEY
 from testrun_sim.testsigma import Plan
 

@@ -11,9 +11,9 @@ import pytest
 
 from testrun_action import checks, post
 from testrun_action.post import run_post
-from testrun_sim.demo import read_outputs
 from testrun_sim.empirical import Scenario
 from testrun_sim.hostile import Hostile, Rule
+from testrun_sim.runner_files import read_outputs
 
 from ..conftest import Job, Simulated
 from .conftest import step, waiting
