@@ -13,7 +13,7 @@ from .registry import SIMULATORS
 COMMANDS = ("demo", "sandbox")
 
 
-def _parser(command: str) -> argparse.ArgumentParser:
+def parser(command: str) -> argparse.ArgumentParser:
     if command == "demo":
         parser = argparse.ArgumentParser(
             prog="testrun demo",
@@ -31,7 +31,7 @@ def _parser(command: str) -> argparse.ArgumentParser:
 def main(command: str, argv: Sequence[str]) -> int:
     if command not in COMMANDS:
         raise ValueError(f"unknown command {command!r}; expected one of {COMMANDS}")
-    args = _parser(command).parse_args(argv)
+    args = parser(command).parse_args(argv)
     if command == "demo":
         return run_demo(args.provider)
     return sandbox.serve(args)
