@@ -20,6 +20,7 @@ from testrun_action.cli import main
 from testrun_sim import sandbox
 from testrun_sim.cli import parser
 from testrun_sim.demo import DEMO_SHA, demo_job
+from testrun_sim.empirical import DEFAULT_KEY
 from testrun_sim.entry import Listen, Script, SimulatorEntry, Started
 from testrun_sim.registry import SIMULATORS
 
@@ -55,7 +56,8 @@ def test_the_action_runs_without_loading_the_simulators(job: Job, empirical: Sim
 def test_demo_and_sandbox_say_clearly_that_the_simulators_are_missing_where_they_are(
     command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setitem(sys.modules, "testrun_sim", None)  # as in the image: no such package
+    for name in [name for name in sys.modules if name.split(".")[0] == "testrun_sim"]:
+        monkeypatch.setitem(sys.modules, name, None)  # as in the image: no such package
 
     code = main([command, "--port", "0"] if command == "sandbox" else [command])
 
@@ -97,9 +99,15 @@ def test_the_sandbox_serves_each_registered_provider_to_a_real_trigger(
             assert result.outputs["run-id"], result.log
 
 
-def test_the_sandbox_command_serves_until_interrupted() -> None:
+def test_the_sandbox_keeps_the_ports_its_users_know() -> None:
+    # README and the CI workflow name these; Testsigma's Test Management takes 8027.
+    assert sandbox.first_ports(8025) == {"empirical": 8025, "testsigma": 8026, "buildkite": 8028}
+    assert set(sandbox.first_ports(0).values()) == {0}
+
+
+def test_the_sandbox_command_serves_until_interrupted_where_it_is_told(unused_port: int) -> None:
     sandboxed = subprocess.Popen(
-        [sys.executable, "-m", "testrun_action", "sandbox", "--port", "0"],
+        [sys.executable, "-m", "testrun_action", "sandbox", "--port", "0", "--empirical-port", str(unused_port)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     stalled = threading.Timer(30, sandboxed.kill)  # a sandbox that never says it is up ends the loop
@@ -119,6 +127,7 @@ def test_the_sandbox_command_serves_until_interrupted() -> None:
             sandboxed.kill()
             sandboxed.wait(timeout=10)
     assert lines[-1] == "Ctrl-C stops them"
+    assert f"Empirical simulator on http://127.0.0.1:{unused_port}  (api-key: {DEFAULT_KEY})" in lines
     for entry in SIMULATORS.values():
         assert any(
             line.lower().startswith(f"{entry.provider} simulator on http://127.0.0.1:") for line in lines
@@ -141,8 +150,7 @@ def test_a_new_provider_s_simulators_are_one_registry_entry(monkeypatch: pytest.
         "echo", echo_demo, echo_sandbox, ports=1, script=Script("--echo", "NAME=JSON", "script an echo")
     )
     monkeypatch.setitem(SIMULATORS, "echo", echo)
-    last = list(SIMULATORS.values())[-2]
-    after_last = sandbox.first_ports(8025)[last.provider] + last.ports
+    after_last = 8025 + sum(entry.ports for name, entry in SIMULATORS.items() if name != "echo")
 
     assert parser("demo").parse_args(["--provider", "echo"]).provider == "echo"
     args = parser("sandbox").parse_args(["--port", "8025", "--echo", 'a={"x": 1}'])
