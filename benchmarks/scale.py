@@ -30,9 +30,9 @@ from testrun_action.context import load_context
 from testrun_action.providers import Wiring
 from testrun_action.providers.buildkite import BuildkiteProvider
 from testrun_action.settings import load_settings, read_raw_inputs
-from testrun_action.simulators import buildkite as bk
-from testrun_action.simulators.github import GitHubSimulator
-from testrun_action.simulators.server import Served
+from testrun_sim import buildkite as bk
+from testrun_sim.github import GitHubSimulator
+from testrun_sim.server import Served
 
 from . import github_job
 

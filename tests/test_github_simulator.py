@@ -10,8 +10,8 @@ import pytest
 from github import Auth, Github, GithubException
 
 from testrun_action.github.api import GitHubApi, GitHubError
-from testrun_action.simulators.github import READ_TOKEN, WRITE_TOKEN, GitHubSimulator
-from testrun_action.simulators.server import Served
+from testrun_sim.github import READ_TOKEN, WRITE_TOKEN, GitHubSimulator
+from testrun_sim.server import Served
 
 SHA = "6dcb09b5b57875f334f61aebed695e2e4193db5e"
 

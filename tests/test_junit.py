@@ -18,7 +18,7 @@ from testrun_action.model import (
     TestRun,
 )
 from testrun_action.report.junit import render_junit
-from testrun_action.simulators.empirical import Scenario
+from testrun_sim.empirical import Scenario
 
 from .conftest import FAST, Job, Simulated
 

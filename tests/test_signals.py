@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from testrun_action.demo import read_outputs
 from testrun_action.post import run_post
-from testrun_action.simulators.empirical import Scenario
-from testrun_action.simulators.server import Fault
+from testrun_sim.empirical import Scenario
+from testrun_sim.runner_files import read_outputs
+from testrun_sim.server import Fault
 
 from .conftest import Job, Simulated
 from .test_testsigma_tms import tms_inputs
