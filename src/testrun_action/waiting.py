@@ -101,6 +101,8 @@ class _Wait:
         self.running_since: float | None = None
         self.outage_since: float | None = None
         self.failing: str | None = None  # why the last step failed, while it is failing
+        self.unread: str | None = None  # why the last final reads failed
+        self.unread_since: float | None = None  # when the final reads began failing, while they do
         self.quota = provider.headroom if isinstance(provider, AnnouncesQuota) else lambda: None
 
     def until_ended(self, run: TestRun) -> Waited:
@@ -182,7 +184,9 @@ class _Wait:
         try:
             ended = self.provider.final_reads(run, self.deadline)
         except (ServiceUnavailable, MalformedResponse) as exc:
-            self._failed(exc, "Reading the results failed")
+            self.unread = exc.message
+            self.unread_since = self.unread_since if self.unread_since is not None else self.clock.now()
+            self._failed(exc, "Reading the results", "The reads of the results", self.unread_since)
             return None
         self._answered()
         self.log(
@@ -195,7 +199,7 @@ class _Wait:
         try:
             latest = self.provider.poll(run.id, self.deadline)
         except (ServiceUnavailable, MalformedResponse) as exc:  # e.g. a proxy's HTML error page
-            self._failed(exc, "Status check failed")
+            self._failed(exc, "Status check", "The status checks")
             return None
         self._answered()
         now = self.clock.now()
@@ -215,17 +219,18 @@ class _Wait:
         self.on_update(latest)
         return latest
 
-    def _failed(self, exc: ServiceError, what: str) -> None:
-        """A failed step: tolerated and said, until the service has failed for `OUTAGE_LIMIT`."""
+    def _failed(self, exc: ServiceError, step: str, steps: str, since: float | None = None) -> None:
+        """A failed `step` (one of the `steps`), failing since `since` (the status checks: since they
+        began failing); tolerated and said, until it has failed for `OUTAGE_LIMIT`."""
         self.failing = exc.message
         now = self.clock.now()
-        self.outage_since = self.outage_since if self.outage_since is not None else now
-        if now - self.outage_since >= OUTAGE_LIMIT:
+        if since is None:
+            since = self.outage_since = self.outage_since if self.outage_since is not None else now
+        if now - since >= OUTAGE_LIMIT:
             raise ServiceUnavailable(
-                f"{exc.message} The status checks kept failing for {_minutes(now - self.outage_since)}; "
-                "the outcome of the run is unknown."
+                f"{exc.message} {steps} kept failing for {_minutes(now - since)}; the outcome of the run is unknown."
             ) from None
-        self.log(f"{what} ({exc.message}); still waiting, failing for {_minutes(now - self.outage_since)}.")
+        self.log(f"{step} failed ({exc.message}); still waiting, failing for {_minutes(now - since)}.")
 
     def _answered(self) -> None:
         self.failing = None
@@ -237,8 +242,9 @@ class _Wait:
 
     def _timed_out(self, run: TestRun) -> Waited:
         unreadable = self.failing
-        if unreadable is None and run.terminal and run.confirmed:  # it ended; how is not known
-            unreadable = "the run ended, but its results were not read in time"
+        if run.terminal and run.confirmed:  # it ended; how is not known
+            why = self.failing or self.unread
+            unreadable = "the run ended, but its results were not read in time" + (f": {why}" if why else "")
         return Waited(run, timed_out=True, unreadable=unreadable)
 
 
