@@ -14,7 +14,6 @@ import pytest
 
 from testrun_action.clock import Deadline, SystemClock, VirtualClock
 from testrun_action.context import GitHubContext
-from testrun_action.demo import read_outputs
 from testrun_action.errors import Interrupted, MalformedResponse, ServiceUnavailable
 from testrun_action.model import Counts, FailOn, Failures, Phase, TestRun
 from testrun_action.polling import PollSchedule
@@ -27,7 +26,6 @@ from testrun_action.verdict import decide
 from testrun_action.waiting import OUTAGE_LIMIT, Waited, wait_for_run
 
 from .conftest import FAST_BUILD, Job, Simulated
-from .test_signals import EXIT_BUDGET, Step
 
 RUNNING = TestRun(id="7", url="", state="running", phase=Phase.RUNNING, confirmed=True)
 ENDED = TestRun(
@@ -325,21 +323,3 @@ def test_the_flow_reads_buildkites_failed_executions_once_after_the_run_settled(
     assert looks[-1]["at"] - looks[-2]["at"] >= 1.0  # the second look, the settle period later
     assert "looking again in 1s, as late results can reopen it." in result.log
     assert "Read the results of run 1 in " in result.log
-
-
-def test_sigterm_during_the_final_reads_reports_the_step_cancelled_in_time(
-    bk_job: Job, buildkite: Simulated, github: Simulated
-) -> None:
-    buildkite.app.script(Fault("GET", r"/failed_executions$", "stall_after", delay=30.0))
-    step = Step(bk_job)
-    step.wait_until(lambda: buildkite.app.recorded("GET", r"/failed_executions$") != [])
-
-    exit_code, took, log = step.cancel_like_the_runner(signal.SIGTERM)
-
-    assert exit_code == 143, log
-    assert took < EXIT_BUDGET
-    assert read_outputs(bk_job.tmp / "output")["result"] == "cancelled"
-    assert "## 🚫 E2E tests cancelled" in (bk_job.tmp / "summary").read_text(encoding="utf-8")
-    [check_run] = github.app.admin_check_runs()
-    assert (check_run["status"], check_run["conclusion"]) == ("completed", "cancelled")
-    assert "Traceback" not in log
