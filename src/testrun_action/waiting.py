@@ -3,6 +3,13 @@
 The log shows every state change and a heartbeat (elapsed time and counts) at least once a minute.
 A burst of failed status checks is tolerated and said in the log; only an outage longer than
 `OUTAGE_LIMIT` ends the wait, as a service error: the outcome is then unknown, never a pass.
+
+Once a status read sees the run ended, the wait takes the steps the provider asks for, each under the
+same deadline and said in the log with its time: a second look after a settle period, where an ended
+run can reopen (`Reopens`), and the final reads, where the counts are read only at the end
+(`ReadsWhenEnded`). A reopened run, or final reads that fail, send the wait back to its status checks;
+final reads failing for `OUTAGE_LIMIT` end it as an outage. A deadline that passes during these steps
+leaves the outcome unknown: the run ended, but how is not known.
 """
 
 from __future__ import annotations
@@ -61,7 +68,9 @@ def _minutes(seconds: float) -> str:
 class Waited:
     run: TestRun
     timed_out: bool
-    unreadable: str | None = None  # why the last status checks failed, when they were failing at the end
+    # Why the last status checks failed, when they were failing at the end; or, for a run that ended,
+    # why its results were not read in time.
+    unreadable: str | None = None
     failures: Failures | None = None  # given by the final reads, when they read them (`Ended`)
 
 
@@ -151,9 +160,8 @@ class _Wait:
         running_for = now - self.running_since if self.running_since is not None else None
         headroom = self.quota()
         delay = self.schedule.next_delay(run, running_for, headroom, waited=now - self.began)
-        if (
-            self.schedule.fixed is None
-        ):  # look in time for the heartbeat, as far as the budget and quota allow
+        if self.schedule.fixed is None:
+            # Look in time for the heartbeat, as far as the budget and quota allow.
             delay = min(delay, max(MIN_INTERVAL, self.last_said + HEARTBEAT_SECONDS - now))
             delay = max(delay, self.schedule.budget_floor(now - self.began))
             delay = max(delay, quota_floor(headroom)) if headroom is not None else delay
@@ -189,6 +197,7 @@ class _Wait:
             self._failed(exc, "Reading the results", "The reads of the results", self.unread_since)
             return None
         self._answered()
+        self.unread_since = None
         self.log(
             f"Read the results of run {run.id} in {_seconds(self.clock.now() - started)}: {describe(ended.run)}."
         )
