@@ -153,7 +153,7 @@ def test_the_final_reads_run_under_the_waits_deadline() -> None:
     deadline = Deadline(clock, 3600)
     schedule = PollSchedule(fixed=10.0)
 
-    wait_for_run(provider, RUNNING, deadline=deadline, schedule=schedule, clock=clock, log=print)  # type: ignore[arg-type]
+    wait_for_run(provider, RUNNING, deadline=deadline, schedule=schedule, clock=clock, log=lambda line: None)  # type: ignore[arg-type]
 
     assert provider.deadlines == [deadline]
 
@@ -323,3 +323,18 @@ def test_the_flow_reads_buildkites_failed_executions_once_after_the_run_settled(
     assert looks[-1]["at"] - looks[-2]["at"] >= 1.0  # the second look, the settle period later
     assert "looking again in 1s, as late results can reopen it." in result.log
     assert "Read the results of run 1 in " in result.log
+
+
+def test_timeout_minutes_covers_buildkites_final_reads_and_an_unread_end_is_unknown(
+    bk_job: Job, buildkite: Simulated
+) -> None:
+    buildkite.app.scenarios["e2e-tests"] = bk.Scenario(**FAST_BUILD, failed=2)
+    buildkite.app.script(Fault("GET", r"/failed_executions$", "stall_after", times=50, delay=30.0))
+
+    started = time.monotonic()
+    result = bk_job.run(timeout_minutes="0.1")
+
+    assert time.monotonic() - started < 6 + 5  # the deadline, and the reports
+    assert result.code == 3, result.log
+    assert result.outputs["result"] == "error"
+    assert "the run ended, but its results were not read in time" in result.log
