@@ -93,38 +93,6 @@ def test_a_cancelled_job_cancels_the_remote_run_and_reports_it(
     assert "settled<<" in (job.tmp / "state").read_text(encoding="utf-8")
 
 
-def test_a_service_and_github_that_hang_still_let_the_step_exit_in_time_and_the_post_step_cancels(
-    job: Job, empirical: Simulated, github: Simulated
-) -> None:
-    empirical.app.scenarios["staging"] = Scenario(queued=0.1, duration=600, tests=40)
-    empirical.app.script(Fault("POST", r"/cancel$", "delay", times=5, delay=30.0))
-    github.app.script(Fault("PATCH", r"/check-runs/", "delay", times=5, delay=30.0))
-    step = Step(job)
-    step.wait_until(lambda: following(empirical.app))
-
-    exit_code, took, _ = step.cancel_like_the_runner()
-
-    assert exit_code == 130
-    assert took < EXIT_BUDGET
-    saved = read_outputs(job.tmp / "state")
-    assert "run_id" in saved
-    assert "settled" not in saved  # the cancel was not confirmed: the post step must try again
-
-    post_environ = {**job.environ(), **{f"STATE_{name}": value for name, value in saved.items()}}
-    empirical.app.faults.clear()
-    assert run_post(post_environ) == 0
-    assert empirical.app.runs[1001].cancel_reason == "the GitHub job stopped before the run ended"
-
-
-def test_the_post_step_leaves_a_settled_run_alone(job: Job, empirical: Simulated) -> None:
-    result = job.run(wait="false")
-    saved = read_outputs(job.tmp / "state")
-
-    assert result.code == 0
-    assert run_post({**job.environ(), **{f"STATE_{k}": v for k, v in saved.items()}}) == 0
-    assert empirical.app.recorded("POST", r"/cancel$") == []
-
-
 def test_sigterm_during_the_final_reads_reports_the_step_cancelled_in_time(
     bk_job: Job, buildkite: Simulated, github: Simulated
 ) -> None:
@@ -160,3 +128,35 @@ def test_sigterm_during_the_second_look_at_an_ended_run_reports_the_step_cancell
     assert "## 🚫 E2E tests cancelled" in (bk_job.tmp / "summary").read_text(encoding="utf-8")
     [check_run] = github.app.admin_check_runs()
     assert (check_run["status"], check_run["conclusion"]) == ("completed", "cancelled")
+
+
+def test_a_service_and_github_that_hang_still_let_the_step_exit_in_time_and_the_post_step_cancels(
+    job: Job, empirical: Simulated, github: Simulated
+) -> None:
+    empirical.app.scenarios["staging"] = Scenario(queued=0.1, duration=600, tests=40)
+    empirical.app.script(Fault("POST", r"/cancel$", "delay", times=5, delay=30.0))
+    github.app.script(Fault("PATCH", r"/check-runs/", "delay", times=5, delay=30.0))
+    step = Step(job)
+    step.wait_until(lambda: following(empirical.app))
+
+    exit_code, took, _ = step.cancel_like_the_runner()
+
+    assert exit_code == 130
+    assert took < EXIT_BUDGET
+    saved = read_outputs(job.tmp / "state")
+    assert "run_id" in saved
+    assert "settled" not in saved  # the cancel was not confirmed: the post step must try again
+
+    post_environ = {**job.environ(), **{f"STATE_{name}": value for name, value in saved.items()}}
+    empirical.app.faults.clear()
+    assert run_post(post_environ) == 0
+    assert empirical.app.runs[1001].cancel_reason == "the GitHub job stopped before the run ended"
+
+
+def test_the_post_step_leaves_a_settled_run_alone(job: Job, empirical: Simulated) -> None:
+    result = job.run(wait="false")
+    saved = read_outputs(job.tmp / "state")
+
+    assert result.code == 0
+    assert run_post({**job.environ(), **{f"STATE_{k}": v for k, v in saved.items()}}) == 0
+    assert empirical.app.recorded("POST", r"/cancel$") == []
