@@ -352,9 +352,9 @@ class BuildkiteProvider:
             created_at=_text(build.get("created_at")) or None,
         )
         if state == "canceled":
-            return replace(base, phase=Phase.CANCELLED)
+            return self._ended(replace(base, phase=Phase.CANCELLED))
         if state in NOT_RUN_STATES:
-            return replace(base, phase=Phase.ERRORED, error_code=state)
+            return self._ended(replace(base, phase=Phase.ERRORED, error_code=state))
         if state not in TESTED_STATES or deadline is None:
             self._build_ended_at = None  # a retried job puts an ended build back to running
             return base
@@ -365,8 +365,10 @@ class BuildkiteProvider:
         if run is None:
             if now - self._build_ended_at < RUN_APPEAR_SECONDS:
                 return replace(base, state=f"{label}; waiting for test results", phase=Phase.RUNNING)
-            return replace(
-                base, state=f"{label}; no test results", phase=Phase.ERRORED, error_code="no_test_run"
+            return self._ended(
+                replace(
+                    base, state=f"{label}; no test results", phase=Phase.ERRORED, error_code="no_test_run"
+                )
             )
         return self._follow_run(number, run, build)
 
@@ -419,7 +421,7 @@ class BuildkiteProvider:
             duration_seconds=_duration(build) if build else None,
         )
         if result == "stale":
-            return replace(base, phase=Phase.ERRORED, error_code="stale")
+            return self._ended(replace(base, phase=Phase.ERRORED, error_code="stale"))
         if state != "finished":
             return base
         # Finished as this read saw it; its counts are read once a second look agrees (`final_reads`).
@@ -453,7 +455,9 @@ class BuildkiteProvider:
         elif result not in ("passed", "failed"):  # failed here: every failure passed on retry (flaky)
             error_code = "no_results"
         phase = Phase.ERRORED if error_code else Phase.FINISHED
-        return Ended(replace(run, phase=phase, counts=run_counts, error_code=error_code), failures)
+        return Ended(
+            self._ended(replace(run, phase=phase, counts=run_counts, error_code=error_code)), failures
+        )
 
     def _results(
         self, engine_run_id: str, build_id: str, deadline: Deadline
@@ -506,6 +510,10 @@ class BuildkiteProvider:
         except ValueError as exc:
             self._log(f"Test counts are unavailable (Buildkite's build tests are malformed: {exc}).")
             return None
+
+    def _ended(self, run: TestRun) -> TestRun:
+        """Every run this provider sees ended leaves through here, final reads done or not needed."""
+        return run
 
     # -- cancel ---------------------------------------------------------------------------------
     def cancel(self, run: TestRun, reason: str, deadline: Deadline) -> bool:
