@@ -77,22 +77,12 @@ MAX_TEST_PAGES = 200
 # (providers.md 3.5), so after the build ends its run may take a little while to show. [I]
 RUN_APPEAR_SECONDS = 120.0
 DEFAULT_SETTLE_SECONDS = 5.0
+# A finished run's counts before the final reads: unknown, so that nothing takes them as zero.
+UNREAD = frozenset({"total", "passed", "failed"})
 # How far back the build list is read when looking for a build a trigger may have made: wide, because
 # the marker, not the time, decides; the adoption rule then checks the creation time against `Date`.
 LOOKBACK = timedelta(minutes=10)
 TRIGGER_ID_VARIABLE = "TESTRUN_TRIGGER_ID"  # marks the build a trigger created, to find it again
-# A finished run's counts before the final reads: unknown, so that nothing takes them as zero.
-UNREAD = frozenset({"total", "passed", "failed"})
-
-
-@dataclass(frozen=True, slots=True)
-class SeenFinished:
-    """What the status read that saw a Test Engine run finished saw: what its final reads start from."""
-
-    run_id: str  # the id the flow holds
-    result: str
-    engine_run: dict[str, Any]
-    build: dict[str, Any] | None
 
 
 class Build(Wire):
@@ -117,6 +107,16 @@ class EngineRun(Wire):
     build_id: str | None = None
     web_url: str | None = None
     created_at: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SeenFinished:
+    """What the status read that saw a Test Engine run finished saw: what its final reads start from."""
+
+    run_id: str  # the id the flow holds
+    result: str
+    engine_run: dict[str, Any]
+    build: dict[str, Any] | None
 
 
 def settle_seconds(poll_interval: float | None) -> float:
