@@ -21,10 +21,10 @@ from testrun_action.polling import PollSchedule
 from testrun_action.providers import Ended, Wiring
 from testrun_action.providers.buildkite import UNREAD, BuildkiteProvider
 from testrun_action.settings import load_settings, read_raw_inputs
-from testrun_action.simulators import buildkite as bk
-from testrun_action.simulators.server import Fault
 from testrun_action.verdict import decide
 from testrun_action.waiting import OUTAGE_LIMIT, Waited, wait_for_run
+from testrun_sim import buildkite as bk
+from testrun_sim.server import Fault
 
 from .conftest import FAST_BUILD, Job, Simulated
 
