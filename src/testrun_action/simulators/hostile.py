@@ -7,7 +7,7 @@ broken service or an attacker would, and passes every other request through unch
     bomb       200, `Content-Encoding: gzip`, a body that inflates to `size` bytes of JSON
     huge       200 with `size` bytes of JSON (or of JUnit XML with `xml`), streamed without a length
                unless `declared`
-    rewrite    the simulator's answer with `headers` added and each `replace` pair applied to its body
+    rewrite    the simulator's answer with `headers` set (replacing its own of those names) and each `replace` pair applied to its body
     redirect   `status` (a 3xx) to `location`
     answer     `status` with `headers` and `body`, as they are
 
@@ -165,7 +165,9 @@ class _Handler(BaseHTTPRequestHandler):
                 status, headers, payload = self._upstream(body)
                 for old, new in rule.replace:
                     payload = payload.replace(old, new)
-                self._write((status, [*headers, *rule.headers.items()], payload))
+                replaced = {name.lower() for name in rule.headers}
+                kept = [(name, value) for name, value in headers if name.lower() not in replaced]
+                self._write((status, [*kept, *rule.headers.items()], payload))
             elif kind == "redirect":
                 self._write((rule.status, [("location", rule.location)], b""))
             elif kind == "answer":
