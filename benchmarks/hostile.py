@@ -7,8 +7,9 @@ code, the wall time against its budget, and the process's peak resident memory.
 
 `--before` takes the `src` directory of another version of the action (e.g. `git archive <commit> src`);
 its process runs with that on PYTHONPATH, against the same servers. Not part of `make bench`: a version
-without the limits takes minutes (the proxy stops trickling after `hostile.LONGEST` seconds). The table
-goes to stdout and `benchmarks/results/hostile.md`.
+without the limits takes minutes (the proxy stops trickling after `hostile.LONGEST` seconds). Two tables,
+the network cases here and the reports-and-inputs cases of `benchmarks.hostile_reports`, go to stdout
+and `benchmarks/results/hostile.md`; peak memory is read as `benchmarks.proxied` says.
 """
 
 from __future__ import annotations

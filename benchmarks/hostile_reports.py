@@ -135,7 +135,7 @@ def configured(label: str, **given: str) -> Callable[[Path | None, Path], Row]:
         triggered = setup.service_app.recorded("PUT")  # type: ignore[attr-defined]
         return step.row(label, "-", happened(step, "triggered" if triggered else "nothing triggered"))
 
-    one.__name__ = label.split(" ")[0] + "_" + str(abs(hash(label)) % 1000)
+    one.__name__ = "_".join(label.lower().replace("-", "_").split())
     return one
 
 
