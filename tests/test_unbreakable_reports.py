@@ -11,18 +11,9 @@ import pytest
 from junitparser import JUnitXml
 
 from testrun_action.annotations import TITLE_CHARS
+from testrun_action import model
 from testrun_action.gha import LINE_CHARS
-from testrun_action.model import (
-    Counts,
-    FailedExecution,
-    FailOn,
-    Failures,
-    Outcome,
-    Phase,
-    Report,
-    Source,
-    TestRun,
-)
+from testrun_action.model import Counts, FailOn, Outcome, Phase, Report, Source, TestRun
 from testrun_action.publishers import outputs
 from testrun_action.simulators.empirical import DEFAULT_KEY, Scenario
 from testrun_action.simulators.server import Fault
@@ -333,7 +324,7 @@ def test_a_report_that_cannot_be_written_costs_no_other(
 def test_sanitised_makes_every_piece_of_service_text_valid_redacted_and_clipped() -> None:
     # Each writer guards itself too; this is the layer every publisher reads first.
     secret = "hunter2-very-secret"
-    failure = FailedExecution(
+    failure = model.FailedExecution(
         name=f"pay \udc00 {secret} " + "n" * 5_000,
         message=f"cut \ud83d {secret} " + "m" * 100_000,
         details=f"at {secret}",
@@ -343,7 +334,7 @@ def test_sanitised_makes_every_piece_of_service_text_valid_redacted_and_clipped(
     )
     report = dataclasses.replace(
         report_with(f"https://x.io/\udc00/{secret}", "ended"),
-        failures=Failures(executions=(failure,), note=f"note {secret}"),
+        failures=model.Failures(executions=(failure,), note=f"note {secret}"),
         problem=f"problem \udc00 {secret}",
     )
 
