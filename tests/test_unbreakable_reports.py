@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from junitparser import JUnitXml
 
-from testrun_action.annotations import TITLE_CHARS
 from testrun_action import model
+from testrun_action.annotations import TITLE_CHARS
 from testrun_action.gha import LINE_CHARS
 from testrun_action.model import Counts, FailOn, Outcome, Phase, Report, Source, TestRun
 from testrun_action.publishers import outputs
