@@ -28,7 +28,7 @@ from typing import Any
 from testrun_action.clock import Deadline, SystemClock, VirtualClock
 from testrun_action.context import load_context
 from testrun_action.providers import Wiring
-from testrun_action.providers.buildkite import BuildkiteProvider
+from testrun_action.providers.buildkite.client import BuildkiteProvider
 from testrun_action.settings import load_settings, read_raw_inputs
 from testrun_action.simulators import buildkite as bk
 from testrun_action.simulators.github import GitHubSimulator

@@ -101,13 +101,13 @@ class Wiring:
 def create_provider(settings: Settings, context: GitHubContext, wiring: Wiring) -> Provider:
     # Only the chosen provider's module is imported: the trigger is sent sooner (start-up time).
     if settings.provider == "buildkite":
-        from .buildkite import BuildkiteProvider
+        from .buildkite.client import BuildkiteProvider
 
         return BuildkiteProvider(settings, context, wiring)
     if settings.provider == "testsigma":
-        from .testsigma import TestsigmaProvider
+        from .testsigma.client import TestsigmaProvider
 
         return TestsigmaProvider(settings, context, wiring)
-    from .empirical import EmpiricalProvider
+    from .empirical.client import EmpiricalProvider
 
     return EmpiricalProvider(settings, context, wiring)

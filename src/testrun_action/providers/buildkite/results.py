@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..model import Counts, FailedExecution
-from .wire import whole_number
+from ...model import Counts, FailedExecution
+from ..wire import whole_number
 
 DETAILS_LIMIT = 20_000  # characters of expanded failure and backtrace kept per execution
 

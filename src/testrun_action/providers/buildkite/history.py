@@ -17,12 +17,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ..clock import Deadline
-from ..errors import MalformedResponse, TestrunError
-from ..http import HttpClient
-from ..model import Failures, History, Outcomes, PastRun
-from ..paging import concurrently, read_all
-from .buildkite_results import execution_key
+from ...clock import Deadline
+from ...errors import MalformedResponse, TestrunError
+from ...http import HttpClient
+from ...model import Failures, History, Outcomes, PastRun
+from ...paging import concurrently, read_all
+from .results import execution_key
 
 HISTORY_RUNS = 10  # the trend's "last 10 ended runs"; also how many runs of the branch are compared
 LIST_PAGE = 100  # per_page's maximum (providers.md 3.4)

@@ -20,10 +20,10 @@ from datetime import UTC, datetime
 from typing import Any
 from xml.etree import ElementTree
 
-from .. import __version__
-from ..clock import Deadline
-from ..context import GitHubContext
-from ..errors import (
+from ... import __version__
+from ...clock import Deadline
+from ...context import GitHubContext
+from ...errors import (
     DeliveryUncertain,
     MalformedResponse,
     RequestRejected,
@@ -32,12 +32,12 @@ from ..errors import (
     TestrunError,
     TriggerUncertain,
 )
-from ..http import HttpClient, service_message
-from ..model import Counts, FailedExecution, Failures, History, Phase, TestRun
-from ..settings import Settings
-from . import PlannedRequest, Wiring
-from .adoption import Candidate, Sent, choose, clock_offset, parse_time, uncertain
-from .wire import Count, Text, Wire, read
+from ...http import HttpClient, service_message
+from ...model import Counts, FailedExecution, Failures, History, Phase, TestRun
+from ...settings import Settings
+from .. import PlannedRequest, Wiring
+from ..adoption import Candidate, Sent, choose, clock_offset, parse_time, uncertain
+from ..wire import Count, Text, Wire, read
 
 COMPLETED = "STATUS_COMPLETED"
 # The status enum of the open-source server, `StatusConstant` (providers.md 2.1). An unknown status is
@@ -344,7 +344,7 @@ class TestsigmaProvider:
 
     # -- history --------------------------------------------------------------------------------
     def history(self, run: TestRun, failures: Failures, branch: str | None, deadline: Deadline) -> History:
-        from .testsigma_history import read_history
+        from .history import read_history
 
         if self._plan_id is None:
             raise ServiceError("the run's test plan is unknown")

@@ -25,10 +25,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .. import __version__, parsing
-from ..clock import Deadline
-from ..context import GitHubContext
-from ..errors import (
+from ... import __version__, parsing
+from ...clock import Deadline
+from ...context import GitHubContext
+from ...errors import (
     ConfigurationError,
     DeliveryUncertain,
     MalformedResponse,
@@ -39,14 +39,14 @@ from ..errors import (
     TestrunError,
     TriggerUncertain,
 )
-from ..http import Headroom, HttpClient
-from ..model import Failures, History, Phase, TestRun
-from ..paging import read_all
-from ..settings import Settings
-from . import PlannedRequest, Wiring
-from .adoption import Candidate, Sent, choose, clock_offset, parse_time, uncertain
-from .buildkite_results import TestTally, counts, failed_executions, tally
-from .wire import Count, Wire, read
+from ...http import Headroom, HttpClient
+from ...model import Failures, History, Phase, TestRun
+from ...paging import read_all
+from ...settings import Settings
+from .. import PlannedRequest, Wiring
+from ..adoption import Candidate, Sent, choose, clock_offset, parse_time, uncertain
+from ..wire import Count, Wire, read
+from .results import TestTally, counts, failed_executions, tally
 
 # Build states (providers.md 3.6); anything unknown is treated as still running.
 BUILD_PHASES = {
@@ -519,7 +519,7 @@ class BuildkiteProvider:
 
     # -- history --------------------------------------------------------------------------------
     def history(self, run: TestRun, failures: Failures, branch: str | None, deadline: Deadline) -> History:
-        from .buildkite_history import read_history
+        from .history import read_history
 
         return read_history(
             self.http,

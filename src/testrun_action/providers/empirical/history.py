@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..clock import Deadline
-from ..errors import MalformedResponse
-from ..http import HttpClient
-from ..model import Failures, History, Outcomes, PastRun, TestRun
-from ..paging import concurrently
-from .empirical import FAILED_STATUSES, _count, _items, _summary_details
+from ...clock import Deadline
+from ...errors import MalformedResponse
+from ...http import HttpClient
+from ...model import Failures, History, Outcomes, PastRun, TestRun
+from ...paging import concurrently
+from .client import FAILED_STATUSES, _count, _items, _summary_details
 
 HISTORY_RUNS = 10  # the trend's "last 10 ended runs"; also how many runs of the branch are compared
 LIST_PAGE = 100  # per_page's maximum (providers.md 1.2): the environment's runs are picked from these

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .. import __version__
-from ..clock import Deadline
-from ..context import GitHubContext
-from ..errors import (
+from ... import __version__
+from ...clock import Deadline
+from ...context import GitHubContext
+from ...errors import (
     DeliveryUncertain,
     MalformedResponse,
     RunNotFound,
@@ -21,12 +21,12 @@ from ..errors import (
     TestrunError,
     TriggerUncertain,
 )
-from ..http import HttpClient
-from ..model import Counts, FailedExecution, Failures, History, Phase, TestRun
-from ..settings import Settings
-from . import PlannedRequest, Wiring
-from .adoption import Candidate, Sent, choose, clock_offset, parse_time, uncertain
-from .wire import Count, Wire, read, whole_number
+from ...http import HttpClient
+from ...model import Counts, FailedExecution, Failures, History, Phase, TestRun
+from ...settings import Settings
+from .. import PlannedRequest, Wiring
+from ..adoption import Candidate, Sent, choose, clock_offset, parse_time, uncertain
+from ..wire import Count, Wire, read, whole_number
 
 PHASES = {
     "pending": Phase.WAITING,
@@ -297,7 +297,7 @@ class EmpiricalProvider:
 
     # -- history, for the poll schedule -----------------------------------------------------------
     def recent_durations(self, deadline: Deadline) -> list[float]:
-        from .empirical_history import recent_durations
+        from .history import recent_durations
 
         return recent_durations(self.http, self._settings.environment, deadline)
 
@@ -353,7 +353,7 @@ class EmpiricalProvider:
 
     # -- history --------------------------------------------------------------------------------
     def history(self, run: TestRun, failures: Failures, branch: str | None, deadline: Deadline) -> History:
-        from .empirical_history import read_history
+        from .history import read_history
 
         return read_history(self.http, self._settings.environment, run, failures, branch, deadline)
 
@@ -391,7 +391,7 @@ def _items(payload: Any) -> list[dict[str, Any]]:
 
 def _count(item: dict[str, Any], key: str) -> int | None:
     """A count for an enrichment (history): None when it is missing or not a count."""
-    from .wire import count_or_none
+    from ..wire import count_or_none
 
     return count_or_none(item.get(key))
 
