@@ -27,8 +27,7 @@ from typing import Any
 
 from testrun_action.clock import Deadline, SystemClock, VirtualClock
 from testrun_action.context import load_context
-from testrun_action.providers import Wiring
-from testrun_action.providers.buildkite.client import BuildkiteProvider
+from testrun_action.providers import Wiring, create_provider
 from testrun_action.settings import load_settings, read_raw_inputs
 from testrun_action.simulators import buildkite as bk
 from testrun_action.simulators.github import GitHubSimulator
@@ -78,7 +77,7 @@ def phases(api_url: str, build: int, workdir: Path) -> dict[str, Any]:
     for secret in settings.secrets():
         gha.mask(secret)
     clock = VirtualClock()  # the provider's pause to confirm a finished run passes at once
-    provider = BuildkiteProvider(settings, context, Wiring(clock, lambda line: None))
+    provider = create_provider(settings, context, Wiring(clock, lambda line: None))
     started = time.perf_counter()
     run = provider.poll(str(build), Deadline(clock, 3600))
     failures = provider.failures(run, Deadline(clock, 120))
@@ -157,7 +156,7 @@ def _paced() -> tuple[float, int, int]:
         build = _finished_build(app)
         env = github_job.environ(Path(tmp), _inputs(served.url, build, Path(tmp) / "junit.xml"))
         clock = SystemClock()
-        provider = BuildkiteProvider(
+        provider = create_provider(
             load_settings(read_raw_inputs(env)), load_context(env), Wiring(clock, lambda line: None)
         )
         started = clock.now()

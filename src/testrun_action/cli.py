@@ -9,7 +9,8 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .inputs import INPUTS
+from .inputs import all_inputs
+from .providers.registry import DEFAULT_PROVIDER, specs
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,13 +26,13 @@ def _parser() -> argparse.ArgumentParser:
         help="trigger (or attach to) a run, wait, report",
         description="Every input is also read from INPUT_<NAME> (INPUT_API-KEY or INPUT_API_KEY); flags win.",
     )
-    for spec in INPUTS:
+    for spec in all_inputs():
         run.add_argument(
             f"--{spec.name}", dest=spec.name, metavar="VALUE", help=spec.description.replace("%", "%%")
         )
 
     demo = commands.add_parser("demo", help="run the whole flow against the embedded simulator")
-    demo.add_argument("--provider", default="empirical", choices=["empirical", "buildkite", "testsigma"])
+    demo.add_argument("--provider", default=DEFAULT_PROVIDER, choices=[spec.name for spec in specs()])
 
     commands.add_parser("post", help="the action's post step: cancel a run the main step left going")
 
@@ -78,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         flags = {
             spec.name: getattr(args, spec.name)
-            for spec in INPUTS
+            for spec in all_inputs()
             if getattr(args, spec.name, None) is not None
         }
         return run_action(os.environ, flags)

@@ -42,11 +42,12 @@ from ...errors import (
 from ...http import Headroom, HttpClient
 from ...model import Failures, History, Phase, TestRun
 from ...paging import read_all
-from ...settings import Settings
 from .. import PlannedRequest, Wiring
 from ..adoption import Candidate, Sent, choose, clock_offset, parse_time, uncertain
 from ..wire import Count, Wire, read
+from . import ERROR_CODES
 from .results import TestTally, counts, failed_executions, tally
+from .settings import BuildkiteSettings
 
 # Build states (providers.md 3.6); anything unknown is treated as still running.
 BUILD_PHASES = {
@@ -113,7 +114,7 @@ def settle_seconds(poll_interval: float | None) -> float:
     return min(10.0, max(1.0, 2 * poll_interval))
 
 
-def build_env(settings: Settings, context: GitHubContext) -> dict[str, str]:
+def build_env(settings: BuildkiteSettings, context: GitHubContext) -> dict[str, str]:
     """The build's `env`: what the tests may want to know about the change under test, then the
     user's `environment-variables`, which win. Ours are `TESTRUN_*`, so that nothing in the build
     mistakes itself for a GitHub Actions job."""
@@ -133,7 +134,7 @@ def build_env(settings: Settings, context: GitHubContext) -> dict[str, str]:
     return env
 
 
-def build_body(settings: Settings, context: GitHubContext, trigger_id: str) -> dict[str, Any]:
+def build_body(settings: BuildkiteSettings, context: GitHubContext, trigger_id: str) -> dict[str, Any]:
     """The create-build request (builds.md, "Create a build"): `commit` and `branch` are required.
 
     With `test-branch` the pipeline builds the head of that branch (a separate test repository);
@@ -161,9 +162,7 @@ def build_body(settings: Settings, context: GitHubContext, trigger_id: str) -> d
 class BuildkiteProvider:
     name = "Buildkite"
 
-    def __init__(self, settings: Settings, context: GitHubContext, wiring: Wiring) -> None:
-        if settings.organization is None or settings.suite is None:  # settings guarantee both
-            raise ConfigurationError("organization", "is required with `provider: buildkite`.")
+    def __init__(self, settings: BuildkiteSettings, context: GitHubContext, wiring: Wiring) -> None:
         self._settings = settings
         self._context = context
         self._clock = wiring.clock
@@ -498,7 +497,7 @@ class BuildkiteProvider:
             return None
 
     def _ended(self, run: TestRun) -> TestRun:
-        self._final = run
+        self._final = run = replace(run, error_meaning=ERROR_CODES.get(run.error_code or ""))
         return run
 
     # -- cancel ---------------------------------------------------------------------------------

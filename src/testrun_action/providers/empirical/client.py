@@ -23,10 +23,11 @@ from ...errors import (
 )
 from ...http import HttpClient
 from ...model import Counts, FailedExecution, Failures, History, Phase, TestRun
-from ...settings import Settings
 from .. import PlannedRequest, Wiring
 from ..adoption import Candidate, Sent, choose, clock_offset, parse_time, uncertain
 from ..wire import Count, Wire, read, whole_number
+from . import ERROR_CODES
+from .settings import EmpiricalSettings
 
 PHASES = {
     "pending": Phase.WAITING,
@@ -72,7 +73,7 @@ class RunItem(Wire):
 COUNTS = {"total": "total_count", "passed": "success_count", "failed": "failed_count"}
 
 
-def trigger_body(settings: Settings, context: GitHubContext) -> dict[str, Any]:
+def trigger_body(settings: EmpiricalSettings, context: GitHubContext) -> dict[str, Any]:
     """The request body per seed 001: documented fields only, empty values omitted."""
     body: dict[str, Any] = {"environment": settings.environment}
     if settings.test_branch:
@@ -112,7 +113,7 @@ def trigger_body(settings: Settings, context: GitHubContext) -> dict[str, Any]:
 class EmpiricalProvider:
     name = "Empirical"
 
-    def __init__(self, settings: Settings, context: GitHubContext, wiring: Wiring) -> None:
+    def __init__(self, settings: EmpiricalSettings, context: GitHubContext, wiring: Wiring) -> None:
         self._settings = settings
         self._context = context
         self._log = wiring.log
@@ -291,6 +292,7 @@ class EmpiricalProvider:
             # `duration` is milliseconds: the documented example has 120000 for a two-minute run.
             duration_seconds=duration_ms / 1000 if duration_ms else None,
             error_code=error_code,
+            error_meaning=ERROR_CODES.get(error_code or ""),
             created_at=item.created_at,
             confirmed=confirmed,
         )

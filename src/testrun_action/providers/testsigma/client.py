@@ -34,10 +34,11 @@ from ...errors import (
 )
 from ...http import HttpClient, service_message
 from ...model import Counts, FailedExecution, Failures, History, Phase, TestRun
-from ...settings import Settings
 from .. import PlannedRequest, Wiring
 from ..adoption import Candidate, Sent, choose, clock_offset, parse_time, uncertain
 from ..wire import Count, Text, Wire, read
+from . import ERROR_CODES
+from .settings import TestsigmaSettings
 
 COMPLETED = "STATUS_COMPLETED"
 # The status enum of the open-source server, `StatusConstant` (providers.md 2.1). An unknown status is
@@ -95,7 +96,7 @@ class ListedRun(Wire):
     endTime: Any = None
 
 
-def trigger_body(settings: Settings, context: GitHubContext) -> dict[str, Any]:
+def trigger_body(settings: TestsigmaSettings, context: GitHubContext) -> dict[str, Any]:
     """The documented trigger body (providers.md 2.1). Ids are sent as strings of digits, as in
     Testsigma's own examples and scripts; `buildNo` defaults to the short commit SHA so the run can be
     found in Testsigma's results by commit."""
@@ -116,7 +117,7 @@ class TestsigmaProvider:
     __test__ = False  # not a pytest test class
     name = "Testsigma"
 
-    def __init__(self, settings: Settings, context: GitHubContext, wiring: Wiring) -> None:
+    def __init__(self, settings: TestsigmaSettings, context: GitHubContext, wiring: Wiring) -> None:
         self._settings = settings
         self._context = context
         self._log = wiring.log
@@ -271,6 +272,7 @@ class TestsigmaProvider:
             counts=counts,
             duration_seconds=_duration(raw),
             error_code=error_code if phase is Phase.ERRORED else None,
+            error_meaning=ERROR_CODES.get(error_code or "") if phase is Phase.ERRORED else None,
             created_at=_epoch_iso(item.startTime),
             confirmed=confirmed,
         )
