@@ -25,25 +25,25 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ... import __version__, parsing
+from ... import http, parsing
 from ...clock import Deadline
 from ...context import GitHubContext
 from ...errors import (
     ConfigurationError,
-    DeliveryUncertain,
     MalformedResponse,
     RequestRejected,
     RunNotFound,
     ServiceError,
     ServiceUnavailable,
     TestrunError,
-    TriggerUncertain,
 )
-from ...http import Headroom, HttpClient
+from ...http import Headroom
 from ...model import Failures, History, Phase, TestRun
 from ...paging import read_all
 from .. import PlannedRequest, Wiring
-from ..adoption import Candidate, Sent, choose, clock_offset, parse_time, uncertain
+from ..adoption import Candidate, Sent, choose, clock_offset, parse_time
+from ..base import HttpProvider
+from ..readers import text as _text
 from ..wire import Count, Wire, read
 from . import ERROR_CODES
 from .results import TestTally, counts, failed_executions, tally
@@ -159,24 +159,23 @@ def build_body(settings: BuildkiteSettings, context: GitHubContext, trigger_id: 
     return body
 
 
-class BuildkiteProvider:
+def error_message(body: Any) -> Any:
+    """Buildkite's validation errors: `{"message": "Validation Failed", "errors": [...]}` (providers.md 3.4)."""
+    message = http.error_message(body)
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if isinstance(message, str) and isinstance(errors, list) and errors:
+        return f"{message}: {'; '.join(str(e) for e in errors)}"
+    return message
+
+
+class BuildkiteProvider(HttpProvider):
     name = "Buildkite"
 
     def __init__(self, settings: BuildkiteSettings, context: GitHubContext, wiring: Wiring) -> None:
+        super().__init__(settings, wiring, error_message=error_message)
         self._settings = settings
         self._context = context
-        self._clock = wiring.clock
-        self._log = wiring.log
         self._settle = settle_seconds(settings.poll_interval)
-        self._headers = {"User-Agent": f"testrun-action/{__version__}", "Accept": "application/json"}
-        self.http = HttpClient(
-            service=self.name,
-            base_url=settings.api_url,
-            headers={**self._headers, "Authorization": f"Bearer {settings.api_key.get_secret_value()}"},
-            clock=wiring.clock,
-            log=wiring.log,
-            transport=wiring.transport,
-        )
         org, suite = settings.organization, settings.suite
         self._builds = f"/v2/organizations/{org}/pipelines/{settings.pipeline}/builds"
         self._runs = f"/v2/analytics/organizations/{org}/suites/{suite}/runs"
@@ -188,9 +187,6 @@ class BuildkiteProvider:
         self._run_id: str | None = None  # the Test Engine run, once found
         self._final: TestRun | None = None
         self._failures = Failures()
-
-    def close(self) -> None:
-        self.http.close()
 
     def headroom(self) -> Headroom | None:
         """The REST quota left (providers.md 3.4), for the poll schedule."""
@@ -205,21 +201,17 @@ class BuildkiteProvider:
 
     def trigger(self, deadline: Deadline) -> TestRun:
         body = build_body(self._settings, self._context, self._trigger_id)
-        self.sent = Sent(
-            at=datetime.now(UTC),
-            fields={
-                "branch": body["branch"],
-                **({"commit": body["commit"]} if body["commit"] != "HEAD" else {}),
-            },
-            marker=self._trigger_id,
-        )
-        self._sent_body = body
-        try:
-            status, build = self.http.json(
+        self.remember_trigger(datetime.now(UTC), self._trigger_id)
+        status, build = self.trigger_or_adopt(
+            lambda: self.http.json(
                 "POST", self._builds, body=body, deadline=deadline, repeatable=False, accept=(404,)
-            )
-        except DeliveryUncertain as exc:
-            status, build = 201, self._adopt(exc, deadline)
+            ),
+            lambda: self._adopted(deadline),
+            deadline,
+            noun="build",
+            missing="no build from this trigger appeared",
+            label=lambda found: f"build #{found[1].get('number')}",
+        )
         if status == 404:
             said = str(build.get("message") or "")[:200] if isinstance(build, dict) else None
             raise RequestRejected(
@@ -229,21 +221,10 @@ class BuildkiteProvider:
             )
         return self._on_build(_build_number(build), build)
 
-    def _adopt(self, cause: DeliveryUncertain, deadline: Deadline) -> dict[str, Any]:
-        """The request may have created a build: find it by the trigger id in its env; never trigger twice."""
-        self._log(f"{cause.message} Looking for the build it may have created.")
-        try:
-            build = self._own_build(deadline)
-        except TriggerUncertain as exc:
-            raise TriggerUncertain(f"{cause.message} {exc.message}") from None
-        except ServiceError as exc:
-            raise TriggerUncertain(
-                f"{cause.message} Could not check for a build it created ({exc.message}); not triggering again."
-            ) from None
-        if build is None:
-            raise uncertain("no build from this trigger appeared", [], cause.message)
-        self._log(f"Found build #{build.get('number')}, created by the trigger; following it.")
-        return build
+    def _adopted(self, deadline: Deadline) -> tuple[int, Any] | None:
+        """The build the trigger created, found by the trigger id in its env, as if the trigger said so."""
+        build = self._own_build(deadline)
+        return (201, build) if build is not None else None
 
     @property
     def marker(self) -> str:
@@ -532,10 +513,6 @@ class BuildkiteProvider:
         )
 
 
-def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
 def _label(build: dict[str, Any] | None, state: str, result: str) -> str:
     """The state shown to users: e.g. `build failed; tests finished (failed)`."""
     prefix = ""
@@ -551,17 +528,7 @@ def _build_number(build: Any) -> str:
     return str(number)
 
 
-def _timestamp(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def _duration(build: dict[str, Any]) -> float | None:
-    start = _timestamp(build.get("started_at")) or _timestamp(build.get("created_at"))
-    end = _timestamp(build.get("finished_at"))
+    start = parse_time(build.get("started_at")) or parse_time(build.get("created_at"))
+    end = parse_time(build.get("finished_at"))
     return (end - start).total_seconds() if start and end and end >= start else None

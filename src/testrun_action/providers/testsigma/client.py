@@ -20,22 +20,22 @@ from datetime import UTC, datetime
 from typing import Any
 from xml.etree import ElementTree
 
-from ... import __version__
+from ... import http
 from ...clock import Deadline
 from ...context import GitHubContext
 from ...errors import (
-    DeliveryUncertain,
     MalformedResponse,
     RequestRejected,
     RunNotFound,
     ServiceError,
     TestrunError,
-    TriggerUncertain,
 )
-from ...http import HttpClient, service_message
+from ...http import service_message
 from ...model import Counts, FailedExecution, Failures, History, Phase, TestRun
 from .. import PlannedRequest, Wiring
-from ..adoption import Candidate, Sent, choose, clock_offset, parse_time, uncertain
+from ..adoption import Candidate, Sent, choose, clock_offset, parse_time
+from ..base import HttpProvider
+from ..readers import text
 from ..wire import Count, Text, Wire, read
 from . import ERROR_CODES
 from .settings import TestsigmaSettings
@@ -113,32 +113,22 @@ def trigger_body(settings: TestsigmaSettings, context: GitHubContext) -> dict[st
     return body
 
 
-class TestsigmaProvider:
+def error_message(body: Any) -> Any:
+    """Spring's error envelope: `error` is the status phrase, `message` the reason (providers.md 2.1)."""
+    said = body.get("message") if isinstance(body, dict) and isinstance(body.get("error"), str) else None
+    return said if isinstance(said, str) and said.strip() else http.error_message(body)
+
+
+class TestsigmaProvider(HttpProvider):
     __test__ = False  # not a pytest test class
     name = "Testsigma"
 
     def __init__(self, settings: TestsigmaSettings, context: GitHubContext, wiring: Wiring) -> None:
+        super().__init__(settings, wiring, error_message=error_message)
         self._settings = settings
         self._context = context
-        self._log = wiring.log
-        self._headers = {
-            "User-Agent": f"testrun-action/{__version__}",
-            "Accept": "application/json",
-        }
-        self.http = HttpClient(
-            service=self.name,
-            base_url=settings.api_url,
-            headers={**self._headers, "Authorization": f"Bearer {settings.api_key.get_secret_value()}"},
-            clock=wiring.clock,
-            log=wiring.log,
-            transport=wiring.transport,
-        )
         self._plan_id = settings.test_plan_id  # learnt from the run when attached with `run-id`
         self.sent: Sent | None = None  # what the last trigger sent, to find the run it created
-        self._seen: list[Candidate] = []  # recent runs of the last lookup, linked when none is ours
-
-    def close(self) -> None:
-        self.http.close()
 
     # -- trigger --------------------------------------------------------------------------------
     def planned_trigger(self) -> PlannedRequest:
@@ -152,33 +142,22 @@ class TestsigmaProvider:
     def trigger(self, deadline: Deadline) -> TestRun:
         body = trigger_body(self._settings, self._context)
         self.remember_trigger(datetime.now(UTC), None)
-        try:
-            _, payload = self.http.json(
-                "POST", "/api/v1/execution_results", body=body, deadline=deadline, repeatable=False
-            )
-        except DeliveryUncertain as exc:
-            return self._adopt(exc, deadline)
+        return self.trigger_or_adopt(
+            lambda: self._send(body, deadline),
+            lambda: self.own_run(deadline),
+            deadline,
+            noun="run",
+            missing=f"no new run of test plan {self._settings.test_plan_id} appeared",
+            label=lambda run: f"run {run.id}",
+        )
+
+    def _send(self, body: dict[str, Any], deadline: Deadline) -> TestRun:
+        _, payload = self.http.json(
+            "POST", "/api/v1/execution_results", body=body, deadline=deadline, repeatable=False
+        )
         if not isinstance(payload, dict) or _integer(payload.get("id")) is None:
             raise MalformedResponse("Testsigma's trigger response has no run id.")
         return self._to_run(payload, confirmed=False)
-
-    def _adopt(self, cause: DeliveryUncertain, deadline: Deadline) -> TestRun:
-        """The trigger may have been received: follow the run it created, when provably ours, rather
-        than start the plan twice."""
-        self._log(f"{cause.message} Looking for the run it may have created.")
-        try:
-            run = self.own_run(deadline)
-        except TriggerUncertain as exc:
-            raise TriggerUncertain(f"{cause.message} {exc.message}") from None
-        except ServiceError as exc:
-            raise TriggerUncertain(
-                f"{cause.message} Could not check for a run it created ({exc.message}); not triggering again."
-            ) from None
-        if run is None:
-            plan = self._settings.test_plan_id
-            raise uncertain(f"no new run of test plan {plan} appeared", self._seen, cause.message)
-        self._log(f"Found run {run.id}, created by the trigger; following it.")
-        return run
 
     # `buildNo` is the one field the run list returns that a trigger sets, and users read it in Testsigma's
     # results as their build number: it is matched, not replaced by a marker.
@@ -209,8 +188,8 @@ class TestsigmaProvider:
                 Candidate(
                     run_id=run_id,
                     url=f"{self._settings.dashboard_url}/ui/td/runs/{run_id}",
-                    created_at=_timestamp(item.startTime),
-                    ended_at=_timestamp(item.endTime),
+                    created_at=parse_time(item.startTime),
+                    ended_at=parse_time(item.endTime),
                     fields={"testPlanId": item.testPlanId, "buildNo": item.buildNo},
                 )
             )
@@ -328,7 +307,7 @@ class TestsigmaProvider:
             message, details = reason or ("", "")
             executions.append(
                 FailedExecution(
-                    name=_text(case.get("testCaseName")) or f"test case {case.get('testCaseId', '?')}",
+                    name=text(case.get("testCaseName")) or f"test case {case.get('testCaseId', '?')}",
                     message=message,
                     details=details,
                     url=run.url,
@@ -365,8 +344,8 @@ class TestsigmaProvider:
                 return None
             for step in _content(payload):
                 if str(step.get("result", "")).upper() in FAILED_RESULTS:
-                    message = _text(step.get("message")) or "The step failed."
-                    details = [f"Step: {_text(step.get('action')) or '?'}"]
+                    message = text(step.get("message")) or "The step failed."
+                    details = [f"Step: {text(step.get('action')) or '?'}"]
                     kind = " ".join(
                         str(step[k]) for k in ("errorType", "errorCode") if step.get(k) is not None
                     )
@@ -392,7 +371,7 @@ class TestsigmaProvider:
             return None
         if not response.is_success:
             self._log(
-                f"The JUnit report was unavailable (HTTP {response.status_code}) {service_message(response)}"
+                f"The JUnit report was unavailable (HTTP {response.status_code}) {service_message(response, error_message)}"
             )
             return None
         return parse_junit(response.content)
@@ -497,15 +476,6 @@ def _epoch_iso(value: Any) -> str | None:
     return None
 
 
-def _timestamp(value: Any) -> datetime | None:
-    """v2 times are ISO 8601 (`2024-05-29T07:29:19Z`); epoch milliseconds are accepted too."""
-    return parse_time(value)
-
-
-def _text(value: Any) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None
-
-
 def _group(*parts: Any) -> str | None:
-    words = [p for p in (_text(part) for part in parts) if p]
+    words = [p for p in (text(part) for part in parts) if p]
     return " · ".join(words) or None
