@@ -5,7 +5,7 @@ installed distribution adds one through the entry point group `testrun_action.pr
 is its `ProviderSpec`:
 
     [testrun_action.providers]
-    echo = echo_provider:SPEC
+    acme = acme_testrun.provider:SPEC
 
 Specs are light: their package's `__init__` holds the declarations and imports its client only inside
 `factory`, so that only the chosen provider's code is imported on the way to the trigger.
