@@ -44,16 +44,17 @@ class EchoProvider(HttpProvider):
 
     def trigger(self, deadline: Deadline) -> TestRun:
         return self.trigger_or_adopt(
-            lambda: self._to_run(
-                self.http.json("POST", "/runs", body=self._body(), deadline=deadline, repeatable=False)[1],
-                confirmed=False,
-            ),  # fmt: skip
+            lambda: self._send(deadline),
             lambda: self.own_run(deadline),
             deadline,
             noun="run",
             missing="the echo service keeps no list of runs",
             label=lambda run: f"run {run.id}",
         )
+
+    def _send(self, deadline: Deadline) -> TestRun:
+        _, payload = self.http.json("POST", "/runs", body=self._body(), deadline=deadline, repeatable=False)
+        return self._to_run(payload, confirmed=False)
 
     def poll(self, run_id: str, deadline: Deadline) -> TestRun:
         return self._to_run(self.http.json("GET", f"/runs/{run_id}", deadline=deadline)[1], confirmed=True)
