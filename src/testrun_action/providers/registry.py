@@ -1,8 +1,8 @@
 """The provider registry: what each test service declares, so that nothing outside its package names it.
 
-A provider is a package with a `SPEC` (a `ProviderSpec`). The built-in ones are listed here; any other
-installed distribution adds one through the entry point group `testrun_action.providers`, whose object
-is its `ProviderSpec`:
+A provider is a package with a `SPEC` (a `ProviderSpec`). The built-in ones are the packages under
+`providers/`, found there; any installed distribution adds one through the entry point group
+`testrun_action.providers`, whose object is its `ProviderSpec`:
 
     [testrun_action.providers]
     acme = acme_testrun.provider:SPEC
@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import functools
 import importlib
+import pkgutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigurationError
@@ -29,8 +31,7 @@ if TYPE_CHECKING:
     from . import Provider, Wiring
 
 ENTRY_POINT_GROUP = "testrun_action.providers"
-BUILT_IN = ("empirical", "buildkite", "testsigma")  # packages under providers/, in the docs' order
-DEFAULT_PROVIDER = BUILT_IN[0]  # the `provider` input's default
+DEFAULT_PROVIDER = "empirical"  # the `provider` input's default, listed first
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +55,11 @@ class ProviderSpec:
 
 @functools.cache
 def specs() -> tuple[ProviderSpec, ...]:
-    """The built-in providers, then those of installed plug-ins; a name is taken once."""
-    found = [importlib.import_module(f"{__package__}.{name}").SPEC for name in BUILT_IN]
+    """The built-in providers (the default first, then by name), then those of installed plug-ins; a
+    name is taken once."""
+    packages = [m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.ispkg]
+    ordered = sorted(packages, key=lambda name: (name != DEFAULT_PROVIDER, name))
+    found = [importlib.import_module(f"{__package__}.{name}").SPEC for name in ordered]
     for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
         try:
             spec = entry.load()
