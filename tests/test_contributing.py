@@ -47,7 +47,8 @@ def test_the_echo_spec_is_made_as_the_steps_say() -> None:
     spec = echo.SPEC
     from .echo import settings as echo_settings
 
-    assert spec.inputs == echo_settings.INPUTS and all(isinstance(i, Input) for i in spec.inputs)
+    assert spec.inputs == echo_settings.INPUTS
+    assert all(isinstance(i, Input) for i in spec.inputs)
     assert issubclass(spec.settings, Settings)
     assert spec.read_settings is echo_settings.read_settings
     assert spec.error_codes is echo.ERROR_CODES

@@ -59,7 +59,7 @@ MAX_QUOTA_SCOPES = 4  # more is not a real service's answer: the rest are not re
 # Below this many requests left in the window, the rest are spread over the time until it resets.
 RATE_LOW_WATER = 10
 PACING_LOG_SECONDS = 5.0  # pauses this long or longer are said in the log
-# A wait a header asks for beyond this is not believed. Buildkite's quota windows are a minute
+# A wait a header asks for beyond this is not believed. Documented quota windows are a minute
 # (providers.md 3.4); an hour is far beyond any service's.
 LONGEST_WAIT = 3600
 MIN_WALL = 1.0  # the least wall-clock time one attempt gets, even at the deadline (a last cancel)
