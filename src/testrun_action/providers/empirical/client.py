@@ -16,16 +16,15 @@ from ...errors import (
     MalformedResponse,
     RunNotFound,
     ServiceError,
-    TestrunError,
 )
-from ...model import Counts, FailedExecution, Failures, History, Phase, TestRun
+from ...model import Counts, Failures, History, Phase, TestRun
 from .. import PlannedRequest, Wiring
 from ..adoption import Candidate, Sent, choose, clock_offset, parse_time
 from ..base import HttpProvider
-from ..readers import first_text, mapping, positive
+from ..readers import mapping, positive
 from ..wire import Count, Wire, read, whole_number
 from . import ERROR_CODES
-from .payload import FAILED_STATUSES, run_items, summary_details
+from .payload import run_items
 from .settings import EmpiricalSettings
 
 PHASES = {
@@ -37,8 +36,6 @@ PHASES = {
     "error": Phase.ERRORED,
     "cancelled": Phase.CANCELLED,
 }
-# GET /api/v2/test-cases takes at most 100 ids (providers.md 1.5).
-TEST_CASE_PAGE = 100
 # After an ambiguous trigger the service may still be creating the run: look again after these pauses.
 ADOPTION_PAUSES = (0.0, 2.0, 5.0)
 
@@ -281,65 +278,15 @@ class EmpiricalProvider(HttpProvider):
 
     # -- failures -------------------------------------------------------------------------------
     def failures(self, run: TestRun, deadline: Deadline) -> Failures:
-        try:
-            _, payload = self.http.json("GET", f"/api/test-runs/{run.id}", deadline=deadline)
-        except TestrunError as exc:  # best effort: the counts and the verdict stand without details
-            return Failures(complete=False, note=f"Failure details were unavailable: {exc.message}")
-        details = summary_details(payload)
-        if details is None:
-            return Failures(
-                complete=False, note="Failure details were unavailable: the run had no per-test summary."
-            )
-        wanted = [d for d in details if _is_failure(d)]
-        cases, note = self._test_cases(
-            [str(d["pw_test_id"]) for d in wanted if d.get("pw_test_id")], deadline
-        )
-        executions = []
-        for detail in wanted:
-            pw_id = str(detail.get("pw_test_id") or "")
-            case = cases.get(pw_id, {})
-            suites = [s for s in case.get("suites") or [] if isinstance(s, str)]
-            executions.append(
-                FailedExecution(
-                    name=" › ".join(
-                        [*suites, first_text(case.get("name"), detail.get("name"), pw_id) or "unnamed test"]
-                    ),
-                    flaky=str(detail.get("status")).lower() == "flaky",
-                    file=first_text(case.get("file_path")),
-                    message=first_text(
-                        detail.get("error_message"), detail.get("message"), detail.get("error")
-                    )
-                    or "",
-                    url=f"{run.url}?test_id={pw_id}" if pw_id else run.url,
-                    group=first_text(case.get("playwright_project")),
-                    key=pw_id or None,
-                )
-            )
-        return Failures(executions=tuple(executions), complete=note is None, note=note)
+        from .failures import read_failures
+
+        return read_failures(self.http, run, deadline)
 
     # -- history --------------------------------------------------------------------------------
     def history(self, run: TestRun, failures: Failures, branch: str | None, deadline: Deadline) -> History:
         from .history import read_history
 
         return read_history(self.http, self._settings.environment, run, failures, branch, deadline)
-
-    def _test_cases(self, ids: list[str], deadline: Deadline) -> tuple[dict[str, dict[str, Any]], str | None]:
-        cases: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(ids), TEST_CASE_PAGE):
-            chunk = ids[start : start + TEST_CASE_PAGE]
-            try:
-                _, payload = self.http.json(
-                    "GET",
-                    "/api/v2/test-cases",
-                    params={"ids": ",".join(chunk), "per_page": TEST_CASE_PAGE},
-                    deadline=deadline,
-                )
-            except TestrunError as exc:
-                return cases, f"File paths were unavailable for some tests: {exc.message}"
-            for case in mapping(payload, "data").get("test_cases") or []:
-                if isinstance(case, dict) and case.get("id") is not None:
-                    cases[str(case["id"])] = case
-        return cases, None
 
 
 def _sent(body: dict[str, Any], at: datetime) -> Sent:
@@ -358,11 +305,3 @@ def _sent(body: dict[str, Any], at: datetime) -> Sent:
 def _message(payload: Any) -> str:
     error = mapping(payload, "error")
     return str(error.get("message") or "no reason given")
-
-
-def _is_failure(detail: dict[str, Any]) -> bool:
-    status = str(detail.get("status", "")).lower()
-    if status == "flaky":
-        return True
-    # A failure with an active snooze does not count (providers.md 1.5).
-    return status in FAILED_STATUSES and not detail.get("snooze_info")

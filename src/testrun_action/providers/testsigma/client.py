@@ -14,11 +14,8 @@ reported in the summary and JUnit, never as a file annotation.
 
 from __future__ import annotations
 
-import re
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
-from xml.etree import ElementTree
 
 from ... import http
 from ...clock import Deadline
@@ -28,16 +25,14 @@ from ...errors import (
     RequestRejected,
     RunNotFound,
     ServiceError,
-    TestrunError,
 )
-from ...http import service_message
-from ...model import Counts, FailedExecution, Failures, History, Phase, TestRun
+from ...model import Counts, Failures, History, Phase, TestRun
 from .. import PlannedRequest, Wiring
 from ..adoption import Candidate, Sent, choose, clock_offset, parse_time
 from ..base import HttpProvider
-from ..readers import text
 from ..wire import Count, Text, Wire, read
 from . import ERROR_CODES
+from .payload import FAILED_RESULTS, PASSED_RESULTS, content, integer
 from .settings import TestsigmaSettings
 
 COMPLETED = "STATUS_COMPLETED"
@@ -49,21 +44,9 @@ PHASES = {
     "STATUS_PRE_FLIGHT": Phase.WAITING,
     "STATUS_IN_PROGRESS": Phase.RUNNING,
 }
-PASSED_RESULTS = frozenset({"SUCCESS", "PASSED"})
-FAILED_RESULTS = frozenset({"FAILURE", "FAILED"})
 # Completed results other than pass or fail (`ResultConstant`): a stopped run was cancelled; an aborted
 # or never executed one did not run its tests, which is an error of the run, not a test failure.
 ENDINGS = {"STOPPED": Phase.CANCELLED, "ABORTED": Phase.ERRORED, "NOT_EXECUTED": Phase.ERRORED}
-
-# Failure reasons come from one request per failed test (step results): the first few are fetched, a
-# few at a time, and the summary says when the rest were left out.
-STEP_LOOKUPS = 25
-STEP_LOOKUP_WORKERS = 4
-STEP_PAGES = 5  # pages of step results read per test before giving up on finding the failed step
-JUNIT_LIMIT = 20_000_000  # bytes of JUnit report read for the fallback, counted as it streams in
-_JUNIT_MESSAGE = re.compile(
-    r'Test failed with message:"(.*?)"\s*\.\s*please visit', re.DOTALL | re.IGNORECASE
-)
 
 
 class ExecutionResult(Wire):
@@ -155,7 +138,7 @@ class TestsigmaProvider(HttpProvider):
         _, payload = self.http.json(
             "POST", "/api/v1/execution_results", body=body, deadline=deadline, repeatable=False
         )
-        if not isinstance(payload, dict) or _integer(payload.get("id")) is None:
+        if not isinstance(payload, dict) or integer(payload.get("id")) is None:
             raise MalformedResponse("Testsigma's trigger response has no run id.")
         return self._to_run(payload, confirmed=False)
 
@@ -178,7 +161,7 @@ class TestsigmaProvider(HttpProvider):
         )
         offset = clock_offset(self.http.last_headers, datetime.now(UTC))
         candidates = []
-        for raw in _content(payload):
+        for raw in content(payload):
             try:
                 item = ListedRun.model_validate(raw)
             except ValueError:
@@ -278,50 +261,9 @@ class TestsigmaProvider(HttpProvider):
 
     # -- failures -------------------------------------------------------------------------------
     def failures(self, run: TestRun, deadline: Deadline) -> Failures:
-        try:
-            _, payload = self.http.json(
-                "GET", f"/api/v1/execution_results/{run.id}/test_case_results", deadline=deadline
-            )
-        except TestrunError as exc:
-            self._log(f"Test case results were unavailable ({exc.message}); reading the JUnit report.")
-            # Any error here degrades the report, never the verdict, which the run's counts decided.
-            return self._junit_failures(run, deadline, exc.message)
-        cases = payload.get("testCases") if isinstance(payload, dict) else None
-        if not isinstance(cases, list):
-            return self._junit_failures(run, deadline, "the test case results had no `testCases`")
-        failed = [
-            c for c in cases if isinstance(c, dict) and str(c.get("result", "")).upper() not in PASSED_RESULTS
-        ]
-        looked_up = failed[:STEP_LOOKUPS]
-        with ThreadPoolExecutor(max_workers=STEP_LOOKUP_WORKERS) as pool:
-            reasons = list(pool.map(lambda case: self._step_reason(run, case, deadline), looked_up))
-        missing = [index for index, reason in enumerate(reasons) if reason is None]
-        if missing:
-            # The v2 step results were unusable for these: the JUnit report has a reason per failed test.
-            fallback = self._junit_reasons(run, deadline, [looked_up[index] for index in missing])
-            for index, reason in zip(missing, fallback, strict=True):
-                reasons[index] = reason
-        executions = []
-        for index, case in enumerate(failed):
-            reason = reasons[index] if index < len(reasons) else None
-            message, details = reason or ("", "")
-            executions.append(
-                FailedExecution(
-                    name=text(case.get("testCaseName")) or f"test case {case.get('testCaseId', '?')}",
-                    message=message,
-                    details=details,
-                    url=run.url,
-                    group=_group(case.get("testSuiteName"), case.get("machineTitle")),
-                    key=str(case["testCaseId"]) if case.get("testCaseId") is not None else None,
-                )
-            )
-        note = None
-        if len(failed) > len(looked_up):
-            note = (
-                f"Failure reasons were fetched for the first {len(looked_up)} of {len(failed)} failed tests; "
-                "see the report in Testsigma for the rest."
-            )
-        return Failures(executions=tuple(executions), complete=note is None, note=note)
+        from .failures import FailureReader
+
+        return FailureReader(self.http, self._log).read(run, deadline)
 
     # -- history --------------------------------------------------------------------------------
     def history(self, run: TestRun, failures: Failures, branch: str | None, deadline: Deadline) -> History:
@@ -330,129 +272,6 @@ class TestsigmaProvider(HttpProvider):
         if self._plan_id is None:
             raise ServiceError("the run's test plan is unknown")
         return read_history(self.http, self._plan_id, run, failures, branch, deadline)
-
-    def _step_reason(self, run: TestRun, case: dict[str, Any], deadline: Deadline) -> tuple[str, str] | None:
-        """The first failed step's message and action, from the v2 step results (providers.md 2.1)."""
-        case_result = _integer(case.get("testCaseResultId"))
-        if case_result is None:
-            return None
-        path = f"/api/v2/test_runs/{run.id}/test_case_results/{case_result}/step_results"
-        for page in range(STEP_PAGES):
-            try:
-                _, payload = self.http.json("GET", path, params={"page": page}, deadline=deadline)
-            except TestrunError:
-                return None
-            for step in _content(payload):
-                if str(step.get("result", "")).upper() in FAILED_RESULTS:
-                    message = text(step.get("message")) or "The step failed."
-                    details = [f"Step: {text(step.get('action')) or '?'}"]
-                    kind = " ".join(
-                        str(step[k]) for k in ("errorType", "errorCode") if step.get(k) is not None
-                    )
-                    if kind:
-                        details.append(f"Error: {kind}")
-                    return message, "\n".join(details)
-            if not isinstance(payload, dict) or payload.get("isLast") is not False:
-                break
-        return "", ""  # the steps were read and none failed: no reason to give
-
-    # -- the JUnit report, the fallback source --------------------------------------------------
-    def _junit(self, run: TestRun, deadline: Deadline) -> list[dict[str, str]] | None:
-        try:
-            response = self.http.send(
-                "GET",
-                f"/api/v1/reports/junit/{run.id}",
-                deadline=deadline,
-                repeatable=True,
-                limit=JUNIT_LIMIT,
-            )
-        except TestrunError as exc:
-            self._log(f"The JUnit report was unavailable: {exc.message}")
-            return None
-        if not response.is_success:
-            self._log(
-                f"The JUnit report was unavailable (HTTP {response.status_code}) {service_message(response, error_message)}"
-            )
-            return None
-        return parse_junit(response.content)
-
-    def _junit_reasons(
-        self, run: TestRun, deadline: Deadline, cases: list[dict[str, Any]]
-    ) -> list[tuple[str, str] | None]:
-        by_name = {(c["classname"], c["name"]): c for c in self._junit(run, deadline) or []}
-        reasons: list[tuple[str, str] | None] = []
-        for case in cases:
-            found = by_name.get((str(case.get("testSuiteName", "")), str(case.get("testCaseName", ""))))
-            reasons.append((found["message"], found["details"]) if found else None)
-        return reasons
-
-    def _junit_failures(self, run: TestRun, deadline: Deadline, why: str) -> Failures:
-        cases = self._junit(run, deadline)
-        if cases is None:
-            return Failures(complete=False, note=f"Failure details were unavailable: {why}.")
-        return Failures(
-            executions=tuple(
-                FailedExecution(
-                    name=c["name"] or "unnamed test",
-                    message=c["message"],
-                    details=c["details"],
-                    url=run.url,
-                    group=_group(c["classname"], c["machine"]),
-                )
-                for c in cases
-            )
-        )
-
-
-def parse_junit(content: bytes) -> list[dict[str, str]] | None:
-    """The failed test cases of Testsigma's JUnit report (providers.md 2.1: one suite per machine named
-    `<plan> || <machine>`, a failure text `Test failed with message:"<message>".please visit ...`)."""
-    try:
-        root = ElementTree.fromstring(content)  # noqa: S314 - no entity expansion in expat >= 2.4 (3.11)
-    except ElementTree.ParseError:
-        return None
-    failed = []
-    suites = [root] if root.tag == "testsuite" else root.iter("testsuite")
-    for suite in suites:
-        machine = (suite.get("name") or "").rpartition("||")[2].strip()
-        for case in suite.iter("testcase"):
-            problem = case.find("failure")
-            if problem is None:
-                problem = case.find("error")
-            if problem is None:
-                continue
-            text = (problem.text or "").strip()
-            quoted = _JUNIT_MESSAGE.search(text)
-            if quoted:
-                message = quoted.group(1)
-            else:
-                message = problem.get("message") or (text.splitlines()[0] if text else "")
-            failed.append(
-                {
-                    "name": case.get("name") or "",
-                    "classname": case.get("classname") or "",
-                    "machine": machine,
-                    "message": (message or "").strip(),
-                    "details": text if text != message else "",
-                }
-            )
-    return failed
-
-
-def _content(payload: Any) -> list[dict[str, Any]]:
-    """The items of a v2 page (`content`, Spring's page shape), tolerating a bare list."""
-    items = payload.get("content") if isinstance(payload, dict) else payload
-    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
-
-
-def _integer(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
 
 
 def _duration(item: dict[str, Any]) -> float | None:
@@ -474,8 +293,3 @@ def _epoch_iso(value: Any) -> str | None:
             .replace("+00:00", "Z")
         )
     return None
-
-
-def _group(*parts: Any) -> str | None:
-    words = [p for p in (text(part) for part in parts) if p]
-    return " · ".join(words) or None
