@@ -30,7 +30,6 @@ class EchoRun(Wire):
 
 class EchoProvider(HttpProvider):
     name = "Echo"
-    marker = None
 
     def __init__(self, settings: EchoSettings, context: GitHubContext, wiring: Wiring) -> None:
         super().__init__(settings, wiring)
@@ -42,17 +41,10 @@ class EchoProvider(HttpProvider):
     def _body(self) -> dict[str, Any]:
         return {"word": self._settings.word, "failures": self._settings.failures}
 
-    def trigger(self, deadline: Deadline) -> TestRun:
-        return self.trigger_or_adopt(
-            lambda: self._send(deadline),
-            lambda: self.own_run(deadline),
-            deadline,
-            noun="run",
-            missing="the echo service keeps no list of runs",
-            label=lambda run: f"run {run.id}",
-        )
+    def not_adopted(self) -> str:
+        return "the echo service keeps no list of runs"
 
-    def _send(self, deadline: Deadline) -> TestRun:
+    def send_trigger(self, deadline: Deadline) -> TestRun:
         _, payload = self.http.json("POST", "/runs", body=self._body(), deadline=deadline, repeatable=False)
         return self._to_run(payload, confirmed=False)
 

@@ -40,7 +40,7 @@ from ...http import Headroom
 from ...model import Failures, History, Phase, TestRun
 from ...paging import read_all
 from .. import PlannedRequest, Wiring
-from ..adoption import Candidate, Sent, choose, clock_offset, parse_time
+from ..adoption import Candidate, Sent, choose, parse_time
 from ..base import HttpProvider
 from ..readers import text as _text
 from ..wire import Count, Wire, read
@@ -204,7 +204,7 @@ class BuildkiteProvider(HttpProvider):
         if len(commit) == 40:  # the filter takes full SHAs only (builds.md, list query strings)
             params["commit"] = commit
         _, builds = self.http.json("GET", self._builds, params=params, deadline=deadline)
-        offset = clock_offset(self.http.last_headers, datetime.now(UTC))
+        offset = self.service_offset()
         by_number: dict[str, dict[str, Any]] = {}
         candidates = []
         for build in builds if isinstance(builds, list) else []:

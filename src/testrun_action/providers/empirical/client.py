@@ -7,7 +7,7 @@ single-run details and test cases) defensively: anything missing degrades the re
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from ...clock import Deadline
@@ -19,7 +19,7 @@ from ...errors import (
 )
 from ...model import Counts, Failures, History, Phase, TestRun
 from .. import PlannedRequest, Wiring
-from ..adoption import Candidate, Sent, choose, clock_offset, parse_time
+from ..adoption import Candidate, Sent, choose, parse_time
 from ..base import HttpProvider
 from ..readers import mapping, positive
 from ..wire import Count, Wire, read, whole_number
@@ -36,8 +36,6 @@ PHASES = {
     "error": Phase.ERRORED,
     "cancelled": Phase.CANCELLED,
 }
-# After an ambiguous trigger the service may still be creating the run: look again after these pauses.
-ADOPTION_PAUSES = (0.0, 2.0, 5.0)
 
 
 class RunItem(Wire):
@@ -107,6 +105,8 @@ def trigger_body(settings: EmpiricalSettings, context: GitHubContext) -> dict[st
 
 class EmpiricalProvider(HttpProvider):
     name = "Empirical"
+    # After an ambiguous trigger the service may still be creating the run: look again after these pauses.
+    adoption_pauses = (0.0, 2.0, 5.0)
 
     def __init__(self, settings: EmpiricalSettings, context: GitHubContext, wiring: Wiring) -> None:
         project = {"x-project-id": str(settings.project_id)} if settings.project_id is not None else {}
@@ -123,20 +123,13 @@ class EmpiricalProvider(HttpProvider):
             override["value"] = "***"
         return PlannedRequest.json("PUT", f"{self._settings.api_url}/api/test-runs", self._headers, body)
 
-    def trigger(self, deadline: Deadline) -> TestRun:
-        body = trigger_body(self._settings, self._context)
-        self.remember_trigger(datetime.now(UTC), None)
-        return self.trigger_or_adopt(
-            lambda: self._send(body, deadline),
-            lambda: self.own_run(deadline),
-            deadline,
-            noun="run",
-            missing=f"no run of environment '{self._settings.environment}' for this commit appeared since it was sent",
-            label=lambda run: f"run {run.id}",
-            pauses=ADOPTION_PAUSES,
+    def not_adopted(self) -> str:
+        return (
+            f"no run of environment '{self._settings.environment}' for this commit appeared since it was sent"
         )
 
-    def _send(self, body: dict[str, Any], deadline: Deadline) -> TestRun:
+    def send_trigger(self, deadline: Deadline) -> TestRun:
+        body = trigger_body(self._settings, self._context)
         _, payload = self.http.json("PUT", "/api/test-runs", body=body, deadline=deadline, repeatable=False)
         data = mapping(payload, "data")
         if mapping(data, "trigger").get("success") is not True:
@@ -150,8 +143,7 @@ class EmpiricalProvider(HttpProvider):
             {"id": run_id, "state": run.get("state"), "created_at": run.get("created_at")}, confirmed=False
         )
 
-    marker = None  # the run list returns nothing a trigger could mark its run with (seed 002)
-
+    # No `marker`: the run list returns nothing a trigger could mark its run with (seed 002).
     def remember_trigger(self, at: datetime, marker: str | None) -> None:
         self.sent = _sent(trigger_body(self._settings, self._context), at)
 
@@ -162,15 +154,11 @@ class EmpiricalProvider(HttpProvider):
         _, payload = self.http.json(
             "GET", "/api/test-runs", params={"interval_in_days": 1, "per_page": 100}, deadline=deadline
         )
-        offset = clock_offset(self.http.last_headers, datetime.now(UTC))
+        offset = self.service_offset()
         self._remember_slug(payload)
         items: dict[str, dict[str, Any]] = {}
         candidates = []
-        for raw in run_items(payload):
-            try:
-                item = RunItem.model_validate(raw)
-            except ValueError:
-                continue  # an entry that can't be read can't be proven ours
+        for raw, item in self.readable(run_items(payload), RunItem):
             created = parse_time(item.created_at)
             ended = None
             if PHASES.get(item.state or "", Phase.RUNNING).terminal and created is not None:

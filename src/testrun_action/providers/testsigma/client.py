@@ -28,7 +28,7 @@ from ...errors import (
 )
 from ...model import Counts, Failures, History, Phase, TestRun
 from .. import PlannedRequest, Wiring
-from ..adoption import Candidate, Sent, choose, clock_offset, parse_time
+from ..adoption import Candidate, Sent, choose, parse_time
 from ..base import HttpProvider
 from ..wire import Count, Text, Wire, read
 from . import ERROR_CODES
@@ -122,19 +122,11 @@ class TestsigmaProvider(HttpProvider):
             "POST", f"{self._settings.api_url}/api/v1/execution_results", self._headers, body
         )
 
-    def trigger(self, deadline: Deadline) -> TestRun:
-        body = trigger_body(self._settings, self._context)
-        self.remember_trigger(datetime.now(UTC), None)
-        return self.trigger_or_adopt(
-            lambda: self._send(body, deadline),
-            lambda: self.own_run(deadline),
-            deadline,
-            noun="run",
-            missing=f"no new run of test plan {self._settings.test_plan_id} appeared",
-            label=lambda run: f"run {run.id}",
-        )
+    def not_adopted(self) -> str:
+        return f"no new run of test plan {self._settings.test_plan_id} appeared"
 
-    def _send(self, body: dict[str, Any], deadline: Deadline) -> TestRun:
+    def send_trigger(self, deadline: Deadline) -> TestRun:
+        body = trigger_body(self._settings, self._context)
         _, payload = self.http.json(
             "POST", "/api/v1/execution_results", body=body, deadline=deadline, repeatable=False
         )
@@ -142,9 +134,8 @@ class TestsigmaProvider(HttpProvider):
             raise MalformedResponse("Testsigma's trigger response has no run id.")
         return self._to_run(payload, confirmed=False)
 
-    # `buildNo` is the one field the run list returns that a trigger sets, and users read it in Testsigma's
-    # results as their build number: it is matched, not replaced by a marker.
-    marker = None
+    # No `marker`: `buildNo` is the one field the run list returns that a trigger sets, and users read it
+    # in Testsigma's results as their build number: it is matched, not replaced by a marker.
 
     def remember_trigger(self, at: datetime, marker: str | None) -> None:
         body = trigger_body(self._settings, self._context)
@@ -159,13 +150,9 @@ class TestsigmaProvider(HttpProvider):
         _, payload = self.http.json(
             "GET", "/api/v2/test_runs", params={"query": f"testPlanId:{plan}"}, deadline=deadline
         )
-        offset = clock_offset(self.http.last_headers, datetime.now(UTC))
+        offset = self.service_offset()
         candidates = []
-        for raw in content(payload):
-            try:
-                item = ListedRun.model_validate(raw)
-            except ValueError:
-                continue  # an entry that can't be read can't be proven ours
+        for _, item in self.readable(content(payload), ListedRun):
             run_id = str(item.id)
             candidates.append(
                 Candidate(
