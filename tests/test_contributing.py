@@ -55,6 +55,7 @@ def test_the_echo_spec_is_made_as_the_steps_say() -> None:
     from .echo.client import EchoProvider
 
     assert issubclass(EchoProvider, HttpProvider)
+    assert {"send_trigger", "not_adopted"} <= set(vars(EchoProvider))
 
 
 def test_specs_import_no_client_until_one_is_created() -> None:
