@@ -21,17 +21,15 @@ from .test_check_run import only_check_run
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def plugin_path(tmp: Path) -> str:
+def plugin_path(tmp: Path, entry: str = "echo = tests.echo:SPEC") -> str:
     """A PYTHONPATH on which Echo is an installed plug-in: a distribution's metadata with its entry point,
     as `pip install` would leave it, and the directory its code is imported from."""
     dist = tmp / "site" / "testrun_echo-0.1.dist-info"
-    dist.mkdir(parents=True)
+    dist.mkdir(parents=True, exist_ok=True)
     (dist / "METADATA").write_text(
         "Metadata-Version: 2.1\nName: testrun-echo\nVersion: 0.1\n", encoding="utf-8"
     )
-    (dist / "entry_points.txt").write_text(
-        f"[{ENTRY_POINT_GROUP}]\necho = tests.echo:SPEC\n", encoding="utf-8"
-    )
+    (dist / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\n{entry}\n", encoding="utf-8")
     return os.pathsep.join([str(dist.parent), str(ROOT)])
 
 
@@ -51,8 +49,10 @@ def echo_job(tmp_path: Path, echo: Simulated, github: Simulated) -> Job:
     return job
 
 
-def run_process(job: Job, **inputs: str) -> tuple[subprocess.CompletedProcess[str], dict[str, str], str]:
-    env = {"PATH": os.environ["PATH"], "PYTHONPATH": plugin_path(job.tmp), **job.environ(**inputs)}
+def run_process(
+    job: Job, entry: str = "echo = tests.echo:SPEC", **inputs: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, str], str]:
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": plugin_path(job.tmp, entry), **job.environ(**inputs)}
     done = subprocess.run(
         [sys.executable, "-m", "testrun_action"], env=env, capture_output=True, text=True, timeout=60
     )
@@ -119,6 +119,22 @@ def test_a_plugged_in_providers_own_input_is_checked_and_named(echo_job: Job) ->
     assert [line for line in done.stdout.splitlines() if line.startswith("::error")] == [
         "::error title=Invalid configuration::Input 'echo-failures': expected a whole number from 0 to 10, got \"eleven\"."
     ]
+
+
+def test_a_plug_in_that_cannot_load_is_a_configuration_error_only_when_chosen(echo_job: Job) -> None:
+    broken = "echo = tests.echo:MISSING"
+
+    done, _, _ = run_process(echo_job, broken)
+    others, _, _ = run_process(echo_job, broken, provider="empirical", environment="staging", echo_word="",
+                               dry_run="true")  # fmt: skip
+
+    assert done.returncode == 2
+    assert [line for line in done.stdout.splitlines() if line.startswith("::error")] == [
+        "::error title=Invalid configuration::Input 'provider': the provider plug-in `echo` "
+        "(tests.echo:MISSING) could not be loaded: module 'tests.echo' has no attribute 'MISSING'"
+    ]
+    assert "Traceback" not in done.stdout + done.stderr
+    assert others.returncode == 0, others.stdout + others.stderr
 
 
 def test_the_plugged_in_provider_is_known_only_through_its_entry_point() -> None:

@@ -54,26 +54,39 @@ class ProviderSpec:
 
 
 @functools.cache
-def specs() -> tuple[ProviderSpec, ...]:
+def _registered() -> tuple[tuple[ProviderSpec, ...], dict[str, str]]:
     """The built-in providers (the default first, then by name), then those of installed plug-ins; a
-    name is taken once."""
+    name is taken once. A plug-in that can't be loaded is left out, with why, by its entry point's name
+    (which is its `provider` value): it costs no other provider, and choosing it says why it can't be."""
     packages = [m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.ispkg]
     ordered = sorted(packages, key=lambda name: (name != DEFAULT_PROVIDER, name))
     found = [importlib.import_module(f"{__package__}.{name}").SPEC for name in ordered]
+    broken: dict[str, str] = {}
     for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
         try:
             spec = entry.load()
-        except Exception as exc:  # a plug-in's own defect: said once, naming it, never a traceback
-            raise ConfigurationError(
-                "provider", f"the provider plug-in `{entry.name}` ({entry.value}) could not be loaded: {exc}"
-            ) from None
-        if not isinstance(spec, ProviderSpec):
-            raise ConfigurationError(
-                "provider", f"the plug-in `{entry.name}` ({entry.value}) is not a ProviderSpec."
+        except Exception as exc:  # a plug-in's own defect, whatever it is
+            broken[entry.name] = (
+                f"the provider plug-in `{entry.name}` ({entry.value}) could not be loaded: {exc}"
             )
-        if all(spec.name != known.name for known in found):
+            continue
+        if not isinstance(spec, ProviderSpec):
+            broken[entry.name] = f"the provider plug-in `{entry.name}` ({entry.value}) is not a ProviderSpec."
+        elif all(spec.name != known.name for known in found):
             found.append(spec)
-    return tuple(found)
+    return tuple(found), broken
+
+
+def specs() -> tuple[ProviderSpec, ...]:
+    """Every provider that can be chosen: the built-in ones, then those of installed plug-ins."""
+    return _registered()[0]
+
+
+def check_chosen(name: str) -> None:
+    """A `ConfigurationError` naming the `provider` input when the chosen plug-in could not be loaded."""
+    reason = _registered()[1].get(name)
+    if reason is not None:
+        raise ConfigurationError("provider", reason)
 
 
 def spec_named(name: str) -> ProviderSpec:
