@@ -30,6 +30,8 @@ FROM ${BASE_IMAGE}
 RUN python -m pip uninstall --yes --no-input pip setuptools wheel
 
 COPY --from=builder /opt/venv /opt/venv
+# The action alone: its simulators, demo and sandbox (src/testrun_sim) stay out of the image, and
+# .dockerignore keeps them out of the build context (tests/container checks the image for them).
 COPY src/testrun_action /app/testrun_action
 RUN python -m compileall -q /app
 # action.yml's post-entrypoint: --entrypoint takes one executable and no arguments.

@@ -1,5 +1,5 @@
 """Hostile servers, measured: the real process (`python -m testrun_action`) against a hostile proxy on
-127.0.0.1 (`testrun_action.simulators.hostile`) in front of the simulators. For each case: the exit
+127.0.0.1 (`testrun_sim.hostile`) in front of the simulators. For each case: the exit
 code, the wall time against its budget, and the process's peak resident memory.
 
     .venv/bin/python -m benchmarks.hostile                          # this tree
@@ -27,12 +27,12 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from testrun_action.simulators.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario
-from testrun_action.simulators.github import GitHubSimulator
-from testrun_action.simulators.hostile import LONGEST, Hostile, Rule
-from testrun_action.simulators.server import Served
-from testrun_action.simulators.testsigma import DEFAULT_KEY as TESTSIGMA_KEY
-from testrun_action.simulators.testsigma import Plan, TestsigmaSimulator
+from testrun_sim.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario
+from testrun_sim.github import GitHubSimulator
+from testrun_sim.hostile import LONGEST, Hostile, Rule
+from testrun_sim.server import Served
+from testrun_sim.testsigma import DEFAULT_KEY as TESTSIGMA_KEY
+from testrun_sim.testsigma import Plan, TestsigmaSimulator
 
 from .github_job import environ
 

@@ -18,8 +18,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from testrun_action.simulators.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario
-from testrun_action.simulators.server import Served
+from testrun_sim.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario
+from testrun_sim.server import Served
 
 from . import github_job
 

@@ -22,8 +22,8 @@ import httpx
 
 from testrun_action.clock import VirtualClock
 from testrun_action.flow import Hooks, run_action
-from testrun_action.simulators.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario, SimRun
-from testrun_action.simulators.server import Served
+from testrun_sim.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario, SimRun
+from testrun_sim.server import Served
 
 from . import github_job
 

@@ -16,15 +16,15 @@ from typing import Any
 
 import pytest
 
-from testrun_action.demo import read_outputs
 from testrun_action.flow import Hooks, run_action
-from testrun_action.simulators import buildkite as bk
-from testrun_action.simulators.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario
-from testrun_action.simulators.github import READ_TOKEN, GitHubSimulator
-from testrun_action.simulators.server import Served
-from testrun_action.simulators.testsigma import DEFAULT_KEY as TESTSIGMA_KEY
-from testrun_action.simulators.testsigma import Plan, TestsigmaSimulator
-from testrun_action.simulators.testsigma_tms import TmsScript, TmsSimulator
+from testrun_sim import buildkite as bk
+from testrun_sim.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario
+from testrun_sim.github import READ_TOKEN, GitHubSimulator
+from testrun_sim.runner_files import read_outputs
+from testrun_sim.server import Served
+from testrun_sim.testsigma import DEFAULT_KEY as TESTSIGMA_KEY
+from testrun_sim.testsigma import Plan, TestsigmaSimulator
+from testrun_sim.testsigma_tms import TmsScript, TmsSimulator
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EVENTS = FIXTURES / "events"
@@ -71,9 +71,9 @@ def testsigma() -> Iterator[Simulated]:
 @pytest.fixture(autouse=True)
 def _no_write_pause(monkeypatch: pytest.MonkeyPatch) -> None:
     """GitHub asks for a second between writes; the simulator does not, and tests stay fast."""
-    from testrun_action import github_api
+    from testrun_action.github import api
 
-    monkeypatch.setattr(github_api, "WRITE_INTERVAL", 0.0)
+    monkeypatch.setattr(api, "WRITE_INTERVAL", 0.0)
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ from testrun_action.clock import Deadline, VirtualClock
 from testrun_action.errors import ServiceUnavailable
 from testrun_action.flow import Hooks
 from testrun_action.polling import PollSchedule
-from testrun_action.simulators.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario
-from testrun_action.simulators.server import Served
 from testrun_action.waiting import plan
+from testrun_sim.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario
+from testrun_sim.server import Served
 
 from .conftest import Job, Simulated
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from testrun_action.annotations import TEXT_BYTES, clip_bytes, repo_path, to_annotations
 from testrun_action.model import FailedExecution
+from testrun_action.report.annotations import TEXT_BYTES, repo_path, to_annotations
+from testrun_action.untrusted import clip_bytes
 
 
 @pytest.mark.parametrize("char", ["ü", "😀", "日", "a"])

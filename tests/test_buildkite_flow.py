@@ -8,8 +8,8 @@ import time
 import pytest
 
 from testrun_action.providers.buildkite import client as provider
-from testrun_action.simulators import buildkite as bk
-from testrun_action.simulators.server import Fault
+from testrun_sim import buildkite as bk
+from testrun_sim.server import Fault
 
 from .conftest import FAST_BUILD, HEAD_SHA, Job, Simulated
 

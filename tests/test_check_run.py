@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from testrun_action.simulators.empirical import Scenario
-from testrun_action.simulators.github import READ_TOKEN
+from testrun_sim.empirical import Scenario
+from testrun_sim.github import READ_TOKEN
 
 from .conftest import FAST, HEAD_SHA, MERGE_SHA, Job, Simulated
 

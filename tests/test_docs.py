@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from testrun_action.inputs import INPUTS, OUTPUTS
-from testrun_action.publishers import outputs
+from testrun_action.report.outputs import outputs
 from testrun_action.settings import read_raw_inputs
 
 ROOT = Path(__file__).resolve().parent.parent

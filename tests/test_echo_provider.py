@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from testrun_action.demo import read_outputs
 from testrun_action.providers.registry import ENTRY_POINT_GROUP, specs
+from testrun_sim.runner_files import read_outputs
 
 from .conftest import Job, Simulated
 from .echo import simulator

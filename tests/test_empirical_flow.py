@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from testrun_action.simulators.empirical import Scenario
+from testrun_sim.empirical import Scenario
 
 from .conftest import FAST, HEAD_SHA, Job, Simulated
 

@@ -14,11 +14,11 @@ from typing import Any
 import httpx
 import pytest
 
-from testrun_action.demo import read_outputs
-from testrun_action.simulators import buildkite as bk
-from testrun_action.simulators.empirical import PastRun, Scenario
-from testrun_action.simulators.server import Fault
-from testrun_action.simulators.testsigma import Plan
+from testrun_sim import buildkite as bk
+from testrun_sim.empirical import PastRun, Scenario
+from testrun_sim.runner_files import read_outputs
+from testrun_sim.server import Fault
+from testrun_sim.testsigma import Plan
 
 from .conftest import FAST, FAST_BUILD, HEAD_SHA, PLAN_ID, Job, Simulated
 

@@ -19,8 +19,8 @@ import pytest
 from testrun_action.clock import VirtualClock
 from testrun_action.flow import Hooks
 from testrun_action.http import RetryPolicy
-from testrun_action.simulators.empirical import EmpiricalSimulator, Scenario
-from testrun_action.simulators.server import Fault, Served
+from testrun_sim.empirical import EmpiricalSimulator, Scenario
+from testrun_sim.server import Fault, Served
 
 from .conftest import GITHUB_TOKEN, Job, JobResult, Simulated
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from testrun_action.demo import read_outputs
 from testrun_action.gha import Actions, escape_data, escape_property, neutralise
+from testrun_sim.runner_files import read_outputs
 
 
 def actions(tmp_path: Path | None = None) -> tuple[Actions, io.StringIO]:

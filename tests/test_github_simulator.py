@@ -9,9 +9,9 @@ import github
 import pytest
 from github import Auth, Github, GithubException
 
-from testrun_action.github_api import GitHubApi, GitHubError
-from testrun_action.simulators.github import READ_TOKEN, WRITE_TOKEN, GitHubSimulator
-from testrun_action.simulators.server import Served
+from testrun_action.github.api import GitHubApi, GitHubError
+from testrun_sim.github import READ_TOKEN, WRITE_TOKEN, GitHubSimulator
+from testrun_sim.server import Served
 
 SHA = "6dcb09b5b57875f334f61aebed695e2e4193db5e"
 
@@ -135,8 +135,8 @@ def test_github_api_within_budget_turns_failures_into_github_errors(sim: tuple[G
 
 
 def test_multibyte_annotations_at_the_byte_limit_are_accepted(sim: tuple[GitHubSimulator, str]) -> None:
-    from testrun_action.annotations import to_annotations
     from testrun_action.model import FailedExecution
+    from testrun_action.report.annotations import to_annotations
 
     app, url = sim
     api = GitHubApi(api_url=url, token=WRITE_TOKEN, repository="acme/shop", log=lambda _: None)

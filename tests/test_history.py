@@ -7,11 +7,11 @@ import re
 
 import pytest
 
-from testrun_action.simulators import buildkite as bk
-from testrun_action.simulators.empirical import PastRun, Scenario
-from testrun_action.simulators.server import Fault
-from testrun_action.simulators.testsigma import PastRun as PastPlanRun
-from testrun_action.simulators.testsigma import Plan, make_cases
+from testrun_sim import buildkite as bk
+from testrun_sim.empirical import PastRun, Scenario
+from testrun_sim.server import Fault
+from testrun_sim.testsigma import PastRun as PastPlanRun
+from testrun_sim.testsigma import Plan, make_cases
 
 from .conftest import FAST, FAST_BUILD, PLAN_ID, Job, Simulated
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from junitparser import Error, Failure, JUnitXml, TestSuite
 
-from testrun_action.junit import render_junit
 from testrun_action.model import (
     Counts,
     FailedExecution,
@@ -18,7 +17,8 @@ from testrun_action.model import (
     Source,
     TestRun,
 )
-from testrun_action.simulators.empirical import Scenario
+from testrun_action.report.junit import render_junit
+from testrun_sim.empirical import Scenario
 
 from .conftest import FAST, Job, Simulated
 

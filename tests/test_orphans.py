@@ -14,10 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
-from testrun_action.demo import read_outputs
 from testrun_action.post import run_post
-from testrun_action.simulators.empirical import Scenario
-from testrun_action.simulators.server import Fault
+from testrun_sim.empirical import Scenario
+from testrun_sim.runner_files import read_outputs
+from testrun_sim.server import Fault
 
 from .conftest import Job, Simulated
 
@@ -104,7 +104,7 @@ def test_a_run_behind_an_unreadable_trigger_answer_is_left_alone_when_not_provab
 def test_buildkite_build_behind_an_html_trigger_answer_is_cancelled_by_its_marker(
     bk_job: Job, buildkite: Simulated
 ) -> None:
-    from testrun_action.simulators import buildkite as bk
+    from testrun_sim import buildkite as bk
 
     buildkite.app.scenarios["e2e-tests"] = bk.Scenario(scheduled=0.1, duration=600, tests=12)
     buildkite.app.script(Fault("POST", BUILDS + r"\Z", "rewrite", status=200, body=b"<html></html>"))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from testrun_action.check_output import comment_marker
-from testrun_action.simulators.empirical import Scenario
-from testrun_action.simulators.github import Comment
+from testrun_action.report.comment_body import comment_marker
+from testrun_sim.empirical import Scenario
+from testrun_sim.github import Comment
 
 from .conftest import FAST, Job, Simulated
 

@@ -11,8 +11,6 @@ import re
 
 import pytest
 
-from testrun_action import glance
-from testrun_action.check_output import OUTPUT_BYTES, check_summary, render_comment
 from testrun_action.comparison import classify, compare
 from testrun_action.model import (
     Counts,
@@ -27,7 +25,10 @@ from testrun_action.model import (
     Source,
     TestRun,
 )
-from testrun_action.summary import SUMMARY_LIMIT, render_summary
+from testrun_action.report import glance
+from testrun_action.report.check_output import OUTPUT_BYTES, check_summary
+from testrun_action.report.comment_body import render_comment
+from testrun_action.report.summary import SUMMARY_LIMIT, render_summary
 from testrun_action.verdict import decide
 
 from .test_summary import ALLOWED_TAGS, SHA, check_golden, render_html, report

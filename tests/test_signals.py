@@ -14,12 +14,13 @@ from typing import Any
 
 import pytest
 
-from testrun_action.demo import read_outputs
 from testrun_action.post import run_post
-from testrun_action.simulators.empirical import Scenario
-from testrun_action.simulators.server import Fault
+from testrun_sim.empirical import Scenario
+from testrun_sim.runner_files import read_outputs
+from testrun_sim.server import Fault
 
 from .conftest import Job, Simulated
+from .test_testsigma_tms import tms_inputs
 
 SIGTERM_AFTER = 7.5  # the runner's SIGINT → SIGTERM wait
 KILL_AFTER = 2.5  # then SIGTERM → kill
@@ -93,6 +94,43 @@ def test_a_cancelled_job_cancels_the_remote_run_and_reports_it(
     assert "settled<<" in (job.tmp / "state").read_text(encoding="utf-8")
 
 
+def test_sigterm_during_the_final_reads_reports_the_step_cancelled_in_time(
+    bk_job: Job, buildkite: Simulated, github: Simulated
+) -> None:
+    buildkite.app.script(Fault("GET", r"/failed_executions$", "stall_after", delay=30.0))
+    step = Step(bk_job)
+    step.wait_until(lambda: buildkite.app.recorded("GET", r"/failed_executions$") != [])
+
+    exit_code, took, log = step.cancel_like_the_runner(signal.SIGTERM)
+
+    assert exit_code == 143, log
+    assert took < EXIT_BUDGET
+    assert read_outputs(bk_job.tmp / "output")["result"] == "cancelled"
+    assert "## 🚫 E2E tests cancelled" in (bk_job.tmp / "summary").read_text(encoding="utf-8")
+    [check_run] = github.app.admin_check_runs()
+    assert (check_run["status"], check_run["conclusion"]) == ("completed", "cancelled")
+    assert "Traceback" not in log
+
+
+def test_sigterm_during_the_second_look_at_an_ended_run_reports_the_step_cancelled_in_time(
+    bk_job: Job, buildkite: Simulated, github: Simulated
+) -> None:
+    step = Step(bk_job, poll_interval="5")  # the second look comes 10 s after the first (two polls)
+    step.wait_until(lambda: buildkite.app.recorded("GET", r"/suites/e2e/runs\Z") != [])
+    time.sleep(0.5)  # the first look saw the run finished: the wait is in its settle period
+
+    exit_code, took, log = step.cancel_like_the_runner(signal.SIGTERM)
+
+    assert exit_code == 143, log
+    assert took < EXIT_BUDGET
+    assert "looking again in 10s" in log
+    assert buildkite.app.recorded("GET", r"/failed_executions$") == []
+    assert read_outputs(bk_job.tmp / "output")["result"] == "cancelled"
+    assert "## 🚫 E2E tests cancelled" in (bk_job.tmp / "summary").read_text(encoding="utf-8")
+    [check_run] = github.app.admin_check_runs()
+    assert (check_run["status"], check_run["conclusion"]) == ("completed", "cancelled")
+
+
 def test_a_service_and_github_that_hang_still_let_the_step_exit_in_time_and_the_post_step_cancels(
     job: Job, empirical: Simulated, github: Simulated
 ) -> None:
@@ -123,3 +161,27 @@ def test_the_post_step_leaves_a_settled_run_alone(job: Job, empirical: Simulated
     assert result.code == 0
     assert run_post({**job.environ(), **{f"STATE_{k}": v for k, v in saved.items()}}) == 0
     assert empirical.app.recorded("POST", r"/cancel$") == []
+
+
+def test_a_signal_while_the_test_management_import_hangs_keeps_the_record_id_and_every_other_report(
+    job: Job, empirical: Simulated, github: Simulated, tms: Simulated
+) -> None:
+    tms.app.script(Fault("POST", r"/junit-import/.+", "delay", times=1, delay=30.0))
+    step = Step(job, **tms_inputs(tms))
+    step.wait_until(lambda: not tms.app.faults)  # the record exists; its import hangs
+
+    sent = time.monotonic()
+    step.process.send_signal(signal.SIGTERM)
+    log = step.process.communicate(timeout=10)[0]
+
+    assert step.process.returncode == 143, log
+    assert time.monotonic() - sent < EXIT_BUDGET
+    assert "Received SIGTERM while writing the Testsigma Test Management record" in log
+    [record_id] = tms.app.test_runs
+    outputs = read_outputs(job.tmp / "output")
+    assert (outputs["result"], outputs["testsigma-tms-run-id"]) == ("passed", record_id)
+    summary = (job.tmp / "summary").read_text(encoding="utf-8")
+    assert "E2E tests passed" in summary
+    assert "Recorded in" not in summary  # its results never arrived
+    [check_run] = github.app.admin_check_runs()
+    assert outputs["check-run-url"] == f"https://github.com/acme/shop/runs/{check_run['id']}"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from testrun_action.sandbox import parse_scenarios
-from testrun_action.simulators.empirical import Scenario
+from testrun_sim.empirical import Scenario
+from testrun_sim.entries.empirical import parse_scenarios
 
 from .conftest import Simulated
 

@@ -26,7 +26,7 @@ from testrun_action.model import (
     Source,
     TestRun,
 )
-from testrun_action.summary import SUMMARY_LIMIT, render_summary, title
+from testrun_action.report.summary import SUMMARY_LIMIT, render_summary, title
 
 GOLDEN = Path(__file__).parent / "golden"
 SHA = "6dcb09b5b57875f334f61aebed695e2e4193db5e"

@@ -13,8 +13,8 @@ from testrun_action.context import GitHubContext
 from testrun_action.providers import Wiring
 from testrun_action.providers.testsigma.client import TestsigmaProvider
 from testrun_action.settings import load_settings, read_raw_inputs
-from testrun_action.simulators.server import Fault
-from testrun_action.simulators.testsigma import DEFAULT_KEY, Plan
+from testrun_sim.server import Fault
+from testrun_sim.testsigma import DEFAULT_KEY, Plan
 
 from .conftest import HEAD_SHA, PLAN_ID, Job, JobResult, Simulated
 

@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from testrun_action.simulators.empirical import Scenario
-from testrun_action.simulators.server import Fault
-from testrun_action.simulators.testsigma import Plan
-from testrun_action.simulators.testsigma_tms import DEFAULT_KEY, DEFAULT_PROJECT, TmsScript
+from testrun_sim.empirical import Scenario
+from testrun_sim.server import Fault
+from testrun_sim.testsigma import Plan
+from testrun_sim.testsigma_tms import DEFAULT_KEY, DEFAULT_PROJECT, TmsScript
 
 from .conftest import FAST, HEAD_SHA, PLAN_ID, Job, Simulated
 

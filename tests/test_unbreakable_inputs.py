@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from testrun_action.demo import read_outputs
 from testrun_action.post import run_post
-from testrun_action.simulators.empirical import Scenario
-from testrun_action.simulators.server import Fault
+from testrun_sim.empirical import Scenario
+from testrun_sim.runner_files import read_outputs
+from testrun_sim.server import Fault
 
 from .conftest import FAST, HEAD_SHA, Job, Simulated
 from .test_entrypoint import run_process

@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 from junitparser import JUnitXml
 
-from testrun_action.annotations import TITLE_CHARS
 from testrun_action.gha import LINE_CHARS
 from testrun_action.model import Counts, FailOn, Outcome, Phase, Report, Source, TestRun
-from testrun_action.publishers import outputs
-from testrun_action.simulators.empirical import DEFAULT_KEY, Scenario
-from testrun_action.simulators.server import Fault
-from testrun_action.summary import SUMMARY_LIMIT
+from testrun_action.report.annotations import TITLE_CHARS
+from testrun_action.report.outputs import outputs
+from testrun_action.report.summary import SUMMARY_LIMIT
 from testrun_action.untrusted import NAME_CHARS
+from testrun_sim.empirical import DEFAULT_KEY, Scenario
+from testrun_sim.server import Fault
 
 from .conftest import FAST, GITHUB_TOKEN, HEAD_SHA, Job, Simulated
 

@@ -19,7 +19,8 @@ from pathlib import Path
 import cmarkgfm
 from cmarkgfm.cmark import Options
 
-from testrun_action.demo import demo_job
+from testrun_sim.demo import DEFAULT_PROVIDER, demo_job
+from testrun_sim.registry import SIMULATORS
 
 ROOT = Path(__file__).resolve().parent.parent
 # Chromium's flags for a quiet, offline, single-shot run (no profile, no network, no sandbox in a container).
@@ -87,7 +88,7 @@ def chromium() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--provider", default="empirical", choices=["empirical", "buildkite", "testsigma"])
+    parser.add_argument("--provider", default=DEFAULT_PROVIDER, choices=list(SIMULATORS))
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "summary.png")
     parser.add_argument("--html", type=Path, help="also keep the rendered HTML here")
     args = parser.parse_args(argv)

@@ -4,13 +4,25 @@ entrypoint) it is the GitHub Action: inputs from `INPUT_*`, context from `GITHUB
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 from collections.abc import Sequence
 
 from . import __version__
 from .inputs import all_inputs
-from .providers.registry import DEFAULT_PROVIDER, specs
+
+# The commands that start the simulators. They live in the sibling package testrun_sim, which the command
+# line's install and the development environment include and the action's image leaves out.
+SIMULATOR_COMMANDS = {
+    "demo": "run the whole flow against a provider's simulators, in a simulated GitHub job",
+    "sandbox": "serve the service simulators on 127.0.0.1",
+}
+NO_SIMULATORS = (
+    "testrun {command}: the simulators (package testrun_sim) are not installed here; the action's image "
+    "leaves them out. Install the command line from a checkout of the repository (`pip install .` or "
+    "`make bootstrap`) to run it."
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,49 +43,20 @@ def _parser() -> argparse.ArgumentParser:
             f"--{spec.name}", dest=spec.name, metavar="VALUE", help=spec.description.replace("%", "%%")
         )
 
-    demo = commands.add_parser("demo", help="run the whole flow against the embedded simulator")
-    demo.add_argument("--provider", default=DEFAULT_PROVIDER, choices=[spec.name for spec in specs()])
-
     commands.add_parser("post", help="the action's post step: cancel a run the main step left going")
-
-    sandbox = commands.add_parser("sandbox", help="serve the service simulators on 127.0.0.1")
-    sandbox.add_argument(
-        "--port",
-        type=int,
-        default=8025,
-        help="port of the Empirical simulator (default 8025); Testsigma's is the next one, "
-        "Testsigma Test Management's the one after",
-    )
-    sandbox.add_argument(
-        "--host",
-        default="127.0.0.1",
-        help="address to listen on (default 127.0.0.1; a bridge gateway for containers)",
-    )
-    sandbox.add_argument(
-        "--scenario",
-        action="append",
-        default=[],
-        metavar="ENV=JSON",
-        help='script an environment, e.g. staging=\'{"duration": 30, "failed": 2}\'',
-    )
-    sandbox.add_argument(
-        "--buildkite-port",
-        type=int,
-        default=None,
-        help="port of the Buildkite simulator (default: --port + 3)",
-    )
-    sandbox.add_argument(
-        "--pipeline",
-        action="append",
-        default=[],
-        metavar="PIPELINE=JSON",
-        help='script a Buildkite pipeline, e.g. e2e-tests=\'{"duration": 30, "failed": 2}\'',
-    )
+    # Their options belong to testrun_sim, which parses what follows the command's name.
+    for name, summary in SIMULATOR_COMMANDS.items():
+        commands.add_parser(name, help=summary, add_help=False)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, rest = parser.parse_known_args(argv)
+    if args.command in SIMULATOR_COMMANDS:
+        return _simulator_command(args.command, rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command in (None, "run"):
         from .flow import run_action
 
@@ -83,17 +66,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             if getattr(args, spec.name, None) is not None
         }
         return run_action(os.environ, flags)
-    if args.command == "post":
-        from .post import run_post
+    from .post import run_post
 
-        return run_post(os.environ)
-    if args.command == "demo":
-        from .demo import run_demo
+    return run_post(os.environ)
 
-        return run_demo(args.provider)
-    from .sandbox import serve
 
-    return serve(args.port, args.scenario, args.buildkite_port, args.pipeline, host=args.host)
+def _simulator_command(command: str, argv: list[str]) -> int:
+    """Hand `demo` or `sandbox` to testrun_sim, imported only here: the action never loads it."""
+    if importlib.util.find_spec("testrun_sim") is None:
+        sys.stderr.write(NO_SIMULATORS.format(command=command) + "\n")
+        return 2
+    from testrun_sim.cli import main as simulator_main
+
+    return simulator_main(command, argv)
 
 
 def entrypoint() -> None:

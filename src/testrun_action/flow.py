@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import json
 import signal
 import traceback
@@ -23,7 +22,6 @@ from typing import Any, TextIO
 
 import httpx
 
-from . import markdown
 from .clock import Clock, Deadline, SystemClock
 from .comparison import compare, new_ones
 from .context import GitHubContext, load_context
@@ -39,16 +37,15 @@ from .errors import (
 )
 from .gha import Actions
 from .http import RetryPolicy
-from .inputs import OUTPUT_NAMES
-from .model import Failures, History, Outcome, Report, Source, TestRun
+from .model import Failures, History, NotRun, Outcome, Report, Source, TestRun
 from .providers import Provider, Wiring, create_provider
-from .publishers import Publisher, default_publishers
+from .publishers import Publishers, default_publishers, report_not_run
 from .settings import Settings, insecure_urls, load_settings, read_raw_inputs, secret_inputs
 from .untrusted import sanitised
 from .verdict import Verdict, decide
 from .waiting import plan, wait_for_run
 
-# The cancel request on a signal; with the check run's and comment's shares (checks.INTERRUPTED_*) the
+# The cancel request on a signal; with the check run's and comment's shares (github.*.INTERRUPTED_*) the
 # step exits within 5 s, well before the runner's kill 10 s after SIGINT (github-platform.md 3.1).
 CANCEL_SECONDS = 1.5
 CLEANUP_SECONDS = 20.0  # the cancel request at the deadline, when nothing is about to kill us
@@ -64,7 +61,7 @@ class Hooks:
     transport: httpx.BaseTransport | None = None
     policy: RetryPolicy | None = None  # timeouts and retries; tests shorten them
     stream: TextIO | None = None
-    publishers: Callable[[Settings, GitHubContext, Actions], list[Publisher]] | None = None
+    publishers: Callable[[Settings, GitHubContext, Actions], Publishers] | None = None
     handle_signals: bool = True
 
 
@@ -106,10 +103,9 @@ def run_action(
 
 
 def _not_run(gha: Actions, raw: Mapping[str, str], title: str, message: str) -> None:
-    """Outputs and a summary note when nothing could be started; each file on its own."""
-    gha.set_outputs({**dict.fromkeys(OUTPUT_NAMES, ""), "result": Outcome.ERROR.value})
-    if gha.has_summary and raw.get("job-summary", "true").strip().lower() != "false":
-        gha.write_summary(f"## 💥 E2E tests not run\n\n**{title}.** {markdown.text(message, 1000)}\n")
+    """Outputs and a summary note when nothing could be started, through the usual writers."""
+    summary = raw.get("job-summary", "true").strip().lower() != "false"  # settings are not there to ask
+    report_not_run(gha, NotRun(title, message), summary=summary)
 
 
 def _report_error(gha: Actions, exc: TestrunError) -> None:
@@ -150,7 +146,7 @@ class Flow:
         context: GitHubContext,
         gha: Actions,
         hooks: Hooks,
-        publishers: list[Publisher],
+        publishers: Publishers,
     ) -> None:
         self.settings = settings
         self.context = context
@@ -236,8 +232,7 @@ class Flow:
                 gha.log(f"Status check failed ({exc.message}); the wait looks again.")
             gha.log(f"Triggered {provider.name} run {run.id} ({run.state}): {run.url}")
         self.run = run
-        for publisher in self.publishers:
-            self._safely(publisher.name, functools.partial(publisher.started, run))
+        self.publishers.started(run)
         if not settings.wait:
             self.settled = True
             return self._report(self._decide(waited=False))
@@ -257,8 +252,8 @@ class Flow:
                 self._cancel(provider, run, "timeout-minutes reached", CLEANUP_SECONDS)
             return self._report(self._decide(timed_out=True, unreadable=waited.unreadable))
         failures = Failures()
-        if run.counts.failed or run.counts.flaky:
-            failures = self._failures(provider, run)
+        if run.counts.failed or run.counts.flaky:  # read by the wait where they decided the counts
+            failures = waited.failures if waited.failures is not None else self._failures(provider, run)
         history = self._history(provider, run, failures)
         judged = compare(failures, history)
         self._say_comparison(history, judged)
@@ -404,7 +399,7 @@ class Flow:
     def _publish(self, report: Report, code: int) -> int:
         """Every publisher hears the report, each on its own: one that fails costs no other, and a signal
         while one is writing ends that one alone. The rest, outputs included, still write, within the
-        short budgets of a cancelled step; the exit code is then the signal's."""
+        short budgets of a cancelled step; the exit code is then the signal's (`publishers`)."""
         interrupted: Interrupted | None = None
         try:
             with contextlib.suppress(Exception):  # a defect here costs no report: every writer is safe too
@@ -421,24 +416,5 @@ class Flow:
                 self.gha.save_state("settled", report.outcome.value)  # the post step has nothing to do
         except Interrupted as interruption:
             interrupted = interruption
-        for publisher in self.publishers:
-            if interrupted is not None and not report.interrupted:
-                report = dataclasses.replace(report, interrupted=True)
-            try:
-                self._safely(publisher.name, functools.partial(publisher.finished, report))
-            except Interrupted as interruption:
-                interrupted = interrupted or interruption
-                name = signal.Signals(interruption.signum).name
-                self.gha.warning(
-                    f"Received {name} while writing the {publisher.name}; it may be incomplete.",
-                    title="Reporting problem",
-                )
+        interrupted = self.publishers.finished(report, interrupted)
         return interrupted.exit_code if interrupted is not None else code
-
-    def _safely(self, what: str, action: Callable[[], None]) -> None:
-        try:
-            action()
-        except Exception as exc:
-            self.gha.warning(
-                f"Could not write the {what}: {type(exc).__name__}: {exc}", title="Reporting problem"
-            )

@@ -17,8 +17,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from typing import TextIO
 
-from .annotations import clip_chars
-from .untrusted import valid, without_userinfo
+from .untrusted import clip_chars, valid, without_userinfo
 
 # A zero-width space breaks `::` and `##[` for the runner's parser and is invisible to a reader.
 _BREAK = "\u200b"

@@ -195,6 +195,15 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
+class NotRun:
+    """Why nothing could be started (the inputs could not be read): what the step outputs and the job
+    summary report when there is no `Report`."""
+
+    title: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """Everything the reports render: built once at the end of the flow, read by every publisher."""
 

@@ -1,28 +1,43 @@
-"""Where a run is reported: the log, a JUnit file, step outputs, the job summary, the check run and the
-pull-request comment (the last two in `checks`).
+"""Where a run is reported, in two stages; data moves forward only.
 
-Each publisher hears `started` once the run exists and `finished` with the final `Report`. They read the
-report and write through `gha` (or to GitHub); they never call a provider. A publisher that fails is
-reported as a warning and never changes the exit code, which reflects the tests alone.
+1. The publishers record the run: the log, the JUnit file, the check run (`github.check_run`) and the
+   Testsigma Test Management record. Each hears `started` once the run exists and `finished` with the
+   final `Report`, and returns `Receipts`: what it made (the file's path, the check run's page, the
+   record's id). None reads another's state, so their order matters to no one.
+2. The writers go last, rendering from the report and every receipt: the step outputs, the job summary
+   (one page of sections, `report.page`) and the pull-request comment (`github.comment`).
+
+Each runs on its own: one that fails is a warning and costs no other, and a signal while one writes
+ends that one alone; the rest still write, within the short budgets of a cancelled step. The exit code
+reflects the tests (or the signal), never a report. The configuration-error path, before any provider
+exists, goes through the same writers with a `NotRun` (`report_not_run`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import dataclasses
+import functools
+import signal
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
 import httpx
 
-from .checks import CheckRunPublisher, CommentPublisher, redacted
 from .clock import Clock, SystemClock
 from .comparison import describe
 from .context import GitHubContext
+from .errors import Interrupted
 from .gha import Actions
-from .model import Report, TestRun
+from .github.check_run import CheckRunPublisher
+from .github.comment import CommentWriter
+from .model import NotRun, Report, TestRun
+from .receipts import CutShort, Receipts, Unfinished
+from .report.outputs import outputs
+from .report.page import job_summary
+from .report.summary import headline
 from .settings import Settings
-from .summary import headline, render_summary
-from .untrusted import shown_url, state_word, valid
+from .untrusted import redacted, valid
 
 
 class Publisher(Protocol):
@@ -30,100 +45,90 @@ class Publisher(Protocol):
 
     def started(self, run: TestRun) -> None: ...
 
-    def finished(self, report: Report) -> None: ...
+    def finished(self, report: Report) -> Receipts: ...
 
 
-class ContributesOutputs(Protocol):
-    """A publisher that adds step outputs (written, with all the others, by the `OutputsPublisher`)."""
+class Writer(Protocol):
+    """Writes last, from the report (or why nothing was started) and every publisher's receipts."""
 
-    def outputs(self) -> Mapping[str, str]: ...
+    name: str
 
-
-def outputs(report: Report) -> dict[str, str]:
-    """The step outputs, every one always present (empty when unknown)."""
-    run = report.run
-    c = run.counts if run else None
-    seconds = run.duration_seconds if run else None
-    return {
-        "run-id": run.id if run else "",
-        # Service data, checked: an http(s) URL with nothing a shell acts on, a state of plain words.
-        "run-url": shown_url(run.url) if run else "",
-        "state": state_word(run) if run else "",
-        "result": report.outcome.value,
-        "total": str(c.total) if c else "",
-        "passed": str(c.passed) if c else "",
-        "failed": str(c.failed) if c else "",
-        "flaky": str(c.flaky) if c else "",
-        "skipped": str(c.skipped) if c else "",
-        "duration-seconds": f"{seconds:.0f}" if seconds is not None else "",
-        # Filled in by the publishers that write them (ContributesOutputs), and empty until then.
-        "check-run-url": "",
-        "junit-file": "",
-        "testsigma-tms-run-id": "",
-    }
+    def write(self, ending: Report | NotRun, receipts: Receipts) -> None: ...
 
 
-class OutputsPublisher:
-    """The one writer of step outputs: the report's, then what other publishers contribute."""
+class Publishers:
+    """The publishers and writers of one step, each run on its own."""
 
-    name = "step outputs"
-
-    def __init__(self, gha: Actions, contributors: Sequence[ContributesOutputs] = ()) -> None:
+    def __init__(self, gha: Actions, publishers: Sequence[Publisher], writers: Sequence[Writer]) -> None:
         self._gha = gha
-        self._contributors = contributors
+        self.publishers = list(publishers)
+        self.writers = list(writers)
+        self._interrupted: Interrupted | None = None
 
     def started(self, run: TestRun) -> None:
-        pass
-
-    def finished(self, report: Report) -> None:
-        values = outputs(report)
-        for contributor in self._contributors:
+        """A publisher that fails to start is a warning; a signal goes on to the flow."""
+        for publisher in self.publishers:
             try:
-                values.update({k: v if isinstance(v, str) else "" for k, v in contributor.outputs().items()})
-            except Exception as exc:  # one contributor's defect costs its own output, never the others
-                self._gha.warning(
-                    f"An output was not available: {type(exc).__name__}.", title="Reporting problem"
-                )
-        self._gha.set_outputs(values)
+                publisher.started(run)
+            except Exception as exc:
+                self._problem(publisher.name, exc)
+
+    def finished(self, ending: Report | NotRun, interrupted: Interrupted | None = None) -> Interrupted | None:
+        """Every publisher, then every writer with all the receipts. Returns the signal that arrived
+        before or during it (`interrupted` first), if any: the step's exit code is then the signal's."""
+        self._interrupted = interrupted
+        receipts = Receipts()
+        if isinstance(ending, Report):  # when nothing was started, there is nothing to record
+            for publisher in self.publishers:
+                receipts |= self._each(publisher.name, functools.partial(self._finish, publisher, ending))
+        for writer in self.writers:
+            self._each(writer.name, functools.partial(self._write, writer, ending, receipts))
+        return self._interrupted
+
+    def _finish(self, publisher: Publisher, report: Report) -> Receipts:
+        return publisher.finished(self._cancelled(report))
+
+    def _write(self, writer: Writer, ending: Report | NotRun, receipts: Receipts) -> Receipts:
+        writer.write(self._cancelled(ending) if isinstance(ending, Report) else ending, receipts)
+        return Receipts()
+
+    def _cancelled(self, report: Report) -> Report:
+        """Once a signal arrived, the rest report as a cancelled step: within its short budgets."""
+        if self._interrupted is not None and not report.interrupted:
+            return dataclasses.replace(report, interrupted=True)
+        return report
+
+    def _each(self, name: str, action: Callable[[], Receipts]) -> Receipts:
+        """`action`'s receipts; what it made before it failed or was cut short; else none."""
+        try:
+            made = action()
+            return made if isinstance(made, Receipts) else Receipts()  # a receipt is never a crash
+        except Unfinished as unfinished:
+            self._problem(name, unfinished.cause)
+            return unfinished.receipts
+        except Exception as exc:
+            self._problem(name, exc)
+        except CutShort as cut:
+            self._cut_short(name, cut)
+            return cut.receipts
+        except Interrupted as interruption:
+            self._cut_short(name, interruption)
+        return Receipts()
+
+    def _problem(self, name: str, exc: Exception) -> None:
+        self._gha.warning(
+            f"Could not write the {name}: {type(exc).__name__}: {exc}", title="Reporting problem"
+        )
+
+    def _cut_short(self, name: str, interruption: Interrupted) -> None:
+        self._interrupted = self._interrupted or interruption
+        self._gha.warning(
+            f"Received {signal.Signals(interruption.signum).name} while writing the {name}; it may be incomplete.",
+            title="Reporting problem",
+        )
 
 
-class JUnitPublisher:
-    name = "JUnit file"
-
-    def __init__(self, path: str, gha: Actions) -> None:
-        self._path = Path(path)
-        self._gha = gha
-        self._written = False
-
-    def outputs(self) -> dict[str, str]:
-        return {"junit-file": str(self._path) if self._written else ""}
-
-    def started(self, run: TestRun) -> None:
-        pass
-
-    def finished(self, report: Report) -> None:
-        from .junit import render_junit  # imported when needed: XML is not on the way to the trigger
-
-        text = render_junit(redacted(report, self._gha.redact))
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        self._path.write_text(valid(self._gha.redact(text)), encoding="utf-8")
-        self._written = True
-        self._gha.log(f"JUnit report written to {self._path}")
-
-
-class SummaryPublisher:
-    name = "job summary"
-
-    def __init__(self, gha: Actions) -> None:
-        self._gha = gha
-
-    def started(self, run: TestRun) -> None:
-        pass
-
-    def finished(self, report: Report) -> None:
-        self._gha.write_summary(render_summary(report))
-
-
+# -- the publishers kept here; the check run is in github.check_run, Test Management in testsigma_tms --
 class LogPublisher:
     """The verdict and the failed tests in the log, inside a collapsible group."""
 
@@ -135,7 +140,7 @@ class LogPublisher:
     def started(self, run: TestRun) -> None:
         pass
 
-    def finished(self, report: Report) -> None:
+    def finished(self, report: Report) -> Receipts:
         gha, run = self._gha, report.run
         failures = report.failures.executions
         if failures:
@@ -155,6 +160,57 @@ class LogPublisher:
             gha.log(report.failures.note)
         counts = f" ({run.counts.done}/{run.counts.total} tests)" if run and run.counts.total else ""
         gha.log(f"{headline(report)}{counts}.{' Report: ' + run.url if run else ''}")
+        return Receipts()
+
+
+class JUnitPublisher:
+    name = "JUnit file"
+
+    def __init__(self, path: str, gha: Actions) -> None:
+        self._path = Path(path)
+        self._gha = gha
+
+    def started(self, run: TestRun) -> None:
+        pass
+
+    def finished(self, report: Report) -> Receipts:
+        from .report.junit import render_junit  # imported when needed: XML is not on the way to the trigger
+
+        text = render_junit(redacted(report, self._gha.redact))
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        self._path.write_text(valid(self._gha.redact(text)), encoding="utf-8")
+        self._gha.log(f"JUnit report written to {self._path}")
+        return Receipts(junit_file=str(self._path))
+
+
+# -- the writers kept here; the comment is in github.comment ----------------------------------------
+class OutputsWriter:
+    """The one writer of step outputs: the report's, and what the publishers made."""
+
+    name = "step outputs"
+
+    def __init__(self, gha: Actions) -> None:
+        self._gha = gha
+
+    def write(self, ending: Report | NotRun, receipts: Receipts) -> None:
+        self._gha.set_outputs(outputs(ending, receipts))
+
+
+class SummaryWriter:
+    """The one writer of the job summary: one page, composed of every section."""
+
+    name = "job summary"
+
+    def __init__(self, gha: Actions) -> None:
+        self._gha = gha
+
+    def write(self, ending: Report | NotRun, receipts: Receipts) -> None:
+        self._gha.write_summary(job_summary(ending, receipts))
+
+
+def _files(gha: Actions, summary: bool) -> list[Writer]:
+    """The writers of the runner's files: the outputs always, the summary unless `job-summary` is off."""
+    return [OutputsWriter(gha), *([SummaryWriter(gha)] if summary else [])]
 
 
 def default_publishers(
@@ -164,31 +220,27 @@ def default_publishers(
     *,
     clock: Clock | None = None,
     transport: httpx.BaseTransport | None = None,
-) -> list[Publisher]:
-    """In the order they report: local files first; then the records elsewhere (the check run, whose URL
-    is an output, and Test Management); the outputs, which collect what the others contribute; the
-    comment last. Interrupted, the GitHub calls are bounded so all of it fits the runner's 10 s."""
+) -> Publishers:
+    """The local records first (the log, the JUnit file), then the records elsewhere (the check run,
+    Test Management); the outputs, the job summary and the comment last. Interrupted, the GitHub calls
+    are bounded so that all of it fits the runner's 10 s."""
     publishers: list[Publisher] = [LogPublisher(gha)]
-    contributors: list[ContributesOutputs] = []
     if settings.junit_file:
-        junit = JUnitPublisher(settings.junit_file, gha)
-        publishers.append(junit)
-        contributors.append(junit)
-    if settings.job_summary:
-        publishers.append(SummaryPublisher(gha))
-    checks = CheckRunPublisher(settings, context, gha) if settings.check_run else None
-    if checks:
-        publishers.append(checks)
-        contributors.append(checks)
+        publishers.append(JUnitPublisher(settings.junit_file, gha))
+    if settings.check_run:
+        publishers.append(CheckRunPublisher(settings, context, gha))
     if settings.tms is not None:
         from .testsigma_tms import TestsigmaTmsPublisher
 
-        tms = TestsigmaTmsPublisher(
-            settings.tms, gha, clock=clock or SystemClock(), transport=transport, summary=settings.job_summary
+        publishers.append(
+            TestsigmaTmsPublisher(settings.tms, gha, clock=clock or SystemClock(), transport=transport)
         )
-        publishers.append(tms)
-        contributors.append(tms)
-    publishers.append(OutputsPublisher(gha, contributors))
+    writers = _files(gha, settings.job_summary)
     if settings.pr_comment:
-        publishers.append(CommentPublisher(settings, context, gha, checks))
-    return publishers
+        writers.append(CommentWriter(settings, context, gha))
+    return Publishers(gha, publishers, writers)
+
+
+def report_not_run(gha: Actions, why: NotRun, *, summary: bool) -> None:
+    """The outputs and the job summary when nothing could be started: the same writers, each on its own."""
+    Publishers(gha, [], _files(gha, summary)).finished(why)

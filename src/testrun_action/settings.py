@@ -190,8 +190,9 @@ def secret_inputs(raw: Mapping[str, str]) -> list[str]:
 def load_settings(raw: Mapping[str, str]) -> Settings:
     """Parse and check every input; the first bad one raises a `ConfigurationError` naming it. The
     result is the chosen provider's settings model, holding the common settings and its own."""
-    from .providers.registry import DEFAULT_PROVIDER, specs
+    from .providers.registry import DEFAULT_PROVIDER, check_chosen, specs
 
+    check_chosen(raw["provider"].strip().lower())
     found = {spec.name: spec for spec in specs()}
     spec = found[parsing.choice("provider", raw["provider"], list(found), DEFAULT_PROVIDER)]
     api_key = raw["api-key"].strip() or raw["auth-key"].strip()

@@ -23,18 +23,18 @@ from typing import Any
 import httpx
 
 from . import __version__
-from . import markdown as md
 from .clock import Clock, Deadline
 from .errors import DeliveryUncertain, MalformedResponse, ServiceError, TestrunError
 from .gha import Actions
 from .http import HttpClient
-from .junit import render_junit
 from .model import Outcome, Report, TestRun
+from .receipts import Receipts, Recorded, handing_on
+from .report import markdown as md
+from .report.junit import render_junit
+from .report.summary import headline, title
 from .settings import TmsSettings
-from .summary import headline, title
 
 SERVICE = "Testsigma Test Management"
-RUN_ID_OUTPUT = "testsigma-tms-run-id"
 RECORD_SECONDS = 120.0  # the whole record: create, import and the wait for the import
 IMPORT_POLL_SECONDS = 1.0  # a tenth of the rate limit's budget per second, leaving room for retries
 TITLE_LIMIT = 250  # no documented limit; titles this long are already unreadable in lists
@@ -109,7 +109,8 @@ def _find(payload: Any, *paths: tuple[str, ...]) -> str | None:
 
 
 class TestsigmaTmsPublisher:
-    """Records the finished run in Test Management and contributes the `testsigma-tms-run-id` output."""
+    """Records the finished run in Test Management; its receipts hold the record's id (the
+    `testsigma-tms-run-id` output) and, once the results are in, a line for the job summary."""
 
     __test__ = False  # not a pytest test class
     name = "Testsigma Test Management record"
@@ -121,20 +122,19 @@ class TestsigmaTmsPublisher:
         *,
         clock: Clock,
         transport: httpx.BaseTransport | None = None,
-        summary: bool = True,
         wall: Callable[[], float] = time.time,
     ) -> None:
         self._settings = settings
         self._gha = gha
         self._record_id = ""
+        self._recorded: Recorded | None = None
         self._clock = clock
         self._transport = transport
-        self._summary = summary
         self._wall = wall
         self._started_ms = self._now_ms()
 
-    def outputs(self) -> dict[str, str]:
-        return {RUN_ID_OUTPUT: self._record_id}
+    def _receipts(self) -> Receipts:
+        return Receipts(tms_run_id=self._record_id, recorded=(self._recorded,) if self._recorded else ())
 
     def _now_ms(self) -> int:
         return round(self._wall() * 1000)
@@ -142,18 +142,20 @@ class TestsigmaTmsPublisher:
     def started(self, run: TestRun) -> None:
         self._started_ms = self._now_ms()
 
-    def finished(self, report: Report) -> None:
+    def finished(self, report: Report) -> Receipts:
         if report.run is None or report.interrupted or report.outcome is Outcome.TRIGGERED:
             why = "the step was cancelled" if report.interrupted else "there are no results to record"
             self._gha.log(f"{SERVICE}: not recording the run: {why}.")
-            return
-        try:
-            self._record(report, report.run)
-        except TestrunError as exc:
-            self._gha.warning(
-                f"The run was not fully recorded in {SERVICE}: {exc.message} The step's result is unaffected.",
-                title=SERVICE,
-            )
+            return Receipts()
+        with handing_on(self._receipts):  # a record created before a signal is still handed on
+            try:
+                self._record(report, report.run)
+            except TestrunError as exc:
+                self._gha.warning(
+                    f"The run was not fully recorded in {SERVICE}: {exc.message} The step's result is unaffected.",
+                    title=SERVICE,
+                )
+        return self._receipts()
 
     def _record(self, report: Report, run: TestRun) -> None:
         settings, gha = self._settings, self._gha
@@ -200,10 +202,7 @@ class TestsigmaTmsPublisher:
         finally:
             http.close()
         gha.log(f"{SERVICE}: {imported}")
-        if self._summary:
-            gha.write_summary(
-                f"\n📋 Recorded in {SERVICE} as test run {md.code(shown)}: {md.text(imported)}\n"
-            )
+        self._recorded = Recorded(SERVICE, shown, imported)
 
     def _import(self, http: HttpClient, report: Report, record_id: str, deadline: Deadline) -> str:
         project = self._settings.project

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from .annotations import clip_bytes, clip_chars
 from .model import FailedExecution, Report, TestRun
 
+ELLIPSIS = "…"
 _SURROGATES = re.compile("[\ud800-\udfff]")
 REPLACEMENT = "\ufffd"
 # A test name is one line in every report. The check run shows at most 255 characters of it as an
@@ -35,6 +35,20 @@ _STATE = re.compile(r"[A-Za-z0-9_ ;(),.-]{1,100}")
 # What an output URL keeps as it is; anything else (whitespace, quotes, `$`, `` ` ``, `;`, `|`, `&`,
 # `<`, `>`, `(`, `)`, `*`, `!`, `\\`, braces, brackets) is percent-encoded.
 _URL_SAFE = "/:?=%-._~,+#@"
+
+
+def clip_bytes(text: str, limit: int) -> str:
+    """`text` in at most `limit` bytes of UTF-8, cut on a character boundary with an ellipsis."""
+    encoded = text.encode("utf-8")
+    if len(encoded) <= limit:
+        return text
+    room = limit - len(ELLIPSIS.encode("utf-8"))
+    # Decoding with "ignore" drops the partial character a byte cut leaves at the end.
+    return encoded[: max(0, room)].decode("utf-8", "ignore") + ELLIPSIS
+
+
+def clip_chars(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
 
 
 def valid(text: str) -> str:
@@ -130,3 +144,21 @@ def sanitised(report: Report, redact: Callable[[str], str]) -> Report:
         problem=short(report.problem),
         verdict_note=short(report.verdict_note),
     )
+
+
+def redacted(report: Report, redact: Callable[[str], str]) -> Report:
+    """The report with every failure's text passed through `redact`, before any of it is clipped: what a
+    writer of failure text applies itself, whether or not `sanitised` ran (a defect there costs no secret)."""
+
+    def clean(f: FailedExecution) -> FailedExecution:
+        return dataclasses.replace(
+            f,
+            name=redact(f.name),
+            message=redact(f.message),
+            details=redact(f.details),
+            file=redact(f.file) if f.file else f.file,
+        )
+
+    failures = dataclasses.replace(report.failures, executions=tuple(map(clean, report.failures.executions)))
+    problem = redact(report.problem) if report.problem else report.problem
+    return dataclasses.replace(report, failures=failures, problem=problem)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from testrun_action.demo import read_outputs
+from testrun_sim.runner_files import read_outputs
 
 from .podman import PODMAN, RUN
 

@@ -7,6 +7,8 @@ import subprocess
 
 import yaml
 
+from testrun_sim import buildkite, empirical, github, testsigma, testsigma_tms
+
 from .conftest import BuiltImage
 from .podman import RUN, podman
 from .runner import REPO
@@ -60,6 +62,46 @@ def test_only_the_package_is_copied_in(action_image: BuiltImage) -> None:
         action_image, "import testrun_action, httpx, pydantic, github, yaml; print(testrun_action.__file__)"
     )
     assert version == "/app/testrun_action/__init__.py"
+
+
+# The simulators' well-known credentials: none may sit in any file of the image, source or bytecode.
+WELL_KNOWN_KEYS = sorted(
+    value
+    for module in (empirical, testsigma, testsigma_tms, buildkite, github)
+    for name, value in vars(module).items()
+    if name.endswith(("_KEY", "_TOKEN")) and isinstance(value, str)
+)
+
+# Prints what of the simulators the image holds: the package importable, a directory named like theirs
+# anywhere under /app or the venv, a file under /app that holds one of their keys.
+FIND_SIMULATORS = """
+import importlib.util, os
+keys = [key.encode() for key in {keys!r}]
+found = ["testrun_sim importable"] if importlib.util.find_spec("testrun_sim") else []
+for top in ("/app", "/opt/venv"):
+    for path, dirs, files in os.walk(top):
+        found += [os.path.join(path, d) for d in dirs if d in ("testrun_sim", "simulators")]
+        for name in files if top == "/app" else ():
+            with open(os.path.join(path, name), "rb") as file:
+                data = file.read()
+            found += [os.path.join(path, name) + ": " + key.decode() for key in keys if key in data]
+print(found)
+"""
+
+
+def test_the_image_holds_no_simulator(action_image: BuiltImage) -> None:
+    assert len(WELL_KNOWN_KEYS) >= 5, WELL_KNOWN_KEYS  # every service's simulator, and GitHub's tokens
+    assert _python(action_image, FIND_SIMULATORS.format(keys=WELL_KNOWN_KEYS)) == "[]"
+
+
+def test_demo_in_the_image_says_the_simulators_are_left_out(action_image: BuiltImage) -> None:
+    done = subprocess.run(
+        [*RUN, "--rm", action_image.name, "demo"], capture_output=True, text=True, timeout=60, check=False
+    )
+
+    assert done.returncode == 2
+    assert "testrun demo: the simulators (package testrun_sim) are not installed here" in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
 
 
 def test_the_post_entrypoint_named_in_action_yml_is_an_executable_in_the_image(

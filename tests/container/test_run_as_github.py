@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from testrun_action.simulators.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario
-from testrun_action.simulators.server import Served
+from testrun_sim.empirical import DEFAULT_KEY, EmpiricalSimulator, Scenario
+from testrun_sim.server import Served
 
 from .measurements import measured
 from .runner import HEAD_SHA, SIGINT_TO_SIGTERM, SIGTERM_TO_KILL, Step, declared_inputs

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from testrun_action.simulators.hostile import Hostile
+from testrun_sim.hostile import Hostile
 
 from ..conftest import Job, Simulated
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from testrun_action.demo import read_outputs
-from testrun_action.simulators.empirical import Scenario
-from testrun_action.simulators.hostile import Hostile, Rule
-from testrun_action.simulators.testsigma import DEFAULT_KEY as TESTSIGMA_KEY
-from testrun_action.simulators.testsigma import Plan
+from testrun_sim.empirical import Scenario
+from testrun_sim.hostile import Hostile, Rule
+from testrun_sim.runner_files import read_outputs
+from testrun_sim.testsigma import DEFAULT_KEY as TESTSIGMA_KEY
+from testrun_sim.testsigma import Plan
 
 from ..conftest import Job, Simulated
 from .conftest import step

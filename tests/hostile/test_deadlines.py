@@ -9,11 +9,12 @@ import time
 
 import pytest
 
-from testrun_action import checks, post
-from testrun_action.demo import read_outputs
+from testrun_action import post
+from testrun_action.github import check_run as checks
 from testrun_action.post import run_post
-from testrun_action.simulators.empirical import Scenario
-from testrun_action.simulators.hostile import Hostile, Rule
+from testrun_sim.empirical import Scenario
+from testrun_sim.hostile import Hostile, Rule
+from testrun_sim.runner_files import read_outputs
 
 from ..conftest import Job, Simulated
 from .conftest import step, waiting

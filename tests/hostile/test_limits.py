@@ -12,7 +12,7 @@ import pytest
 
 from testrun_action import bodies
 from testrun_action.clock import Overdue, run_within
-from testrun_action.simulators.hostile import gzip_bomb
+from testrun_sim.hostile import gzip_bomb
 
 MB = 1_000_000
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from testrun_action.clock import Deadline, VirtualClock
-from testrun_action.demo import read_outputs
 from testrun_action.http import RateGate, rate_limit_reset, retry_after
 from testrun_action.paging import page_number
-from testrun_action.simulators import buildkite as bk
-from testrun_action.simulators.hostile import Hostile, Rule
+from testrun_sim import buildkite as bk
+from testrun_sim.hostile import Hostile, Rule
+from testrun_sim.runner_files import read_outputs
 
 from ..conftest import Job, Simulated
 from .conftest import step

@@ -8,20 +8,21 @@
     cancel    PUT  .../pipelines/{pipeline}/builds/{number}/cancel
 
 The id the flow holds is the build number (the handle for cancel, and what `build-number` takes), or a
-Test Engine run UUID when attached to a run alone. `poll` drives two stages: the build until it ends,
-then its Test Engine run until it is finished. A finished run can reopen when late results arrive
-(providers.md 3.3), so "finished" counts only when a second look `settle` seconds later agrees.
+Test Engine run UUID when attached to a run alone. A `poll` is one status read of two stages: the
+build until it ends, then its Test Engine run until it is finished. The wait loop does the rest: a
+finished run can reopen when late results arrive (providers.md 3.3), so "finished" counts only when a
+second look `settle_seconds` later agrees; then `final_reads` reads the build's tests and the failed
+executions, which decide the counts, and gives both.
 
 The verdict never passes on doubt: a `stale` run, a run that finished without results, a build that
 failed, was blocked, skipped or not run while no test failed, or a build whose suite never got a run
-are all errors. Failed executions are read when the run is confirmed finished, because they decide the
-counts; `failures` then returns them.
+are all errors. Until the final reads, a finished run's counts are missing, never zero.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -37,9 +38,9 @@ from ...errors import (
     TestrunError,
 )
 from ...http import Headroom
-from ...model import Failures, History, Phase, TestRun
+from ...model import Counts, Failures, History, Phase, TestRun
 from ...paging import read_all
-from .. import PlannedRequest, Wiring
+from .. import Ended, PlannedRequest, Wiring
 from ..adoption import Candidate, Sent, choose, parse_time
 from ..base import HttpProvider
 from ..readers import text as _text
@@ -77,6 +78,8 @@ MAX_TEST_PAGES = 200
 # (providers.md 3.5), so after the build ends its run may take a little while to show. [I]
 RUN_APPEAR_SECONDS = 120.0
 DEFAULT_SETTLE_SECONDS = 5.0
+# A finished run's counts before the final reads: unknown, so that nothing takes them as zero.
+UNREAD = frozenset({"total", "passed", "failed"})
 # How far back the build list is read when looking for a build a trigger may have made: wide, because
 # the marker, not the time, decides; the adoption rule then checks the creation time against `Date`.
 LOOKBACK = timedelta(minutes=10)
@@ -104,6 +107,16 @@ class EngineRun(Wire):
     build_id: str | None = None
     web_url: str | None = None
     created_at: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SeenFinished:
+    """What the status read that saw a Test Engine run finished saw: what its final reads start from."""
+
+    run_id: str  # the id the flow holds
+    result: str
+    engine_run: dict[str, Any]
+    build: dict[str, Any] | None
 
 
 def settle_seconds(poll_interval: float | None) -> float:
@@ -139,8 +152,7 @@ class BuildkiteProvider(HttpProvider):
         self._build: dict[str, Any] | None = None
         self._build_ended_at: float | None = None
         self._run_id: str | None = None  # the Test Engine run, once found
-        self._final: TestRun | None = None
-        self._failures = Failures()
+        self._finished: SeenFinished | None = None  # the last status read, when it saw the run finished
 
     def headroom(self) -> Headroom | None:
         """The REST quota left (providers.md 3.4), for the poll schedule."""
@@ -235,16 +247,16 @@ class BuildkiteProvider(HttpProvider):
 
     # -- poll -----------------------------------------------------------------------------------
     def poll(self, run_id: str, deadline: Deadline) -> TestRun:
-        if self._final is not None and self._final.id == run_id and self._final.confirmed:
-            return self._final  # an ended run does not change; its results were read once
-        run = replace(self._read(run_id, deadline), confirmed=True)
-        if run.terminal:
-            self._final = run
-        return run
+        self._finished = None
+        return replace(self._read(run_id, deadline), confirmed=True)
+
+    def settle_seconds(self, run: TestRun) -> float:
+        """A finished Test Engine run is looked at again before it is believed (providers.md 3.3)."""
+        return self._settle if run.phase is Phase.FINISHED else 0.0
 
     def _read(self, run_id: str, deadline: Deadline) -> TestRun:
         if parsing.is_uuid(run_id):
-            return self._follow_run(run_id, self._get_run(run_id, deadline), None, deadline)
+            return self._follow_run(run_id, self._get_run(run_id, deadline), None)
         status, build = self.http.json(
             "GET",
             f"{self._builds}/{run_id}",
@@ -292,7 +304,7 @@ class BuildkiteProvider(HttpProvider):
                     base, state=f"{label}; no test results", phase=Phase.ERRORED, error_code="no_test_run"
                 )
             )
-        return self._follow_run(number, run, build, deadline)
+        return self._follow_run(number, run, build)
 
     def _find_run(self, build: dict[str, Any], deadline: Deadline) -> dict[str, Any] | None:
         if self._run_id is not None:
@@ -332,9 +344,7 @@ class BuildkiteProvider(HttpProvider):
         read(EngineRun, run, "Buildkite's Test Engine run")
         return run
 
-    def _follow_run(
-        self, run_id: str, run: dict[str, Any], build: dict[str, Any] | None, deadline: Deadline
-    ) -> TestRun:
+    def _follow_run(self, run_id: str, run: dict[str, Any], build: dict[str, Any] | None) -> TestRun:
         state, result = _text(run.get("state")) or "unknown", _text(run.get("result")) or "pending"
         base = TestRun(
             id=run_id,
@@ -348,50 +358,25 @@ class BuildkiteProvider(HttpProvider):
             return self._ended(replace(base, phase=Phase.ERRORED, error_code="stale"))
         if state != "finished":
             return base
-        # A late upload reopens a finished run (providers.md 3.3): believe "finished" only if a second
-        # look, `settle` seconds later, still says so with the same result.
-        self._clock.sleep(min(self._settle, deadline.remaining()))
-        again = self._get_run(_text(run.get("id")), deadline)
-        state, result_again = _text(again.get("state")) or "unknown", _text(again.get("result")) or "pending"
-        if state != "finished" or result_again != result:
-            self._log(
-                f"Test Engine run {_text(run.get('id'))} reopened: more results arrived. Waiting again."
-            )
-            return replace(base, state=_label(build, state, result_again))
-        return self._conclude(base, again, build, result, deadline)
+        # Finished as this read saw it; its counts are read once a second look agrees (`final_reads`).
+        self._finished = SeenFinished(run_id, result, run, build)
+        return replace(base, phase=Phase.FINISHED, counts=Counts(missing=UNREAD))
 
-    def _conclude(
-        self,
-        base: TestRun,
-        run: dict[str, Any],
-        build: dict[str, Any] | None,
-        result: str,
-        deadline: Deadline,
-    ) -> TestRun:
-        tests = self._tests(_text(run.get("build_id")) or (_text(build.get("id")) if build else ""), deadline)
-        flaky = tests.flaky if tests else frozenset()
-        try:
-            pages = read_all(
-                self.http,
-                f"{self._runs}/{_text(run.get('id'))}/failed_executions",
-                params={"include_failure_expanded": "true", "per_page": PER_PAGE},
-                deadline=deadline,
-                max_pages=MAX_FAILED_PAGES,
-                what="Buildkite's failed executions",
-            )
-        except ServiceUnavailable:
-            raise  # the wait tolerates an outage and looks again
-        except ServiceError as exc:
-            self._failures = Failures(
-                complete=False, note=f"Failed executions were unavailable: {exc.message}"
-            )
-        else:
-            executions = failed_executions(pages.items, flaky)
-            note = None
-            if not pages.complete:
-                note = f"Only the first {len(pages.items)} failed executions were read ({pages.pages_read} pages)."
-            self._failures = Failures(tuple(executions), complete=pages.complete, note=note)
-        run_counts = counts(list(self._failures.executions), tests)
+    # -- the final reads ------------------------------------------------------------------------
+    def final_reads(self, run: TestRun, deadline: Deadline) -> Ended:
+        """The build's tests and the failed executions of a run the last status read saw finished:
+        together they decide the counts (up to 300 requests, paced by the rate gate)."""
+        if run.phase is not Phase.FINISHED:
+            return Ended(run)
+        seen = self._finished
+        if seen is None or seen.run_id != run.id:  # the wait looks at the run again first
+            raise ServiceUnavailable(f"Run {run.id} was not seen finished by the last status read.")
+        build_id = _text(seen.engine_run.get("build_id")) or (
+            _text(seen.build.get("id")) if seen.build else ""
+        )
+        failures, tests = self._results(_text(seen.engine_run.get("id")), build_id, deadline)
+        run_counts = counts(list(failures.executions), tests)
+        build, result = seen.build, seen.result
         blocked = build is not None and (build.get("blocked") is True or build.get("state") == "blocked")
         build_passed = build is None or (build.get("state") == "passed" and not blocked)
         error_code = None
@@ -404,7 +389,36 @@ class BuildkiteProvider(HttpProvider):
         elif result not in ("passed", "failed"):  # failed here: every failure passed on retry (flaky)
             error_code = "no_results"
         phase = Phase.ERRORED if error_code else Phase.FINISHED
-        return self._ended(replace(base, phase=phase, counts=run_counts, error_code=error_code))
+        return Ended(
+            self._ended(replace(run, phase=phase, counts=run_counts, error_code=error_code)), failures
+        )
+
+    def _results(
+        self, engine_run_id: str, build_id: str, deadline: Deadline
+    ) -> tuple[Failures, TestTally | None]:
+        """The failed executions, flaky where the build's tests say so, and those tests' tally."""
+        tests = self._tests(build_id, deadline)
+        flaky = tests.flaky if tests else frozenset()
+        try:
+            pages = read_all(
+                self.http,
+                f"{self._runs}/{engine_run_id}/failed_executions",
+                params={"include_failure_expanded": "true", "per_page": PER_PAGE},
+                deadline=deadline,
+                max_pages=MAX_FAILED_PAGES,
+                what="Buildkite's failed executions",
+            )
+        except ServiceUnavailable:
+            raise  # the wait tolerates an outage and looks again
+        except ServiceError as exc:
+            return Failures(complete=False, note=f"Failed executions were unavailable: {exc.message}"), tests
+        executions = failed_executions(pages.items, flaky)
+        note = None
+        if not pages.complete:
+            note = (
+                f"Only the first {len(pages.items)} failed executions were read ({pages.pages_read} pages)."
+            )
+        return Failures(tuple(executions), complete=pages.complete, note=note), tests
 
     def _tests(self, build_id: str, deadline: Deadline) -> TestTally | None:
         """The build's tests in our suite, or None when they can't be read completely."""
@@ -432,8 +446,8 @@ class BuildkiteProvider(HttpProvider):
             return None
 
     def _ended(self, run: TestRun) -> TestRun:
-        self._final = run = replace(run, error_meaning=ERROR_CODES.get(run.error_code or ""))
-        return run
+        """Every run this provider sees ended leaves through here, final reads done or not needed."""
+        return replace(run, error_meaning=ERROR_CODES.get(run.error_code or ""))
 
     # -- cancel ---------------------------------------------------------------------------------
     def cancel(self, run: TestRun, reason: str, deadline: Deadline) -> bool:
@@ -449,7 +463,15 @@ class BuildkiteProvider(HttpProvider):
 
     # -- failures -------------------------------------------------------------------------------
     def failures(self, run: TestRun, deadline: Deadline) -> Failures:
-        return self._failures
+        """Read now. The wait's final reads already give them (they decide the counts), so the flow
+        asks only when those did not run."""
+        engine_run_id = self._run_id or (run.id if parsing.is_uuid(run.id) else None)
+        if engine_run_id is None:
+            return Failures(
+                complete=False, note="Failure details were unavailable: no Test Engine run was found."
+            )
+        build_id = _text(self._build.get("id")) if self._build else ""
+        return self._results(engine_run_id, build_id, deadline)[0]
 
     # -- history --------------------------------------------------------------------------------
     def history(self, run: TestRun, failures: Failures, branch: str | None, deadline: Deadline) -> History:

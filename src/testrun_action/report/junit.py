@@ -12,9 +12,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from .annotations import clip_bytes, clip_chars
-from .model import FailedExecution, Outcome, Report
-from .untrusted import MESSAGE_BYTES, NAME_CHARS
+from ..model import FailedExecution, Outcome, Report
+from ..untrusted import MESSAGE_BYTES, NAME_CHARS, clip_bytes, clip_chars
 
 # XML 1.0 allows only these characters (W3C XML 1.0, section 2.2); service text can hold anything.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

@@ -1,4 +1,4 @@
-"""The check run on the commit under test, and the pull-request comment.
+"""The check run on the commit under test.
 
 The check run is created `in_progress` as soon as the run exists, on the event's head commit (never a
 pull request's merge commit, github-platform.md 2), and completed with the verdict, the summary and one
@@ -8,68 +8,39 @@ update, as the Checks API requires (section 7).
 When the token cannot write checks (a pull request from a fork or Dependabot, or any 403), the failures
 become workflow-command annotations instead (at most 10 per level, section 5) next to the job summary,
 with one line that says why. A reporting problem never changes the exit code: that reflects the tests.
+The check run's page is handed on in the publisher's receipts, for the outputs and the comment.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import check_output
-from .annotations import batches, clip_chars, to_annotations
-from .context import GitHubContext
-from .gha import ANNOTATIONS_PER_LEVEL, Actions
-from .model import FailedExecution, Report, TestRun
-from .settings import Settings
-from .untrusted import payload, shown_url, valid
+from ..context import GitHubContext
+from ..gha import ANNOTATIONS_PER_LEVEL, Actions
+from ..model import Report, TestRun
+from ..receipts import Receipts, handing_on
+from ..report import check_output
+from ..report.annotations import batches, to_annotations
+from ..settings import Settings
+from ..untrusted import clip_chars, payload, redacted, valid
+from . import connect
 
 if TYPE_CHECKING:
-    from .github_api import CheckRunRef, GitHubApi, GitHubError
+    from .api import CheckRunRef, GitHubApi, GitHubError
 
 PER_REQUEST = 50  # annotations per Checks API request (github-platform.md 7)
 START_SECONDS = 20.0  # creating the check run; the remote run is already going
 FINISH_SECONDS = 60.0  # completing it, annotations included
 # After a cancel signal the step promises to exit within 5 s (the runner kills it at 10 s,
 # github-platform.md 3.1): the remote cancel gets 1.5 s (flow.CANCEL_SECONDS), the check run 1 s and
-# the comment 1 s, so even a GitHub and a service that both hang cannot hold the step longer.
+# the comment 1 s (github.comment), so even a GitHub and a service that both hang cannot hold the step
+# longer.
 INTERRUPTED_SECONDS = 1.0
-INTERRUPTED_COMMENT_SECONDS = 1.0
 COMMAND_MESSAGE_CHARS = 4096  # the runner truncates annotation messages there (github-platform.md 5)
 FORK_REASON = (
     "this pull request comes from a fork or Dependabot, so its token is read-only and cannot create "
     "check runs (see the README's workflow_run recipe)"
 )
-
-
-def redacted(report: Report, redact: Callable[[str], str]) -> Report:
-    """The report with every failure's text passed through `redact`, before any of it is clipped."""
-
-    def clean(f: FailedExecution) -> FailedExecution:
-        return dataclasses.replace(
-            f,
-            name=redact(f.name),
-            message=redact(f.message),
-            details=redact(f.details),
-            file=redact(f.file) if f.file else f.file,
-        )
-
-    failures = dataclasses.replace(report.failures, executions=tuple(map(clean, report.failures.executions)))
-    problem = redact(report.problem) if report.problem else report.problem
-    return dataclasses.replace(report, failures=failures, problem=problem)
-
-
-def connect(settings: Settings, context: GitHubContext, gha: Actions) -> GitHubApi:
-    from .github_api import GitHubApi  # PyGithub loads only when there is something to send
-
-    assert settings.github_token is not None
-    assert context.repository is not None
-    return GitHubApi(
-        api_url=context.api_url,
-        token=settings.github_token.get_secret_value(),
-        repository=context.repository,
-        log=gha.log,
-    )
 
 
 class CheckRunPublisher:
@@ -84,8 +55,8 @@ class CheckRunPublisher:
         self._fallback_reason: str | None = self._cannot_write()
         self._explained = False
 
-    def outputs(self) -> dict[str, str]:
-        return {"check-run-url": shown_url(self._check.html_url) if self._check else ""}
+    def _receipts(self) -> Receipts:
+        return Receipts(check_run_url=self._check.html_url if self._check else "")
 
     def _cannot_write(self) -> str | None:
         if self._context.fork_pull_request:
@@ -108,7 +79,7 @@ class CheckRunPublisher:
         if self._fallback_reason or not self._usable():
             self._explain()
             return
-        from .github_api import GitHubError, UnusableAnswer
+        from .api import GitHubError, UnusableAnswer
 
         api = self._connected()
         fields: dict[str, Any] = {
@@ -137,7 +108,13 @@ class CheckRunPublisher:
             return
         self._gha.log(f"Check run '{self._name}' in progress: {self._check.html_url}")
 
-    def finished(self, report: Report) -> None:
+    def finished(self, report: Report) -> Receipts:
+        """Completes the check run (or annotates here instead); the receipt holds its page, if any."""
+        with handing_on(self._receipts):  # created at the start, it exists even if this is cut short
+            self._complete(report)
+        return self._receipts()
+
+    def _complete(self, report: Report) -> None:
         if not self._usable():
             return
         report = redacted(report, self._gha.redact)
@@ -146,7 +123,7 @@ class CheckRunPublisher:
             self._explain()
             self._workflow_annotations(located)
             return
-        from .github_api import GitHubError, UnusableAnswer
+        from .api import GitHubError, UnusableAnswer
 
         api = self._connected()
         limit = self._settings.max_annotations
@@ -262,52 +239,3 @@ class CheckRunPublisher:
                 f"(GitHub shows {ANNOTATIONS_PER_LEVEL} per level in a step); see the job summary.",
                 title="More failures",
             )
-
-
-class CommentPublisher:
-    """One comment on the pull request, found again by its hidden marker and updated in place."""
-
-    name = "pull request comment"
-
-    def __init__(
-        self, settings: Settings, context: GitHubContext, gha: Actions, checks: CheckRunPublisher | None
-    ) -> None:
-        self._settings = settings
-        self._context = context
-        self._gha = gha
-        self._checks = checks
-
-    def started(self, run: TestRun) -> None:
-        pass
-
-    def finished(self, report: Report) -> None:
-        context, gha = self._context, self._gha
-        if context.pull_request is None or context.repository is None:
-            gha.log("No pull request comment: this run is not for a pull request.")
-            return
-        if context.fork_pull_request or self._settings.github_token is None:
-            why = (
-                "the token of a fork's pull request is read-only" if context.fork_pull_request else "no token"
-            )
-            gha.log(f"No pull request comment: {why}.")
-            return
-        from .github_api import GitHubError
-
-        check_url = self._checks.outputs()["check-run-url"] if self._checks else ""
-        body = valid(
-            gha.redact(
-                check_output.render_comment(redacted(report, gha.redact), check_url or None, context.run_url)
-            )
-        )
-        api = connect(self._settings, context, gha)
-        try:
-            with api.within(INTERRUPTED_COMMENT_SECONDS if report.interrupted else START_SECONDS):
-                url = api.upsert_comment(
-                    context.pull_request, check_output.comment_marker(report.environment), body
-                )
-        except GitHubError as exc:
-            gha.warning(f"Could not comment on the pull request: {exc.message}", title="Reporting problem")
-            return
-        finally:
-            api.close()
-        gha.log(f"Pull request comment: {url}")

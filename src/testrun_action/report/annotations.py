@@ -11,32 +11,18 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from ..model import FailedExecution
+from ..untrusted import clip_bytes, clip_chars
 from .markdown import no_mentions
-from .model import FailedExecution
 
 # github-platform.md 7, "Annotation object": title at most 255 characters; message and raw_details at
 # most 64 KB. Kept one byte under 65,536 so either reading of "64 KB" holds.
 TITLE_CHARS = 255
 TEXT_BYTES = 65_535
-ELLIPSIS = "…"
 DEFAULT_WORKSPACE = "/github/workspace"  # where a Docker action sees the checkout (github-platform.md 1.4)
 _DRIVE = re.compile(r"[A-Za-z]:")  # C:/Windows/x.ts
 # Longer than any path a file system holds (Linux PATH_MAX is 4096 bytes); beyond it, no annotation.
 PATH_CHARS = 4096
-
-
-def clip_bytes(text: str, limit: int) -> str:
-    """`text` in at most `limit` bytes of UTF-8, cut on a character boundary with an ellipsis."""
-    encoded = text.encode("utf-8")
-    if len(encoded) <= limit:
-        return text
-    room = limit - len(ELLIPSIS.encode("utf-8"))
-    # Decoding with "ignore" drops the partial character a byte cut leaves at the end.
-    return encoded[: max(0, room)].decode("utf-8", "ignore") + ELLIPSIS
-
-
-def clip_chars(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
 
 
 def repo_path(file: str, workspace: str | None) -> str:

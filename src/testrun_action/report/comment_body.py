@@ -1,72 +1,19 @@
-"""What the check run shows: its conclusion, title and summary, and the pull-request comment. Pure:
-values in, strings out.
-
-The check-run summary is the job summary rendered within the Checks API's 65,535 limit
-(github-platform.md 7), measured in bytes so it holds whether GitHub counts characters or bytes.
-"""
+"""The pull-request comment: one per environment, found again by its hidden marker. Pure: values in,
+Markdown out, within what an issue comment holds (github-platform.md 7)."""
 
 from __future__ import annotations
 
 from urllib.parse import quote
 
+from ..model import FailedExecution, NoveltyKind, Report
 from . import markdown as md
 from .glance import against, novelty_label
-from .model import FailedExecution, NoveltyKind, Outcome, Phase, Report
-from .summary import headline, render_summary, title
+from .summary import headline, title
 
-OUTPUT_BYTES = 65_535  # output.summary and output.text (github-platform.md 7)
-TITLE_CHARS = 255  # what GitHub shows of a check-run title in one line; keep it short
 COMMENT_BYTES = 60_000  # an issue comment holds 65,536 characters; leave room
 COMMENT_FAILURES = 20  # failed tests listed in the comment; the rest are in the check run and report
 
 
-def check_name(environment: str, custom: str | None = None) -> str:
-    return custom or f"E2E tests ({environment})"
-
-
-def conclusion(report: Report) -> str:
-    """success, failure, neutral (does not pass but `fail-on` says it may), cancelled or timed_out:
-    decided with the verdict (`verdict.decide`)."""
-    return report.conclusion
-
-
-def check_title(report: Report) -> str:
-    """e.g. `3 failed, 120 passed, 2 flaky`; the verdict in words when nothing was counted."""
-    words = title(report)
-    run = report.run
-    if report.outcome is Outcome.ERROR and run and run.counts.total:
-        errored = run.phase is Phase.ERRORED or run.error_code is not None
-        words = f"{'Run errored' if errored else 'Outcome unknown'}: {words}"
-    return md.clip(words, TITLE_CHARS)
-
-
-def annotation_note(left_out: int, unlocated: int, max_annotations: int) -> str:
-    notes = []
-    if left_out:
-        notes.append(
-            f"{left_out} failed or flaky test{'s are' if left_out != 1 else ' is'} not annotated: "
-            f"`max-annotations` is {max_annotations}."
-        )
-    if unlocated:
-        notes.append(
-            f"{unlocated} failed or flaky test{'s have' if unlocated != 1 else ' has'} no file location "
-            "and so no annotation; see the list below."
-        )
-    return " ".join(notes)
-
-
-def check_summary(report: Report, note: str = "", limit: int = OUTPUT_BYTES) -> str:
-    """The job summary within `limit` bytes, with `note` (what the annotations leave out) on top."""
-    head = f"> {note}\n\n" if note else ""
-    return head + render_summary(report, limit - len(head.encode("utf-8")))
-
-
-def in_progress_summary(report_url: str | None, provider: str, environment: str) -> str:
-    link = md.link(f"Follow it in {provider}", report_url) if report_url else ""
-    return f"The E2E test run on {md.code(environment)} is in progress. {link}".strip()
-
-
-# -- the pull-request comment ---------------------------------------------------------------------
 def _rank(failure: FailedExecution) -> int:
     return 0 if failure.novelty is None or failure.novelty.kind is NoveltyKind.NEW else 1
 

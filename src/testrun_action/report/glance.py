@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from ..comparison import trend
+from ..model import Counts, FailedExecution, NoveltyKind, Report, Source
 from . import markdown as md
-from .comparison import trend
-from .model import Counts, FailedExecution, NoveltyKind, Report, Source
 
 BAR_WIDTH = 20  # squares: each is 5% of the tests
 _SQUARES = (

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..model import FailedExecution, NoveltyKind, Outcome, Phase, Report
 from . import markdown as md
 from .glance import against, bar, duration, history_note, legend, novelty_label, source_url, trend_line
-from .model import FailedExecution, NoveltyKind, Outcome, Phase, Report
 
 __all__ = ["SUMMARY_LIMIT", "duration", "headline", "render_summary", "title"]
 

@@ -32,8 +32,8 @@ from github.Requester import (
 )
 from urllib3.response import BaseHTTPResponse
 
-from . import bodies
-from .clock import Deadline, Overdue, SystemClock, run_within
+from .. import bodies
+from ..clock import Deadline, Overdue, SystemClock, run_within
 
 REQUEST_TIMEOUT = 15.0  # seconds for one request at most; less when the reporting budget is nearly spent
 MIN_TIMEOUT = 0.3
