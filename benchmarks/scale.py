@@ -29,7 +29,8 @@ from testrun_action.clock import Deadline, SystemClock, VirtualClock
 from testrun_action.context import load_context
 from testrun_action.model import Failures
 from testrun_action.providers import Wiring
-from testrun_action.providers.buildkite import BuildkiteProvider
+from testrun_action.providers.buildkite.client import BuildkiteProvider
+from testrun_action.providers.buildkite.settings import BuildkiteSettings
 from testrun_action.settings import load_settings, read_raw_inputs
 from testrun_sim import buildkite as bk
 from testrun_sim.github import GitHubSimulator
@@ -80,6 +81,7 @@ def phases(api_url: str, build: int, workdir: Path) -> dict[str, Any]:
     for secret in settings.secrets():
         gha.mask(secret)
     clock = VirtualClock()  # the rate gate's pauses pass at once
+    assert isinstance(settings, BuildkiteSettings)
     provider = BuildkiteProvider(settings, context, Wiring(clock, lambda line: None))
     started = time.perf_counter()
     deadline = Deadline(clock, 3600)
@@ -162,9 +164,9 @@ def _paced() -> tuple[float, int, int]:
         build = _finished_build(app)
         env = github_job.environ(Path(tmp), _inputs(served.url, build, Path(tmp) / "junit.xml"))
         clock = SystemClock()
-        provider = BuildkiteProvider(
-            load_settings(read_raw_inputs(env)), load_context(env), Wiring(clock, lambda line: None)
-        )
+        settings = load_settings(read_raw_inputs(env))
+        assert isinstance(settings, BuildkiteSettings)
+        provider = BuildkiteProvider(settings, load_context(env), Wiring(clock, lambda line: None))
         started = clock.now()
         deadline = Deadline(clock, 3600)
         run = provider.final_reads(provider.poll(str(build), deadline), deadline).run

@@ -19,7 +19,7 @@ from testrun_action.errors import Interrupted, MalformedResponse, ServiceUnavail
 from testrun_action.model import Counts, FailOn, Failures, Phase, TestRun
 from testrun_action.polling import PollSchedule
 from testrun_action.providers import Ended, Wiring
-from testrun_action.providers.buildkite import UNREAD, BuildkiteProvider
+from testrun_action.providers.buildkite.client import UNREAD, BuildkiteProvider
 from testrun_action.settings import load_settings, read_raw_inputs
 from testrun_action.verdict import decide
 from testrun_action.waiting import OUTAGE_LIMIT, Waited, wait_for_run

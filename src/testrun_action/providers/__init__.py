@@ -1,6 +1,8 @@
 """What every test service offers the flow: trigger or attach, poll, cancel, and fetch failures.
 
-A provider maps its service's JSON into the neutral model at its edge and never writes to GitHub.
+A provider maps its service's JSON into the neutral model at its edge and never writes to GitHub. Each
+is a package under `providers/` (or an installed plug-in) declaring a `ProviderSpec` (`registry`);
+`create_provider` builds the one the settings chose.
 
 Time belongs to the wait loop (`waiting`), never to a provider: a poll is one status read and returns
 what it saw; no provider method sleeps. Where an ended run can still change (`Reopens`) or its counts
@@ -13,15 +15,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
-
-import httpx
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ..clock import Clock, Deadline
-from ..context import GitHubContext
-from ..http import Headroom, RetryPolicy
 from ..model import Failures, History, TestRun
-from ..settings import Settings
+
+if TYPE_CHECKING:  # kept out of the import path of the specs, which the settings read
+    import httpx
+
+    from ..context import GitHubContext
+    from ..http import Headroom, RetryPolicy
+    from ..settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,15 +139,7 @@ class Wiring:
 
 
 def create_provider(settings: Settings, context: GitHubContext, wiring: Wiring) -> Provider:
-    # Only the chosen provider's module is imported: the trigger is sent sooner (start-up time).
-    if settings.provider == "buildkite":
-        from .buildkite import BuildkiteProvider
+    # Only the chosen provider's client is imported: the trigger is sent sooner (start-up time).
+    from .registry import spec_named
 
-        return BuildkiteProvider(settings, context, wiring)
-    if settings.provider == "testsigma":
-        from .testsigma import TestsigmaProvider
-
-        return TestsigmaProvider(settings, context, wiring)
-    from .empirical import EmpiricalProvider
-
-    return EmpiricalProvider(settings, context, wiring)
+    return spec_named(settings.provider).factory(settings, context, wiring)

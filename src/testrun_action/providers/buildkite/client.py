@@ -26,28 +26,29 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .. import __version__, parsing
-from ..clock import Deadline
-from ..context import GitHubContext
-from ..errors import (
-    ConfigurationError,
-    DeliveryUncertain,
+from ... import http, parsing
+from ...clock import Deadline
+from ...context import GitHubContext
+from ...errors import (
     MalformedResponse,
     RequestRejected,
     RunNotFound,
     ServiceError,
     ServiceUnavailable,
     TestrunError,
-    TriggerUncertain,
 )
-from ..http import Headroom, HttpClient
-from ..model import Counts, Failures, History, Phase, TestRun
-from ..paging import read_all
-from ..settings import Settings
-from . import Ended, PlannedRequest, Wiring
-from .adoption import Candidate, Sent, choose, clock_offset, parse_time, uncertain
-from .buildkite_results import TestTally, counts, failed_executions, tally
-from .wire import Count, Wire, read
+from ...http import Headroom
+from ...model import Counts, Failures, History, Phase, TestRun
+from ...paging import read_all
+from .. import Ended, PlannedRequest, Wiring
+from ..adoption import Candidate, Sent, choose, parse_time
+from ..base import HttpProvider
+from ..readers import text as _text
+from ..wire import Count, Wire, read
+from . import ERROR_CODES
+from .results import TestTally, counts, failed_executions, tally
+from .settings import BuildkiteSettings
+from .trigger import TRIGGER_ID_VARIABLE, build_body
 
 # Build states (providers.md 3.6); anything unknown is treated as still running.
 BUILD_PHASES = {
@@ -82,7 +83,6 @@ UNREAD = frozenset({"total", "passed", "failed"})
 # How far back the build list is read when looking for a build a trigger may have made: wide, because
 # the marker, not the time, decides; the adoption rule then checks the creation time against `Date`.
 LOOKBACK = timedelta(minutes=10)
-TRIGGER_ID_VARIABLE = "TESTRUN_TRIGGER_ID"  # marks the build a trigger created, to find it again
 
 
 class Build(Wire):
@@ -126,71 +126,23 @@ def settle_seconds(poll_interval: float | None) -> float:
     return min(10.0, max(1.0, 2 * poll_interval))
 
 
-def build_env(settings: Settings, context: GitHubContext) -> dict[str, str]:
-    """The build's `env`: what the tests may want to know about the change under test, then the
-    user's `environment-variables`, which win. Ours are `TESTRUN_*`, so that nothing in the build
-    mistakes itself for a GitHub Actions job."""
-    ours = {
-        "TESTRUN_BUILD_URL": settings.build_url or context.deployment_url,
-        "TESTRUN_BUILD_VERSION": settings.build_version,
-        "TESTRUN_ENVIRONMENT": settings.environment,
-        "TESTRUN_REPOSITORY": context.repository,
-        "TESTRUN_COMMIT": context.sha,
-        "TESTRUN_COMMIT_URL": context.commit_url,
-        "TESTRUN_BRANCH": context.branch,
-        "TESTRUN_ACTOR": context.actor,
-        "TESTRUN_GITHUB_RUN_URL": context.run_url,
-    }
-    env = {name: value for name, value in ours.items() if value}
-    env.update((name, value.get_secret_value()) for name, value in settings.environment_variables)
-    return env
+def error_message(body: Any) -> Any:
+    """Buildkite's validation errors: `{"message": "Validation Failed", "errors": [...]}` (providers.md 3.4)."""
+    message = http.error_message(body)
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if isinstance(message, str) and isinstance(errors, list) and errors:
+        return f"{message}: {'; '.join(str(e) for e in errors)}"
+    return message
 
 
-def build_body(settings: Settings, context: GitHubContext, trigger_id: str) -> dict[str, Any]:
-    """The create-build request (builds.md, "Create a build"): `commit` and `branch` are required.
-
-    With `test-branch` the pipeline builds the head of that branch (a separate test repository);
-    otherwise it builds the commit under test on its branch, as a pull request build on pull requests.
-    """
-    commit, branch = (
-        ("HEAD", settings.test_branch) if settings.test_branch else (context.sha or "HEAD", context.branch)
-    )
-    if not branch:
-        raise ConfigurationError(
-            "test-branch",
-            "is required here: no branch is known for the commit under test (not a GitHub job?).",
-        )
-    body: dict[str, Any] = {"commit": commit, "branch": branch}
-    if context.commit_message:
-        body["message"] = context.commit_message
-    body["env"] = {**build_env(settings, context), TRIGGER_ID_VARIABLE: trigger_id}
-    if settings.metadata:
-        body["meta_data"] = {key: str(value) for key, value in settings.metadata.items()}
-    if context.pull_request and not settings.test_branch:
-        body["pull_request_id"] = context.pull_request
-    return body
-
-
-class BuildkiteProvider:
+class BuildkiteProvider(HttpProvider):
     name = "Buildkite"
 
-    def __init__(self, settings: Settings, context: GitHubContext, wiring: Wiring) -> None:
-        if settings.organization is None or settings.suite is None:  # settings guarantee both
-            raise ConfigurationError("organization", "is required with `provider: buildkite`.")
+    def __init__(self, settings: BuildkiteSettings, context: GitHubContext, wiring: Wiring) -> None:
+        super().__init__(settings, wiring, error_message=error_message)
         self._settings = settings
         self._context = context
-        self._clock = wiring.clock
-        self._log = wiring.log
         self._settle = settle_seconds(settings.poll_interval)
-        self._headers = {"User-Agent": f"testrun-action/{__version__}", "Accept": "application/json"}
-        self.http = HttpClient(
-            service=self.name,
-            base_url=settings.api_url,
-            headers={**self._headers, "Authorization": f"Bearer {settings.api_key.get_secret_value()}"},
-            clock=wiring.clock,
-            log=wiring.log,
-            transport=wiring.transport,
-        )
         org, suite = settings.organization, settings.suite
         self._builds = f"/v2/organizations/{org}/pipelines/{settings.pipeline}/builds"
         self._runs = f"/v2/analytics/organizations/{org}/suites/{suite}/runs"
@@ -201,9 +153,6 @@ class BuildkiteProvider:
         self._build_ended_at: float | None = None
         self._run_id: str | None = None  # the Test Engine run, once found
         self._finished: SeenFinished | None = None  # the last status read, when it saw the run finished
-
-    def close(self) -> None:
-        self.http.close()
 
     def headroom(self) -> Headroom | None:
         """The REST quota left (providers.md 3.4), for the poll schedule."""
@@ -218,21 +167,17 @@ class BuildkiteProvider:
 
     def trigger(self, deadline: Deadline) -> TestRun:
         body = build_body(self._settings, self._context, self._trigger_id)
-        self.sent = Sent(
-            at=datetime.now(UTC),
-            fields={
-                "branch": body["branch"],
-                **({"commit": body["commit"]} if body["commit"] != "HEAD" else {}),
-            },
-            marker=self._trigger_id,
-        )
-        self._sent_body = body
-        try:
-            status, build = self.http.json(
+        self.remember_trigger(datetime.now(UTC), self._trigger_id)
+        status, build = self.trigger_or_adopt(
+            lambda: self.http.json(
                 "POST", self._builds, body=body, deadline=deadline, repeatable=False, accept=(404,)
-            )
-        except DeliveryUncertain as exc:
-            status, build = 201, self._adopt(exc, deadline)
+            ),
+            lambda: self._adopted(deadline),
+            deadline,
+            noun="build",
+            missing="no build from this trigger appeared",
+            label=lambda found: f"build #{found[1].get('number')}",
+        )
         if status == 404:
             said = str(build.get("message") or "")[:200] if isinstance(build, dict) else None
             raise RequestRejected(
@@ -242,21 +187,10 @@ class BuildkiteProvider:
             )
         return self._on_build(_build_number(build), build)
 
-    def _adopt(self, cause: DeliveryUncertain, deadline: Deadline) -> dict[str, Any]:
-        """The request may have created a build: find it by the trigger id in its env; never trigger twice."""
-        self._log(f"{cause.message} Looking for the build it may have created.")
-        try:
-            build = self._own_build(deadline)
-        except TriggerUncertain as exc:
-            raise TriggerUncertain(f"{cause.message} {exc.message}") from None
-        except ServiceError as exc:
-            raise TriggerUncertain(
-                f"{cause.message} Could not check for a build it created ({exc.message}); not triggering again."
-            ) from None
-        if build is None:
-            raise uncertain("no build from this trigger appeared", [], cause.message)
-        self._log(f"Found build #{build.get('number')}, created by the trigger; following it.")
-        return build
+    def _adopted(self, deadline: Deadline) -> tuple[int, Any] | None:
+        """The build the trigger created, found by the trigger id in its env, as if the trigger said so."""
+        build = self._own_build(deadline)
+        return (201, build) if build is not None else None
 
     @property
     def marker(self) -> str:
@@ -282,7 +216,7 @@ class BuildkiteProvider:
         if len(commit) == 40:  # the filter takes full SHAs only (builds.md, list query strings)
             params["commit"] = commit
         _, builds = self.http.json("GET", self._builds, params=params, deadline=deadline)
-        offset = clock_offset(self.http.last_headers, datetime.now(UTC))
+        offset = self.service_offset()
         by_number: dict[str, dict[str, Any]] = {}
         candidates = []
         for build in builds if isinstance(builds, list) else []:
@@ -513,7 +447,7 @@ class BuildkiteProvider:
 
     def _ended(self, run: TestRun) -> TestRun:
         """Every run this provider sees ended leaves through here, final reads done or not needed."""
-        return run
+        return replace(run, error_meaning=ERROR_CODES.get(run.error_code or ""))
 
     # -- cancel ---------------------------------------------------------------------------------
     def cancel(self, run: TestRun, reason: str, deadline: Deadline) -> bool:
@@ -541,7 +475,7 @@ class BuildkiteProvider:
 
     # -- history --------------------------------------------------------------------------------
     def history(self, run: TestRun, failures: Failures, branch: str | None, deadline: Deadline) -> History:
-        from .buildkite_history import read_history
+        from .history import read_history
 
         return read_history(
             self.http,
@@ -553,10 +487,6 @@ class BuildkiteProvider:
             branch=branch,
             deadline=deadline,
         )
-
-
-def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
 
 
 def _label(build: dict[str, Any] | None, state: str, result: str) -> str:
@@ -574,17 +504,7 @@ def _build_number(build: Any) -> str:
     return str(number)
 
 
-def _timestamp(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def _duration(build: dict[str, Any]) -> float | None:
-    start = _timestamp(build.get("started_at")) or _timestamp(build.get("created_at"))
-    end = _timestamp(build.get("finished_at"))
+    start = parse_time(build.get("started_at")) or parse_time(build.get("created_at"))
+    end = parse_time(build.get("finished_at"))
     return (end - start).total_seconds() if start and end and end >= start else None
