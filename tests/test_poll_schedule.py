@@ -471,6 +471,19 @@ def test_with_a_steady_history_any_progress_is_noticed_within_2_s_with_fewer_che
     assert min(saved) > 0
 
 
+def test_a_burst_after_a_stall_is_no_pace_and_a_steady_history_still_watches_the_end() -> None:
+    # Half counted at once, nothing for three minutes, then a shard's burst at 82 %: two moves, but the
+    # second ends a stall, so the count's pace is not believed over recent runs that say the end is due.
+    length = 223.0
+    counting = steps_counting(length, [(0.0, 0.5), (0.8203125, 0.625)], paced=False)
+
+    provider, delay = waited_out_pattern(length, 8.0, counting, history=(length,))
+
+    burst = 8.0 + 0.8203125 * length
+    assert max(provider.gaps(since=burst)[1:]) <= 10.0 + 1e-6  # after the look that sees it
+    assert delay <= 10.0
+
+
 # -- the two bounds, over generated progress ------------------------------------------------------
 TESTS = 60
 
@@ -515,14 +528,15 @@ def progress_patterns(draw: st.DrawFn) -> tuple[float, float, Counting | None, t
 
 def still_before_the_end(length: float, counting: Counting | None) -> float:
     """Seconds the count stood still before the run ended, less the time it takes the schedule to call
-    that a stall (twice the time a test took until then, a minute at most); all of it, counting nothing."""
+    that a stall: twice the time a test took until then (a minute at most), and the look that sees it,
+    which a steadily moving count may leave up to `SPARSE_MAX` away; all of it, counting nothing."""
     if counting is None:
         return length
     done = [int(TESTS * counting(t / 2)) for t in range(int(length * 2))]
     last_move = max((t for t in range(1, len(done)) if done[t] != done[t - 1]), default=0) / 2
     counted = done[-1] if done else 0
     pace = last_move / counted if counted else 0.0
-    return length - last_move - min(STALL_PACES * pace, STALL_MAX)
+    return length - last_move - min(STALL_PACES * pace, STALL_MAX) - SPARSE_MAX
 
 
 def waited_out_pattern(

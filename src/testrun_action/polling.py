@@ -127,8 +127,9 @@ class Pace:
         """Take in what a look saw."""
         if done < self.done:  # a count going back explains nothing: start over
             self.moves, self.moved_at, self.stalled = 0, None, True
-        elif done > self.done:
-            self.moves, self.moved_at, self.stalled = self.moves + 1, running_for, False
+        elif done > self.done:  # a move that ends a stall is a burst, not a pace: it counts as the first
+            self.moves, self.moved_at = (1 if self.stalled else self.moves + 1), running_for
+            self.stalled = False
         elif self.moved_at is not None and done > 0:
             still = running_for - self.moved_at
             self.stalled = self.stalled or still > min(STALL_PACES * self.moved_at / done, STALL_MAX)
