@@ -3,7 +3,8 @@
 Imported only when something is about to be sent, so a run that reports nothing on GitHub never loads
 PyGithub. Every call runs `within` a time budget: PyGithub's retries and rate-limit waits (GitHub's
 `retry-after` and `x-ratelimit-reset`, github-platform.md 7) are cut short when they would outlast it,
-so reporting never holds the job past its deadline. Each request (its retries included) runs on a
+so reporting never holds the job past its deadline. Every request carries GitHub's media type and API
+version, and every write in the process keeps to one pacing clock (`_WritePacing`). Each request (its retries included) runs on a
 worker thread given the budget's time left (`clock.run_within`): a server trickling its answer a byte
 at a time cannot stretch it. Answers are read within `BODY_LIMIT` after decompression, their JSON made
 safe (`bodies.loads`), and a redirect is refused rather than followed. Failures surface as one
@@ -15,6 +16,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -37,8 +40,14 @@ from ..clock import Deadline, Overdue, SystemClock, run_within
 
 REQUEST_TIMEOUT = 15.0  # seconds for one request at most; less when the reporting budget is nearly spent
 MIN_TIMEOUT = 0.3
-# GitHub asks for at least a second between writes (REST best practices); a run makes a handful.
+# GitHub asks for at least a second between writes ("Best practices for using the REST API": "wait at
+# least one second between each request" that is a POST, PATCH, PUT or DELETE); a run makes a handful,
+# from more than one client (the check run's, the comment's), so one clock paces them all.
 WRITE_INTERVAL = 1.0
+# Sent with every request, as GitHub's REST docs ask ("Getting started with the REST API", headers; "API
+# versions": without the header GitHub picks a version for us, and 2022-11-28 is the version documented).
+ACCEPT = "application/vnd.github+json"
+API_VERSION = "2022-11-28"
 RETRIES = 4
 # The largest answer read from GitHub. The biggest we ask for is a page of 30 issue comments (PyGithub's
 # default `per_page`) of at most 65,536 characters each (github-platform.md 7), up to 6 bytes a character
@@ -75,8 +84,43 @@ class _Refused(Exception):
 
 
 class _OutOfTime(Exception):
-    def __init__(self, wait: float, left: float) -> None:
-        super().__init__(f"GitHub asked to wait {wait:.0f}s, more than the {left:.0f}s left for reporting")
+    def __init__(self, wait: float, left: float, why: str = "GitHub asked to wait") -> None:
+        super().__init__(f"{why} {wait:.1f}s, more than the {left:.1f}s left for reporting")
+
+
+class _WritePacing:
+    """The one clock every GitHub write in the process keeps to: a write starts at least
+    `WRITE_INTERVAL` after the previous one ended, whichever client sent it. Writes are serialised, so
+    two clients can't both find the clock free. A pause that would not leave the budget time for the
+    write itself is refused instead of taken: the budget is the promise (after a cancel signal, the
+    runner's kill)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last: float | None = None  # time.monotonic() when the last write ended
+
+    @contextlib.contextmanager
+    def write(self, deadline: Deadline) -> Iterator[None]:
+        waiting = deadline.remaining()
+        if not self._lock.acquire(timeout=waiting):
+            raise _OutOfTime(waiting, 0.0, "Another GitHub write held the pacing clock for")
+        try:
+            if self._last is not None:
+                wait = self._last + WRITE_INTERVAL - time.monotonic()
+                if wait > 0:
+                    left = deadline.remaining()
+                    if wait + MIN_TIMEOUT > left:
+                        raise _OutOfTime(wait, left, "GitHub asks for a pause between writes, here")
+                    time.sleep(wait)
+            try:
+                yield
+            finally:
+                self._last = time.monotonic()
+        finally:
+            self._lock.release()
+
+
+_PACING = _WritePacing()
 
 
 class _Budget:
@@ -146,14 +190,21 @@ def _bounded(base: type[Any], budget: _Budget) -> type[Any]:
 
         def getresponse(self) -> RequestsResponse:
             url = f"{self.protocol}://{self.host}:{self.port}{self.url}"
-            seconds = max(MIN_TIMEOUT, budget.deadline.remaining())
-            return run_within(seconds, functools.partial(self._exchange, url), "GitHub request")
+            paced = contextlib.nullcontext() if self.verb == "GET" else _PACING.write(budget.deadline)
+            with paced:
+                seconds = max(MIN_TIMEOUT, budget.deadline.remaining())
+                return run_within(seconds, functools.partial(self._exchange, url), "GitHub request")
 
         def _exchange(self, url: str) -> RequestsResponse:
             answer = self.session.request(
                 self.verb,
                 url,
-                headers={**self.headers, "Accept-Encoding": bodies.ACCEPT_ENCODING},
+                headers={
+                    **self.headers,
+                    "Accept": ACCEPT,
+                    "X-GitHub-Api-Version": API_VERSION,
+                    "Accept-Encoding": bodies.ACCEPT_ENCODING,
+                },
                 data=self.input,
                 timeout=self.timeout,
                 verify=self.verify,
@@ -242,7 +293,7 @@ class GitHubApi:
                 timeout=int(REQUEST_TIMEOUT),  # replaced per request by the bounded connection
                 retry=retry,
                 seconds_between_requests=None,
-                seconds_between_writes=WRITE_INTERVAL or None,
+                seconds_between_writes=None,  # each client would keep its own timer: _PACING keeps one
                 lazy=True,  # no GET of the repository first: fewer requests against the hourly limit
                 user_agent="testrun-action",
             )
