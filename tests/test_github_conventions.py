@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from testrun_action.github import api
-from testrun_action.github.api import GitHubApi, GitHubError
+from testrun_action.github.api import GitHubApi
 from testrun_sim.empirical import Scenario
 
 from .conftest import FAST, GITHUB_TOKEN, HEAD_SHA, Job, Simulated
@@ -68,16 +68,18 @@ def test_every_github_write_in_the_process_comes_a_second_after_the_last(
     assert min(gaps) >= 1.0, gaps
 
 
-def test_a_pause_that_would_outlast_the_budget_is_refused_not_taken(paced: None, github: Simulated) -> None:
+def test_the_pause_gives_way_to_the_write_when_the_budget_is_short(paced: None, github: Simulated) -> None:
+    """After a cancel signal each report gets a second: the write still goes, within it, as late as the
+    budget allows, rather than leaving the check run in progress."""
     first = GitHubApi(api_url=github.url, token=GITHUB_TOKEN, repository="acme/shop", log=lambda _: None)
     second = GitHubApi(api_url=github.url, token=GITHUB_TOKEN, repository="acme/shop", log=lambda _: None)
     with first.within(5):
         first.create_check_run(name="E2E", head_sha=HEAD_SHA, status="in_progress")
 
     started = time.monotonic()
-    with pytest.raises(GitHubError) as caught, second.within(0.5):
+    with second.within(1.0):
         second.create_check_run(name="E2E again", head_sha=HEAD_SHA, status="in_progress")
 
-    assert time.monotonic() - started < 0.5
-    assert "GitHub asks for a pause between writes" in caught.value.message
-    assert len(github.app.recorded("POST", r"/check-runs$")) == 1
+    assert time.monotonic() - started < 1.0
+    created, again = github.app.recorded("POST", r"/check-runs$")
+    assert 0.5 <= again["at"] - created["at"] < 1.0  # paused what the budget allowed (1 s less 0.3 s)

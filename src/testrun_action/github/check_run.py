@@ -33,7 +33,7 @@ START_SECONDS = 20.0  # creating the check run; the remote run is already going
 FINISH_SECONDS = 60.0  # completing it, annotations included
 # After a cancel signal the step promises to exit within 5 s (the runner kills it at 10 s,
 # github-platform.md 3.1): the remote cancel gets 1.5 s (flow.CANCEL_SECONDS), the check run 1 s and
-# the comment 2 s (github.comment), so even a GitHub and a service that both hang cannot hold the step
+# the comment 1 s (github.comment), so even a GitHub and a service that both hang cannot hold the step
 # longer.
 INTERRUPTED_SECONDS = 1.0
 COMMAND_MESSAGE_CHARS = 4096  # the runner truncates annotation messages there (github-platform.md 5)

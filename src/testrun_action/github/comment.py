@@ -18,9 +18,8 @@ from . import connect
 # Creating or updating the comment: a search through the pull request's comments and one write.
 SECONDS = 20.0
 # After a cancel signal the step promises to exit within 5 s; the comment's share of it (the
-# check run's and the remote cancel's are in github.check_run and flow). Two seconds: the comment's
-# write waits out GitHub's second between writes after the check run's (api.WRITE_INTERVAL).
-INTERRUPTED_SECONDS = 2.0
+# check run's and the remote cancel's are in github.check_run and flow).
+INTERRUPTED_SECONDS = 1.0
 
 
 class CommentWriter:
