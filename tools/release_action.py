@@ -105,12 +105,12 @@ def main(argv: list[str]) -> int:
         text = args.action.read_text(encoding="utf-8")
         args.action.write_text(release_action_yml(text, args.owner, args.digest), encoding="utf-8")
     except Refused as exc:
-        print(f"release_action: {exc}", file=sys.stderr)  # noqa: T201
+        sys.stderr.write(f"release_action: {exc}\n")
         return 2
     except OSError as exc:
-        print(f"release_action: cannot rewrite {args.action}: {exc.strerror}", file=sys.stderr)  # noqa: T201
+        sys.stderr.write(f"release_action: cannot rewrite {args.action}: {exc.strerror}\n")
         return 2
-    print(f"{args.action}: image pinned to {image_reference(args.owner, args.digest)}")  # noqa: T201
+    sys.stdout.write(f"{args.action}: image pinned to {image_reference(args.owner, args.digest)}\n")
     return 0
 
 
