@@ -129,3 +129,35 @@ def test_the_projects_changelog_keeps_the_format_the_release_reads() -> None:
         assert re.fullmatch(r" - \d{4}-\d{2}-\d{2}", rest), (version, rest)
     for heading in re.findall(r"^### (.+)$", text, re.MULTILINE):
         assert heading in {"Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"}, heading
+
+
+def test_package_links_to_another_repository_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "CHANGELOG.md").write_text(CHANGELOG, encoding="utf-8")
+    pyproject = tmp_path / "pyproject.toml"
+    command = [sys.executable, str(TOOL), "v1.2.0", "--changelog", str(tmp_path / "CHANGELOG.md")]
+    urls = (
+        'Source = "https://github.com/Acme/testrun-action"\n'
+        'Documentation = "https://github.com/acme/testrun-action#readme"\n'
+        'Changelog = "https://github.com/acme/testrun-action/blob/main/CHANGELOG.md"\n'
+    )
+    pyproject.write_text(f'[project]\nversion = "1.2.0"\n[project.urls]\n{urls}', encoding="utf-8")
+    ours = subprocess.run(
+        [*command, "--pyproject", str(pyproject), "--repository", "acme/testrun-action"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    pyproject.write_text(
+        f'[project]\nversion = "1.2.0"\n[project.urls]\n{urls}Issues = "https://github.com/acme/testrun-action-fork/issues"\n',
+        encoding="utf-8",
+    )
+    theirs = subprocess.run(
+        [*command, "--pyproject", str(pyproject), "--repository", "acme/testrun-action"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert ours.returncode == 0, ours.stderr
+    assert theirs.returncode == 2
+    assert "project.urls Issues point outside https://github.com/acme/testrun-action" in theirs.stderr

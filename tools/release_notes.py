@@ -1,7 +1,7 @@
 """The release notes for a version tag: its section of CHANGELOG.md, which the release workflow makes the
 GitHub release's text.
 
-python tools/release_notes.py v1.2.3 [--changelog CHANGELOG.md] [--pyproject pyproject.toml]
+python tools/release_notes.py v1.2.3 [--repository OWNER/REPO] [--changelog CHANGELOG.md] [--pyproject pyproject.toml]
 
 CHANGELOG.md follows Keep a Changelog 1.1.0 (keepachangelog.com): one `## [1.2.3] - 2026-12-01` heading
 per release, newest first, under an `## [Unreleased]` section, with link definitions (`[1.2.3]: https://…`)
@@ -11,7 +11,8 @@ printed without its heading.
 A release is refused (one line on stderr, exit 2, nothing printed) when the tag is not a version
 (`v` and semantic version), CHANGELOG.md has no section for it, or the section is empty, or dated
 anything but an ISO date, or the package's version in pyproject.toml is another (PyPI would otherwise
-get a version the tag does not name).
+get a version the tag does not name), or, with --repository, a `project.urls` link of pyproject.toml
+points at another repository than the one releasing (PyPI's page would link elsewhere for good).
 """
 
 from __future__ import annotations
@@ -65,17 +66,34 @@ def package_version(pyproject: str) -> str:
     return str(tomllib.loads(pyproject)["project"]["version"])
 
 
+def foreign_urls(pyproject: str, repository: str) -> list[str]:
+    """The names of `project.urls` that do not point into https://github.com/<repository>."""
+    home = re.compile(re.escape(f"https://github.com/{repository}") + r"(?:[/#]|\Z)", re.IGNORECASE)
+    urls = tomllib.loads(pyproject)["project"].get("urls", {})
+    return [name for name, url in urls.items() if not home.match(str(url))]
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("tag", help="the version tag, e.g. v1.2.3")
+    parser.add_argument(
+        "--repository", help="owner/name of the repository releasing, for the package's links"
+    )
     parser.add_argument("--changelog", type=Path, default=ROOT / "CHANGELOG.md")
     parser.add_argument("--pyproject", type=Path, default=ROOT / "pyproject.toml")
     args = parser.parse_args(argv)
     try:
         text = notes(args.changelog.read_text(encoding="utf-8"), args.tag)
-        packaged = package_version(args.pyproject.read_text(encoding="utf-8"))
+        pyproject = args.pyproject.read_text(encoding="utf-8")
+        packaged = package_version(pyproject)
         if packaged != version_of(args.tag):
             raise Refused(f"tag {args.tag} is not the package's version {packaged} (pyproject.toml)")
+        foreign = foreign_urls(pyproject, args.repository) if args.repository else []
+        if foreign:
+            raise Refused(
+                f"pyproject.toml's project.urls {', '.join(foreign)} point outside "
+                f"https://github.com/{args.repository}: set them to this repository"
+            )
     except Refused as exc:
         sys.stderr.write(f"release_notes: {exc}\n")
         return 2
