@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from testrun_action.github import api
+from testrun_action.github import api, pacing
 from testrun_action.github.api import GitHubApi
 from testrun_sim.empirical import Scenario
 
@@ -27,7 +27,7 @@ def to_github(github: Simulated) -> list[dict[str, Any]]:
 def paced(monkeypatch: pytest.MonkeyPatch) -> None:
     """GitHub's real pause between writes (the suite's default is none), on a clock of its own."""
     monkeypatch.setattr(api, "WRITE_INTERVAL", 1.0)
-    monkeypatch.setattr(api, "_PACING", api._WritePacing())
+    monkeypatch.setattr(pacing, "PACING", pacing.WritePacing())
 
 
 def test_every_request_to_github_names_its_media_type_and_api_version(

@@ -4,9 +4,9 @@ Imported only when something is about to be sent, so a run that reports nothing 
 PyGithub. Every call runs `within` a time budget: PyGithub's retries and rate-limit waits (GitHub's
 `retry-after` and `x-ratelimit-reset`, github-platform.md 7) are cut short when they would outlast it,
 so reporting never holds the job past its deadline. Every request carries GitHub's media type and API
-version, and every write in the process keeps to one pacing clock (`_WritePacing`). Each request (its retries included) runs on a
-worker thread given the budget's time left (`clock.run_within`): a server trickling its answer a byte
-at a time cannot stretch it. Answers are read within `BODY_LIMIT` after decompression, their JSON made
+version, and every write keeps to the process's one pacing clock (`pacing`). Each request (its
+retries included) runs on a worker thread given the budget's time left (`clock.run_within`): a server
+trickling its answer a byte at a time cannot stretch it. Answers are read within `BODY_LIMIT` after decompression, their JSON made
 safe (`bodies.loads`), and a redirect is refused rather than followed. Failures surface as one
 `GitHubError` carrying the status and GitHub's own message, never a header or the token.
 """
@@ -16,8 +16,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -37,15 +35,15 @@ from urllib3.response import BaseHTTPResponse
 
 from .. import bodies
 from ..clock import Deadline, Overdue, SystemClock, run_within
+from . import pacing
 
 REQUEST_TIMEOUT = 15.0  # seconds for one request at most; less when the reporting budget is nearly spent
 MIN_TIMEOUT = 0.3
-# GitHub asks for at least a second between writes ("Best practices for using the REST API": "wait at
-# least one second between each request" that is a POST, PATCH, PUT or DELETE); a run makes a handful,
-# from more than one client (the check run's, the comment's), so one clock paces them all.
+# GitHub asks for at least a second between writes (github.pacing, which keeps the one clock for them).
 WRITE_INTERVAL = 1.0
 # Sent with every request, as GitHub's REST docs ask ("Getting started with the REST API", headers; "API
-# versions": without the header GitHub picks a version for us, and 2022-11-28 is the version documented).
+# versions": a request without the header gets GitHub's default version, whatever it is then). The
+# calls here were checked against GitHub's OpenAPI description of 2022-11-28.
 ACCEPT = "application/vnd.github+json"
 API_VERSION = "2022-11-28"
 RETRIES = 4
@@ -84,44 +82,8 @@ class _Refused(Exception):
 
 
 class _OutOfTime(Exception):
-    def __init__(self, wait: float, left: float, why: str = "GitHub asked to wait") -> None:
-        super().__init__(f"{why} {wait:.1f}s, more than the {left:.1f}s left for reporting")
-
-
-class _WritePacing:
-    """The one clock every GitHub write in the process keeps to: a write starts at least
-    `WRITE_INTERVAL` after the previous one ended, whichever client sent it. Writes are serialised, so
-    two clients can't both find the clock free.
-
-    The pause never takes the write's own time: when the budget cannot hold both (after a cancel signal
-    each report gets a second before the runner's kill), the pause is cut to leave the write
-    `MIN_TIMEOUT`. A check run left in progress would cost more than one early write, which GitHub's
-    advice (aimed at "a large number of" writes) tolerates; every ordinary budget holds the full pause."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._last: float | None = None  # time.monotonic() when the last write ended
-
-    @contextlib.contextmanager
-    def write(self, deadline: Deadline) -> Iterator[None]:
-        waiting = deadline.remaining()
-        if not self._lock.acquire(timeout=waiting):
-            raise _OutOfTime(waiting, 0.0, "Another GitHub write held the pacing clock for")
-        try:
-            if self._last is not None:
-                wait = self._last + WRITE_INTERVAL - time.monotonic()
-                wait = min(wait, deadline.remaining() - MIN_TIMEOUT)
-                if wait > 0:
-                    time.sleep(wait)
-            try:
-                yield
-            finally:
-                self._last = time.monotonic()
-        finally:
-            self._lock.release()
-
-
-_PACING = _WritePacing()
+    def __init__(self, wait: float, left: float) -> None:
+        super().__init__(f"GitHub asked to wait {wait:.0f}s, more than the {left:.0f}s left for reporting")
 
 
 class _Budget:
@@ -191,7 +153,11 @@ def _bounded(base: type[Any], budget: _Budget) -> type[Any]:
 
         def getresponse(self) -> RequestsResponse:
             url = f"{self.protocol}://{self.host}:{self.port}{self.url}"
-            paced = contextlib.nullcontext() if self.verb == "GET" else _PACING.write(budget.deadline)
+            paced = (
+                contextlib.nullcontext()
+                if self.verb == "GET"
+                else pacing.PACING.write(budget.deadline, WRITE_INTERVAL, MIN_TIMEOUT)
+            )
             with paced:
                 seconds = max(MIN_TIMEOUT, budget.deadline.remaining())
                 return run_within(seconds, functools.partial(self._exchange, url), "GitHub request")
@@ -294,7 +260,7 @@ class GitHubApi:
                 timeout=int(REQUEST_TIMEOUT),  # replaced per request by the bounded connection
                 retry=retry,
                 seconds_between_requests=None,
-                seconds_between_writes=None,  # each client would keep its own timer: _PACING keeps one
+                seconds_between_writes=None,  # each client would keep its own timer: pacing keeps one
                 lazy=True,  # no GET of the repository first: fewer requests against the hourly limit
                 user_agent="testrun-action",
             )
