@@ -27,7 +27,7 @@ def to_github(github: Simulated) -> list[dict[str, Any]]:
 def paced(monkeypatch: pytest.MonkeyPatch) -> None:
     """GitHub's real pause between writes (the suite's default is none), on a clock of its own."""
     monkeypatch.setattr(api, "WRITE_INTERVAL", 1.0)
-    monkeypatch.setattr(pacing, "PACING", pacing.WritePacing())
+    monkeypatch.setattr(api, "PACING", pacing.WritePacing())
 
 
 def test_every_request_to_github_names_its_media_type_and_api_version(

@@ -35,7 +35,7 @@ from urllib3.response import BaseHTTPResponse
 
 from .. import bodies
 from ..clock import Deadline, Overdue, SystemClock, run_within
-from . import pacing
+from .pacing import PACING
 
 REQUEST_TIMEOUT = 15.0  # seconds for one request at most; less when the reporting budget is nearly spent
 MIN_TIMEOUT = 0.3
@@ -156,7 +156,7 @@ def _bounded(base: type[Any], budget: _Budget) -> type[Any]:
             paced = (
                 contextlib.nullcontext()
                 if self.verb == "GET"
-                else pacing.PACING.write(budget.deadline, WRITE_INTERVAL, MIN_TIMEOUT)
+                else PACING.write(budget.deadline, WRITE_INTERVAL, MIN_TIMEOUT)
             )
             with paced:
                 seconds = max(MIN_TIMEOUT, budget.deadline.remaining())
