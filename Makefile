@@ -65,6 +65,7 @@ docs: bootstrap
 lock:
 	cd requirements && uv pip compile --universal --python-version 3.11 --generate-hashes runtime.in -o runtime.lock
 	cd requirements && uv pip compile --universal --python-version 3.11 --generate-hashes dev.in -o dev.lock
+	cd requirements && uv pip compile --universal --python-version 3.11 --generate-hashes build.in -o build.lock
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -3,9 +3,10 @@
 Imported only when something is about to be sent, so a run that reports nothing on GitHub never loads
 PyGithub. Every call runs `within` a time budget: PyGithub's retries and rate-limit waits (GitHub's
 `retry-after` and `x-ratelimit-reset`, github-platform.md 7) are cut short when they would outlast it,
-so reporting never holds the job past its deadline. Each request (its retries included) runs on a
-worker thread given the budget's time left (`clock.run_within`): a server trickling its answer a byte
-at a time cannot stretch it. Answers are read within `BODY_LIMIT` after decompression, their JSON made
+so reporting never holds the job past its deadline. Every request carries GitHub's media type and API
+version, and every write keeps to the process's one pacing clock (`pacing`). Each request (its
+retries included) runs on a worker thread given the budget's time left (`clock.run_within`): a server
+trickling its answer a byte at a time cannot stretch it. Answers are read within `BODY_LIMIT` after decompression, their JSON made
 safe (`bodies.loads`), and a redirect is refused rather than followed. Failures surface as one
 `GitHubError` carrying the status and GitHub's own message, never a header or the token.
 """
@@ -34,11 +35,17 @@ from urllib3.response import BaseHTTPResponse
 
 from .. import bodies
 from ..clock import Deadline, Overdue, SystemClock, run_within
+from .pacing import PACING
 
 REQUEST_TIMEOUT = 15.0  # seconds for one request at most; less when the reporting budget is nearly spent
 MIN_TIMEOUT = 0.3
-# GitHub asks for at least a second between writes (REST best practices); a run makes a handful.
+# GitHub asks for at least a second between writes (github.pacing, which keeps the one clock for them).
 WRITE_INTERVAL = 1.0
+# Sent with every request, as GitHub's REST docs ask ("Getting started with the REST API", headers; "API
+# versions": a request without the header gets GitHub's default version, whatever it is then). The
+# calls here were checked against GitHub's OpenAPI description of 2022-11-28.
+ACCEPT = "application/vnd.github+json"
+API_VERSION = "2022-11-28"
 RETRIES = 4
 # The largest answer read from GitHub. The biggest we ask for is a page of 30 issue comments (PyGithub's
 # default `per_page`) of at most 65,536 characters each (github-platform.md 7), up to 6 bytes a character
@@ -146,14 +153,25 @@ def _bounded(base: type[Any], budget: _Budget) -> type[Any]:
 
         def getresponse(self) -> RequestsResponse:
             url = f"{self.protocol}://{self.host}:{self.port}{self.url}"
-            seconds = max(MIN_TIMEOUT, budget.deadline.remaining())
-            return run_within(seconds, functools.partial(self._exchange, url), "GitHub request")
+            paced = (
+                contextlib.nullcontext()
+                if self.verb == "GET"
+                else PACING.write(budget.deadline, WRITE_INTERVAL, MIN_TIMEOUT)
+            )
+            with paced:
+                seconds = max(MIN_TIMEOUT, budget.deadline.remaining())
+                return run_within(seconds, functools.partial(self._exchange, url), "GitHub request")
 
         def _exchange(self, url: str) -> RequestsResponse:
             answer = self.session.request(
                 self.verb,
                 url,
-                headers={**self.headers, "Accept-Encoding": bodies.ACCEPT_ENCODING},
+                headers={
+                    **self.headers,
+                    "Accept": ACCEPT,
+                    "X-GitHub-Api-Version": API_VERSION,
+                    "Accept-Encoding": bodies.ACCEPT_ENCODING,
+                },
                 data=self.input,
                 timeout=self.timeout,
                 verify=self.verify,
@@ -242,7 +260,7 @@ class GitHubApi:
                 timeout=int(REQUEST_TIMEOUT),  # replaced per request by the bounded connection
                 retry=retry,
                 seconds_between_requests=None,
-                seconds_between_writes=WRITE_INTERVAL or None,
+                seconds_between_writes=None,  # each client would keep its own timer: pacing keeps one
                 lazy=True,  # no GET of the repository first: fewer requests against the hourly limit
                 user_agent="testrun-action",
             )
