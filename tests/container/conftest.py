@@ -25,7 +25,8 @@ from .pip_access import build_volumes
 from .podman import PodmanUnavailable, build, image_size, podman, require_podman, require_tools
 from .runner import REPO, Step
 
-IMAGE = "localhost/testrun-action:container-test"
+# One tag per test session: another session on the same machine may be building its own.
+IMAGE = f"localhost/testrun-action:container-test-{os.getpid()}"
 BUILD_TIMEOUT = 900  # seen here: about 10 s on the stand-in; a cold pip cache on a slow link takes minutes
 RESULTS = REPO / "benchmarks" / "results" / "image.json"
 
@@ -57,7 +58,7 @@ def _qualified(reference: str) -> str:
 
 @pytest.fixture(scope="session")
 def base_image() -> str:
-    """The image BASE_IMAGE points at: the stand-in, or with CONTAINER_TEST_BASE=pinned the real base."""
+    """The image the build starts from: the stand-in, or with CONTAINER_TEST_BASE=pinned the real base."""
     pinned = os.environ.get("CONTAINER_TEST_BASE", "stand-in") == "pinned"
     problem = ""
     try:
@@ -77,13 +78,13 @@ def base_image() -> str:
 
 @pytest.fixture(scope="session")
 def action_image(base_image: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltImage]:
-    """The project's Dockerfile built with the stand-in as BASE_IMAGE; size and build time recorded."""
-    build_args = {} if base_image == _qualified(pinned_base()) else {"BASE_IMAGE": base_image}
+    """The project's Dockerfile built with no build argument, on the stand-in unless the base is pinned;
+    size and build time recorded."""
     started = time.monotonic()
     done = build(
         str(REPO),
         IMAGE,
-        build_args=build_args,
+        base=None if base_image == _qualified(pinned_base()) else base_image,
         volumes=build_volumes(tmp_path_factory.mktemp("pip")),
         timeout=BUILD_TIMEOUT,
     )
