@@ -31,7 +31,8 @@ lint: bootstrap
 unit: bootstrap
 	$(BIN)/pytest -n 2 --ignore=tests/container
 
-# The action's image, built from the Dockerfile and run as GitHub's runner runs it (tests/container).
+# The action's image, built from the Dockerfile and run as GitHub's runner runs it, and workflows that
+# use it run by act through podman's Docker API (tests/container; act comes with the dev lock).
 # One process: the tests share one image build, and each container wants a core of its own.
 container: bootstrap system-deps
 	$(BIN)/pytest tests/container
