@@ -69,7 +69,7 @@ def image_size(name: str) -> int:
 
 
 def build(
-    context: str, tag: str, *, base: str | None, volumes: Sequence[str], timeout: float, cache: bool = False
+    context: str, tag: str, *, base: str | None, volumes: Sequence[str], timeout: float
 ) -> subprocess.CompletedProcess[str]:
     """Build as the runner does, with no build argument; by default without the layer cache, so the
     time measured is that of a fresh build, as on a hosted runner.
@@ -77,9 +77,8 @@ def build(
     `base` replaces the image on the Dockerfile's first FROM line (`podman build --from`), the pinned
     base, with a local one; the file itself is built as it is.
     """
-    args = [*PODMAN, "build", *ULIMITS, "--network", "host", "--tag", tag]
-    if not cache:
-        args.append("--no-cache")
+    # --layers=false keeps no image of the builder stage either: removing the tag removes it all.
+    args = [*PODMAN, "build", *ULIMITS, "--network", "host", "--tag", tag, "--no-cache", "--layers=false"]
     if base is not None:
         args += ["--from", base]
     for volume in volumes:
