@@ -71,8 +71,8 @@ def image_size(name: str) -> int:
 def build(
     context: str, tag: str, *, base: str | None, volumes: Sequence[str], timeout: float
 ) -> subprocess.CompletedProcess[str]:
-    """Build as the runner does, with no build argument; by default without the layer cache, so the
-    time measured is that of a fresh build, as on a hosted runner.
+    """Build as the runner does, with no build argument, and without the layer cache, so the time
+    measured is that of a fresh build, as on a hosted runner.
 
     `base` replaces the image on the Dockerfile's first FROM line (`podman build --from`), the pinned
     base, with a local one; the file itself is built as it is.
