@@ -27,8 +27,10 @@ from typing import Any
 
 from testrun_action.clock import Deadline, SystemClock, VirtualClock
 from testrun_action.context import load_context
+from testrun_action.model import Failures
 from testrun_action.providers import Wiring
-from testrun_action.providers.buildkite import BuildkiteProvider
+from testrun_action.providers.buildkite.client import BuildkiteProvider
+from testrun_action.providers.buildkite.settings import BuildkiteSettings
 from testrun_action.settings import load_settings, read_raw_inputs
 from testrun_sim import buildkite as bk
 from testrun_sim.github import GitHubSimulator
@@ -78,11 +80,15 @@ def phases(api_url: str, build: int, workdir: Path) -> dict[str, Any]:
     gha = Actions(env, io.StringIO())
     for secret in settings.secrets():
         gha.mask(secret)
-    clock = VirtualClock()  # the provider's pause to confirm a finished run passes at once
+    clock = VirtualClock()  # the rate gate's pauses pass at once
+    assert isinstance(settings, BuildkiteSettings)
     provider = BuildkiteProvider(settings, context, Wiring(clock, lambda line: None))
     started = time.perf_counter()
-    run = provider.poll(str(build), Deadline(clock, 3600))
-    failures = provider.failures(run, Deadline(clock, 120))
+    deadline = Deadline(clock, 3600)
+    # The build has ended and its results are processed (`_finished_build`): the status read, then the
+    # final reads that the wait schedules once a second look agrees.
+    ended = provider.final_reads(provider.poll(str(build), deadline), deadline)
+    run, failures = ended.run, ended.failures or Failures()
     fetched = time.perf_counter()
     provider.close()
     verdict = decide(run, fail_on=settings.fail_on, min_tests=settings.min_tests, failures=failures)
@@ -158,15 +164,15 @@ def _paced() -> tuple[float, int, int]:
         build = _finished_build(app)
         env = github_job.environ(Path(tmp), _inputs(served.url, build, Path(tmp) / "junit.xml"))
         clock = SystemClock()
-        provider = BuildkiteProvider(
-            load_settings(read_raw_inputs(env)), load_context(env), Wiring(clock, lambda line: None)
-        )
+        settings = load_settings(read_raw_inputs(env))
+        assert isinstance(settings, BuildkiteSettings)
+        provider = BuildkiteProvider(settings, load_context(env), Wiring(clock, lambda line: None))
         started = clock.now()
-        run = provider.poll(str(build), Deadline(clock, 3600))
+        deadline = Deadline(clock, 3600)
+        run = provider.final_reads(provider.poll(str(build), deadline), deadline).run
         provider.close()
         assert run.counts.failed == FAILED, run
-        settle = 1.0  # the provider's second look at a finished run (poll-interval 0.5), not scaled
-        return (clock.now() - started - settle) * PACE_SCALE, len(app.requests), app.throttled
+        return (clock.now() - started) * PACE_SCALE, len(app.requests), app.throttled
 
 
 def measure() -> Scale:

@@ -80,7 +80,7 @@ def _own_import_seconds(env: dict[str, str]) -> float:
             "-X",
             "importtime",
             "-c",
-            "import testrun_action.flow, testrun_action.providers.empirical",
+            "import testrun_action.flow, testrun_action.providers.empirical.client",
         ],
         env=env,
         capture_output=True,

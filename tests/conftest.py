@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,6 +109,10 @@ class JobResult:
     files: dict[str, str] = field(default_factory=dict)
 
     @property
+    def result(self) -> str:
+        return self.outputs.get("result", "")
+
+    @property
     def shown_log(self) -> str:
         """The log as a user sees it: the runner consumes `::add-mask::` lines and never shows them."""
         return "\n".join(line for line in self.log.splitlines() if not line.startswith("::add-mask::"))
@@ -118,11 +125,17 @@ class JobResult:
 class Job:
     """A simulated GitHub Actions step of this action."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(
+        self,
+        tmp_path: Path,
+        api_url: str = "",
+        github_api_url: str = "http://127.0.0.1:9",  # nothing listens: set to a simulator's URL
+        defaults: dict[str, str] | None = None,
+    ) -> None:
         self.tmp = tmp_path
-        self.api_url = ""
-        self.github_api_url = "http://127.0.0.1:9"  # nothing listens: set to a simulator's URL
-        self.defaults: dict[str, str] = {}  # inputs every run of this job gets, unless given
+        self.api_url = api_url
+        self.github_api_url = github_api_url
+        self.defaults: dict[str, str] = dict(defaults or {})  # inputs every run gets, unless given
 
     def environ(
         self, *, event: str = "push", env: dict[str, str] | None = None, **inputs: str
@@ -189,29 +202,60 @@ class Job:
             state=(self.tmp / "state").read_text(encoding="utf-8"),
         )
 
+    def start(self, **inputs: str) -> subprocess.Popen[str]:
+        """The step as the runner starts it: `python -m testrun_action` in a process of its own."""
+        env = {"PATH": os.environ["PATH"], **self.environ(**inputs)}
+        if "PYTHONPATH" in os.environ:  # the product under test, when not the installed one
+            env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+        return subprocess.Popen(
+            [sys.executable, "-m", "testrun_action"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def finish(self, process: subprocess.Popen[str]) -> JobResult:
+        log, _ = process.communicate(timeout=90)
+        return JobResult(
+            code=process.returncode,
+            log=log,
+            outputs=read_outputs(self.tmp / "output"),
+            summary=(self.tmp / "summary").read_text(encoding="utf-8"),
+            state=(self.tmp / "state").read_text(encoding="utf-8"),
+        )
+
+    def step(self, **inputs: str) -> JobResult:
+        """`run`, through the real process."""
+        return self.finish(self.start(**inputs))
+
+
+TESTSIGMA_INPUTS = {
+    "provider": "testsigma",
+    "api-key": TESTSIGMA_KEY,
+    "test-plan-id": str(PLAN_ID),
+    "environment": "",
+}
+BUILDKITE_INPUTS = {
+    "provider": "buildkite",
+    "api-key": bk.DEFAULT_TOKEN,
+    "environment": "",
+    "organization": bk.ORGANIZATION,
+    "pipeline": "e2e-tests",
+    "suite": "e2e",
+}
+
 
 @pytest.fixture
 def job(tmp_path: Path, empirical: Simulated, github: Simulated) -> Job:
     """A GitHub job whose action talks to the Empirical simulator and the GitHub simulator."""
-    job = Job(tmp_path)
-    job.api_url = empirical.url
-    job.github_api_url = github.url
-    return job
+    return Job(tmp_path, empirical.url, github.url)
 
 
 @pytest.fixture
 def testsigma_job(tmp_path: Path, testsigma: Simulated, github: Simulated) -> Job:
     """A GitHub job whose action runs a Testsigma test plan on the simulator."""
-    job = Job(tmp_path)
-    job.api_url = testsigma.url
-    job.github_api_url = github.url
-    job.defaults = {
-        "provider": "testsigma",
-        "api-key": TESTSIGMA_KEY,
-        "test-plan-id": str(PLAN_ID),
-        "environment": "",
-    }
-    return job
+    return Job(tmp_path, testsigma.url, github.url, TESTSIGMA_INPUTS)
 
 
 @pytest.fixture
@@ -227,15 +271,4 @@ def unused_port() -> int:
 @pytest.fixture
 def bk_job(tmp_path: Path, buildkite: Simulated, github: Simulated) -> Job:
     """A GitHub job whose action talks to the Buildkite simulator."""
-    job = Job(tmp_path)
-    job.api_url = buildkite.url
-    job.github_api_url = github.url
-    job.defaults = {
-        "provider": "buildkite",
-        "api-key": bk.DEFAULT_TOKEN,
-        "environment": "",
-        "organization": bk.ORGANIZATION,
-        "pipeline": "e2e-tests",
-        "suite": "e2e",
-    }
-    return job
+    return Job(tmp_path, buildkite.url, github.url, BUILDKITE_INPUTS)

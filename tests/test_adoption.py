@@ -103,8 +103,8 @@ def test_a_malformed_count_is_a_malformed_answer_naming_the_field_and_extra_fiel
 
 
 def test_history_counts_that_are_not_whole_numbers_are_unknown_for_the_trend_never_0() -> None:
-    from testrun_action.providers.empirical import _count
-    from testrun_action.providers.testsigma_history import _past
+    from testrun_action.providers.readers import count as _count
+    from testrun_action.providers.testsigma.history import _past
 
     assert _past({"id": 5, "failedCount": 2.5}).failed is None
     assert _past({"id": 5, "failedCount": "2"}).failed == 2

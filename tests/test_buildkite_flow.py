@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from testrun_action.providers import buildkite as provider
+from testrun_action.providers.buildkite import client as provider
 from testrun_sim import buildkite as bk
 from testrun_sim.server import Fault
 

@@ -4,11 +4,7 @@ run that is not ours) ends with the outcome the verdict rules give, never exit 0
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -16,49 +12,15 @@ import pytest
 
 from testrun_sim import buildkite as bk
 from testrun_sim.empirical import PastRun, Scenario
-from testrun_sim.runner_files import read_outputs
 from testrun_sim.server import Fault
 from testrun_sim.testsigma import Plan
 
-from .conftest import FAST, FAST_BUILD, HEAD_SHA, PLAN_ID, Job, Simulated
+from .conftest import BUILDKITE_INPUTS, FAST, FAST_BUILD, HEAD_SHA, PLAN_ID, Job, Simulated
 
 TRIGGER = r"^/api/test-runs$"
 POLL = r"^/api/test-runs$"
 BUILDS = "/v2/organizations/acme/pipelines/e2e-tests/builds"
 FOREVER = 10_000_000.0  # a fault active for the whole test, on the simulator's monotonic clock
-
-
-@dataclass
-class Done:
-    code: int
-    result: str
-    outputs: dict[str, str]
-    log: str
-    summary: str
-
-
-def start(job: Job, **inputs: str) -> subprocess.Popen[str]:
-    env = {"PATH": os.environ["PATH"], **job.environ(**inputs)}
-    if "PYTHONPATH" in os.environ:  # the product under test, when not the installed one
-        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
-    return subprocess.Popen(
-        [sys.executable, "-m", "testrun_action"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
-def finish(job: Job, process: subprocess.Popen[str]) -> Done:
-    log, _ = process.communicate(timeout=90)
-    outputs = read_outputs(job.tmp / "output")
-    summary = (job.tmp / "summary").read_text(encoding="utf-8")
-    return Done(process.returncode, outputs.get("result", ""), outputs, log, summary)
-
-
-def run(job: Job, **inputs: str) -> Done:
-    return finish(job, start(job, **inputs))
 
 
 def forever(method: str, path: str, body: Any, status: int = 200) -> Fault:
@@ -95,20 +57,18 @@ def test_matrix_jobs_on_the_same_commit_never_report_each_others_run(
     jobs = []
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
-        job = Job(tmp_path / name)
-        job.api_url, job.github_api_url = empirical.url, github.url
-        jobs.append(job)
+        jobs.append(Job(tmp_path / name, empirical.url, github.url))
     # Job A's trigger is processed but its answer lost; its first look at the list is slow.
     empirical.app.script(Fault("PUT", TRIGGER, "drop_after"))
     slow_list = Fault("GET", POLL, "delay", delay=8.0)  # long enough for B to start and trigger
     empirical.app.script(slow_list)
-    first = start(jobs[0])
+    first = jobs[0].start()
     deadline = time.monotonic() + 20
     while slow_list in empirical.app.faults and time.monotonic() < deadline:  # A is reading the list
         time.sleep(0.05)
     assert slow_list not in empirical.app.faults
-    second = start(jobs[1])  # job B triggers while A waits for the list
-    a, b = finish(jobs[0], first), finish(jobs[1], second)
+    second = jobs[1].start()  # job B triggers while A waits for the list
+    a, b = jobs[0].finish(first), jobs[1].finish(second)
     a_listed = next(r for r in empirical.app.recorded("GET", POLL) if "interval_in_days" in r["query"])
     b_triggered = empirical.app.recorded("PUT", TRIGGER)[1]
     assert (
@@ -131,26 +91,16 @@ def test_buildkite_matrix_jobs_adopt_their_own_build_by_its_marker(
     jobs = []
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
-        job = Job(tmp_path / name)
-        job.api_url, job.github_api_url = buildkite.url, github.url
-        job.defaults = {
-            "provider": "buildkite",
-            "api-key": bk.DEFAULT_TOKEN,
-            "environment": "",
-            "organization": bk.ORGANIZATION,
-            "pipeline": "e2e-tests",
-            "suite": "e2e",
-        }
-        jobs.append(job)
+        jobs.append(Job(tmp_path / name, buildkite.url, github.url, BUILDKITE_INPUTS))
     buildkite.app.script(Fault("POST", BUILDS + r"\Z", "drop_after"))
     slow_list = Fault("GET", BUILDS + r"\Z", "delay", delay=4.0)
     buildkite.app.script(slow_list)
-    first = start(jobs[0])
+    first = jobs[0].start()
     deadline = time.monotonic() + 20
     while slow_list in buildkite.app.faults and time.monotonic() < deadline:
         time.sleep(0.05)
-    second = start(jobs[1])
-    a, b = finish(jobs[0], first), finish(jobs[1], second)
+    second = jobs[1].start()
+    a, b = jobs[0].finish(first), jobs[1].finish(second)
 
     assert [build.number for build in buildkite.app.builds] == [1, 2]
     assert (b.code, b.result, b.outputs["run-id"]) == (0, "passed", "2"), b.log
@@ -163,7 +113,7 @@ def test_a_run_created_before_the_trigger_is_never_adopted(job: Job, empirical: 
     empirical.app.runs[old].body["build"] = {"branch": "main", "commit": HEAD_SHA}
     empirical.app.script(Fault("PUT", TRIGGER, "status", status=502, body={"message": "bad gateway"}))
 
-    done = run(job)
+    done = job.step()
 
     assert (done.code, done.result) == (3, "error"), done.log
     assert "could not tell which run the trigger created" in done.log
@@ -179,7 +129,7 @@ def test_a_run_without_the_commit_the_trigger_sent_is_never_adopted(job: Job, em
     assert stranger.status_code == 200
     empirical.app.script(Fault("PUT", TRIGGER, "status", status=502, body={"message": "bad gateway"}))
 
-    done = run(job)
+    done = job.step()
 
     assert (done.code, done.result) == (3, "error"), done.log
     assert "could not tell which run the trigger created" in done.log
@@ -204,7 +154,7 @@ def test_a_run_the_trigger_says_ended_is_unknown_without_one_status_read(
     empirical.app.script(Fault("PUT", TRIGGER, "status", status=200, body=TRIGGER_SAYS_ENDED))
     empirical.app.script(status_read)
 
-    done = run(job, timeout_minutes="0.1")
+    done = job.step(timeout_minutes="0.1")
 
     assert (done.code, done.result) == (3, "error"), done.log
     assert "no status read confirmed it" in done.log
@@ -214,8 +164,8 @@ def test_a_run_the_trigger_says_ended_is_unknown_without_one_status_read(
 def test_a_run_with_no_tests_fails_and_min_tests_zero_accepts_it(job: Job, empirical: Simulated) -> None:
     empirical.app.scenarios["staging"] = Scenario(**{**FAST, "tests": 0})
 
-    done = run(job)
-    accepted = run(job, min_tests="0")
+    done = job.step()
+    accepted = job.step(min_tests="0")
 
     assert (done.code, done.result) == (1, "failed"), done.log
     assert "0 tests ran; `min-tests` is 1" in done.log
@@ -225,7 +175,7 @@ def test_a_run_with_no_tests_fails_and_min_tests_zero_accepts_it(job: Job, empir
 def test_a_run_with_every_count_missing_is_unknown(job: Job, empirical: Simulated) -> None:
     empirical.app.script(forever("GET", POLL, listing({"id": 1001, "state": "ended"})))
 
-    done = run(job)
+    done = job.step()
 
     assert (done.code, done.result) == (3, "error"), done.log
     assert "counts" in done.log
@@ -234,7 +184,7 @@ def test_a_run_with_every_count_missing_is_unknown(job: Job, empirical: Simulate
 def test_an_ended_run_with_an_error_code_fails(job: Job, empirical: Simulated) -> None:
     empirical.app.script(forever("GET", POLL, listing(item(error_code="report_not_generated"))))
 
-    done = run(job)
+    done = job.step()
 
     assert (done.code, done.result) == (1, "error"), done.log
     assert "report_not_generated" in done.log
@@ -251,7 +201,7 @@ def test_buildkite_run_passed_with_no_tests_in_the_suite_fails(bk_job: Job, buil
     )
     buildkite.app.script(forever("GET", r"/builds/[\w-]+/tests$", [other_suite]))
 
-    done = run(bk_job)
+    done = bk_job.step()
 
     assert (done.code, done.result) == (1, "failed"), done.log
     assert "0 tests ran; `min-tests` is 1" in done.log
@@ -260,7 +210,7 @@ def test_buildkite_run_passed_with_no_tests_in_the_suite_fails(bk_job: Job, buil
 def test_testsigma_success_with_no_tests_fails(testsigma_job: Job, testsigma: Simulated) -> None:
     testsigma.app.plans[PLAN_ID] = Plan(created=0.3, queued=0.1, pre_flight=0.1, duration=0.4, tests=0)
 
-    done = run(testsigma_job)
+    done = testsigma_job.step()
 
     assert (done.code, done.result) == (1, "failed"), done.log
     assert "0 tests ran; `min-tests` is 1" in done.log
@@ -272,7 +222,7 @@ def test_counts_sent_as_decimal_strings_are_read(job: Job, empirical: Simulated)
         forever("GET", POLL, listing(item(total_count="10", success_count="7", failed_count="3")))
     )
 
-    done = run(job)
+    done = job.step()
 
     assert (done.code, done.result, done.outputs["failed"]) == (1, "failed", "3"), done.log
 
@@ -284,7 +234,7 @@ def test_counts_sent_as_decimal_strings_are_read(job: Job, empirical: Simulated)
 def test_a_count_that_is_not_a_whole_number_is_unknown(job: Job, empirical: Simulated, failed: Any) -> None:
     empirical.app.script(forever("GET", POLL, listing(item(failed_count=failed))))
 
-    done = run(job, timeout_minutes="0.05")
+    done = job.step(timeout_minutes="0.05")
 
     assert (done.code, done.result) == (3, "error"), done.log
     assert "failed_count" in done.log
@@ -293,7 +243,7 @@ def test_a_count_that_is_not_a_whole_number_is_unknown(job: Job, empirical: Simu
 def test_counts_that_do_not_add_up_are_unknown(job: Job, empirical: Simulated) -> None:
     empirical.app.script(forever("GET", POLL, listing(item(total_count=10, success_count=2))))
 
-    done = run(job)
+    done = job.step()
 
     assert (done.code, done.result) == (3, "error"), done.log
     assert "do not add up" in done.log
@@ -321,7 +271,7 @@ def test_testsigma_success_with_failed_count_as_a_string_fails(
         )
     )
 
-    done = run(testsigma_job)
+    done = testsigma_job.step()
 
     assert (done.code, done.result, done.outputs["failed"]) == (1, "failed", "3"), done.log
 
@@ -333,7 +283,7 @@ def test_testsigma_success_counting_4_of_10_tests_is_unknown(
         forever("GET", r"^/api/v1/execution_results/337$", _testsigma_completed(passedCount=4))
     )
 
-    done = run(testsigma_job)
+    done = testsigma_job.step()
 
     assert (done.code, done.result) == (3, "error"), done.log
     assert "do not add up" in done.log
@@ -346,7 +296,7 @@ def test_buildkite_build_tests_404_degrades_to_a_note(
     buildkite.app.scenarios["e2e-tests"] = bk.Scenario(**FAST_BUILD, failed=2)
     buildkite.app.script(forever("GET", r"/builds/[\w-]+/tests$", {"message": "Not Found"}, status=404))
 
-    done = run(bk_job)
+    done = bk_job.step()
 
     assert (done.code, done.result, done.outputs["failed"]) == (1, "failed", "2"), done.log
     [check_run] = github.app.admin_check_runs()
@@ -361,7 +311,7 @@ def test_buildkite_build_list_failing_keeps_the_comparison(bk_job: Job, buildkit
     buildkite.app.seed_history("e2e-tests", [bk.PastBuild(failed=names, ago=60)])
     buildkite.app.script(forever("GET", BUILDS + r"\Z", {"message": "boom"}, status=500))
 
-    done = run(bk_job, event="pull_request", fail_on="new-failures")
+    done = bk_job.step(event="pull_request", fail_on="new-failures")
 
     assert (done.code, done.result) == (0, "failed"), done.log
     assert "Compared with 1 recent run on main: 0 new failures" in done.log
@@ -378,7 +328,7 @@ def test_buildkite_test_counts_that_are_not_whole_numbers_leave_a_passing_run_un
     }
     buildkite.app.script(forever("GET", r"/builds/[\w-]+/tests$", [ours]))
 
-    done = run(bk_job)
+    done = bk_job.step()
 
     assert (done.code, done.result) == (3, "error"), done.log
     assert "build tests are malformed" in done.log

@@ -4,10 +4,7 @@ it is provably ours, by the main step or the post step."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from typing import Any
 
@@ -24,24 +21,6 @@ from .conftest import Job, Simulated
 TRIGGER = r"^/api/test-runs$"
 BUILDS = "/v2/organizations/acme/pipelines/e2e-tests/builds"
 EXIT_BUDGET = 5.0  # signal to exit (github-platform.md 3.1)
-
-
-def start(job: Job, **inputs: str) -> subprocess.Popen[str]:
-    env = {"PATH": os.environ["PATH"], **job.environ(**inputs)}
-    if "PYTHONPATH" in os.environ:  # the product under test, when not the installed one
-        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
-    return subprocess.Popen(
-        [sys.executable, "-m", "testrun_action"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
-def finish(job: Job, process: subprocess.Popen[str]) -> tuple[int, str, str]:
-    log, _ = process.communicate(timeout=90)
-    return process.returncode, read_outputs(job.tmp / "output").get("result", ""), log
 
 
 def until(condition: Any, seconds: float = 20.0) -> None:
@@ -70,12 +49,12 @@ def test_a_run_behind_an_unreadable_trigger_answer_is_cancelled(
     empirical.app.scenarios["staging"] = LONG
     empirical.app.script(Fault("PUT", TRIGGER, "rewrite", status=200, body=answer))
 
-    code, result, log = finish(job, start(job))
+    done = job.step()
 
-    assert (code, result) == (3, "error"), log
+    assert (done.code, done.result) == (3, "error"), done.log
     [run] = empirical.app.runs.values()
-    assert run.cancel_reason == "the trigger's answer was unreadable", log
-    assert f"Cancelled Empirical run {run.id}." in log
+    assert run.cancel_reason == "the trigger's answer was unreadable", done.log
+    assert f"Cancelled Empirical run {run.id}." in done.log
 
 
 def test_a_run_behind_an_unreadable_trigger_answer_is_left_alone_when_not_provably_ours(
@@ -85,20 +64,20 @@ def test_a_run_behind_an_unreadable_trigger_answer_is_left_alone_when_not_provab
     empirical.app.script(Fault("PUT", TRIGGER, "rewrite", status=200, body=b"<html></html>"))
     empirical.app.script(Fault("GET", TRIGGER, "delay", delay=2.0))  # the lookup is slow...
     environ = job.environ()
-    process = start(job)
+    process = job.start()
     until(lambda: len(empirical.app.runs) == 1)
     other = httpx.put(  # ...and another job's run on the same commit appears meanwhile
         f"{empirical.url}/api/test-runs",
         json={"environment": "staging", "build": {"branch": "main", "commit": environ["GITHUB_SHA"]}},
         headers={"Authorization": f"Bearer {environ['INPUT_API-KEY']}"},
     )
-    code, result, log = finish(job, process)
+    done = job.finish(process)
 
     assert other.status_code == 200
-    assert (code, result) == (3, "error"), log
+    assert (done.code, done.result) == (3, "error"), done.log
     assert len(empirical.app.runs) == 2
-    assert all(run.cancelled_at is None for run in empirical.app.runs.values()), log
-    assert "could not tell which run the trigger created" in log
+    assert all(run.cancelled_at is None for run in empirical.app.runs.values()), done.log
+    assert "could not tell which run the trigger created" in done.log
 
 
 def test_buildkite_build_behind_an_html_trigger_answer_is_cancelled_by_its_marker(
@@ -109,28 +88,28 @@ def test_buildkite_build_behind_an_html_trigger_answer_is_cancelled_by_its_marke
     buildkite.app.scenarios["e2e-tests"] = bk.Scenario(scheduled=0.1, duration=600, tests=12)
     buildkite.app.script(Fault("POST", BUILDS + r"\Z", "rewrite", status=200, body=b"<html></html>"))
 
-    code, result, log = finish(bk_job, start(bk_job))
+    done = bk_job.step()
 
-    assert (code, result) == (3, "error"), log
+    assert (done.code, done.result) == (3, "error"), done.log
     [build] = buildkite.app.builds
-    assert build.cancelled_at is not None, log
+    assert build.cancelled_at is not None, done.log
 
 
 def test_sigterm_during_the_trigger_cancels_the_run_it_created(job: Job, empirical: Simulated) -> None:
     empirical.app.scenarios["staging"] = LONG
     empirical.app.script(Fault("PUT", TRIGGER, "stall_after", delay=30.0))
-    process = start(job)
+    process = job.start()
     until(lambda: len(empirical.app.runs) == 1)
 
     sent = time.monotonic()
     process.send_signal(signal.SIGTERM)
-    code, result, log = finish(job, process)
+    done = job.finish(process)
     took = time.monotonic() - sent
 
-    assert (code, result) == (143, "cancelled"), log
+    assert (done.code, done.result) == (143, "cancelled"), done.log
     assert took < EXIT_BUDGET
     [run] = empirical.app.runs.values()
-    assert run.cancel_reason == "GitHub job cancelled (SIGTERM) during the trigger", log
+    assert run.cancel_reason == "GitHub job cancelled (SIGTERM) during the trigger", done.log
 
 
 def test_the_post_step_cancels_the_run_of_a_trigger_the_main_step_never_heard_back_from(
@@ -138,7 +117,7 @@ def test_the_post_step_cancels_the_run_of_a_trigger_the_main_step_never_heard_ba
 ) -> None:
     empirical.app.scenarios["staging"] = LONG
     empirical.app.script(Fault("PUT", TRIGGER, "stall_after", delay=30.0))
-    process = start(job)
+    process = job.start()
     until(lambda: len(empirical.app.runs) == 1)
     process.kill()  # killed before the trigger's answer: no handler ran
     process.communicate(timeout=10)
@@ -158,10 +137,10 @@ def test_a_trigger_the_service_did_not_confirm_is_never_followed(job: Job, empir
     }
     empirical.app.script(Fault("PUT", TRIGGER, "rewrite", status=200, body=refused))
 
-    code, result, log = finish(job, start(job))
+    done = job.step()
 
-    assert (code, result) == (3, "error"), log
-    assert "did not confirm the trigger: Concurrency limit reached" in log
+    assert (done.code, done.result) == (3, "error"), done.log
+    assert "did not confirm the trigger: Concurrency limit reached" in done.log
     assert not [r for r in empirical.app.recorded("GET", r"^/api/test-runs$") if r["query"].get("id")]
 
 
@@ -172,11 +151,11 @@ def test_the_post_step_cancels_the_run_of_an_ambiguous_trigger_the_main_step_cou
     empirical.app.script(Fault("PUT", TRIGGER, "rewrite", status=502, body={"message": "bad gateway"}))
     empirical.app.script(Fault("GET", TRIGGER, "status", status=500, body={"message": "down"}, times=50))
 
-    code, result, log = finish(job, start(job))
+    done = job.step()
     saved = read_outputs(job.tmp / "state")
 
-    assert (code, result) == (3, "error"), log
-    assert "Could not check for a run it created" in log
+    assert (done.code, done.result) == (3, "error"), done.log
+    assert "Could not check for a run it created" in done.log
     assert "settled" not in saved  # the post step must look again
     empirical.app.faults.clear()
     assert run_post({**job.environ(), **{f"STATE_{k}": v for k, v in saved.items()}}) == 0

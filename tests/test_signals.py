@@ -94,6 +94,43 @@ def test_a_cancelled_job_cancels_the_remote_run_and_reports_it(
     assert "settled<<" in (job.tmp / "state").read_text(encoding="utf-8")
 
 
+def test_sigterm_during_the_final_reads_reports_the_step_cancelled_in_time(
+    bk_job: Job, buildkite: Simulated, github: Simulated
+) -> None:
+    buildkite.app.script(Fault("GET", r"/failed_executions$", "stall_after", delay=30.0))
+    step = Step(bk_job)
+    step.wait_until(lambda: buildkite.app.recorded("GET", r"/failed_executions$") != [])
+
+    exit_code, took, log = step.cancel_like_the_runner(signal.SIGTERM)
+
+    assert exit_code == 143, log
+    assert took < EXIT_BUDGET
+    assert read_outputs(bk_job.tmp / "output")["result"] == "cancelled"
+    assert "## 🚫 E2E tests cancelled" in (bk_job.tmp / "summary").read_text(encoding="utf-8")
+    [check_run] = github.app.admin_check_runs()
+    assert (check_run["status"], check_run["conclusion"]) == ("completed", "cancelled")
+    assert "Traceback" not in log
+
+
+def test_sigterm_during_the_second_look_at_an_ended_run_reports_the_step_cancelled_in_time(
+    bk_job: Job, buildkite: Simulated, github: Simulated
+) -> None:
+    step = Step(bk_job, poll_interval="5")  # the second look comes 10 s after the first (two polls)
+    step.wait_until(lambda: buildkite.app.recorded("GET", r"/suites/e2e/runs\Z") != [])
+    time.sleep(0.5)  # the first look saw the run finished: the wait is in its settle period
+
+    exit_code, took, log = step.cancel_like_the_runner(signal.SIGTERM)
+
+    assert exit_code == 143, log
+    assert took < EXIT_BUDGET
+    assert "looking again in 10s" in log
+    assert buildkite.app.recorded("GET", r"/failed_executions$") == []
+    assert read_outputs(bk_job.tmp / "output")["result"] == "cancelled"
+    assert "## 🚫 E2E tests cancelled" in (bk_job.tmp / "summary").read_text(encoding="utf-8")
+    [check_run] = github.app.admin_check_runs()
+    assert (check_run["status"], check_run["conclusion"]) == ("completed", "cancelled")
+
+
 def test_a_service_and_github_that_hang_still_let_the_step_exit_in_time_and_the_post_step_cancels(
     job: Job, empirical: Simulated, github: Simulated
 ) -> None:

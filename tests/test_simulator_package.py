@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from testrun_action import settings
 from testrun_action.cli import main
+from testrun_action.providers.registry import specs
 from testrun_sim import sandbox
 from testrun_sim.cli import parser
 from testrun_sim.demo import DEMO_SHA, demo_job
@@ -69,7 +69,7 @@ def test_demo_and_sandbox_say_clearly_that_the_simulators_are_missing_where_they
 
 
 def test_every_provider_the_action_accepts_has_simulators() -> None:
-    assert set(SIMULATORS) == set(settings.PROVIDERS)
+    assert set(SIMULATORS) == {spec.name for spec in specs()}
     assert all(name == entry.provider for name, entry in SIMULATORS.items())
 
 

@@ -11,7 +11,7 @@ import pytest
 from testrun_action.clock import Deadline, SystemClock
 from testrun_action.context import GitHubContext
 from testrun_action.providers import Wiring
-from testrun_action.providers.testsigma import TestsigmaProvider
+from testrun_action.providers.testsigma.client import TestsigmaProvider
 from testrun_action.settings import load_settings, read_raw_inputs
 from testrun_sim.server import Fault
 from testrun_sim.testsigma import DEFAULT_KEY, Plan

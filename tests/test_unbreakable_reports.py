@@ -3,18 +3,20 @@ clipped, with no secret, no mention and no path outside the repository, and the 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
 import pytest
 from junitparser import JUnitXml
 
+from testrun_action import model
 from testrun_action.gha import LINE_CHARS
 from testrun_action.model import Counts, FailOn, Outcome, Phase, Report, Source, TestRun
 from testrun_action.report.annotations import TITLE_CHARS
 from testrun_action.report.outputs import outputs
 from testrun_action.report.summary import SUMMARY_LIMIT
-from testrun_action.untrusted import NAME_CHARS
+from testrun_action.untrusted import MESSAGE_BYTES, NAME_CHARS, sanitised, without_userinfo
 from testrun_sim.empirical import DEFAULT_KEY, Scenario
 from testrun_sim.server import Fault
 
@@ -317,3 +319,70 @@ def test_a_report_that_cannot_be_written_costs_no_other(
     [check_run] = github.app.admin_check_runs()
     assert check_run["conclusion"] == "failure"
     assert result.outputs["check-run-url"] == f"https://github.com/acme/shop/runs/{check_run['id']}"
+
+
+def test_sanitised_makes_every_piece_of_service_text_valid_redacted_and_clipped() -> None:
+    # Each writer guards itself too; this is the layer every publisher reads first.
+    secret = "hunter2-very-secret"
+    failure = model.FailedExecution(
+        name=f"pay \udc00 {secret} " + "n" * 5_000,
+        message=f"cut \ud83d {secret} " + "m" * 100_000,
+        details=f"at {secret}",
+        file=f"t/{secret}.ts",
+        url=f"https://ci:{secret}@x.io/r",
+        group=f"suite {secret}",
+    )
+    report = dataclasses.replace(
+        report_with(f"https://x.io/\udc00/{secret}", "ended"),
+        failures=model.Failures(executions=(failure,), note=f"note {secret}"),
+        problem=f"problem \udc00 {secret}",
+    )
+
+    clean = sanitised(report, lambda text: without_userinfo(text).replace(secret, "***"))
+
+    [shown] = clean.failures.executions
+    texts = [
+        shown.name,
+        shown.message,
+        shown.details,
+        shown.file,
+        shown.url,
+        shown.group,
+        clean.failures.note,
+        clean.problem,
+        clean.run.url if clean.run else None,
+    ]
+    for text in texts:
+        assert text is not None
+        assert secret not in text
+        assert "***" in text
+        text.encode("utf-8")  # no lone surrogate left
+    assert shown.name.startswith("pay \ufffd *** ")
+    assert len(shown.name) == NAME_CHARS
+    assert len(shown.message.encode("utf-8")) <= MESSAGE_BYTES
+
+
+def test_credentials_in_a_url_in_service_text_are_shown_nowhere(
+    job: Job, empirical: Simulated, github: Simulated
+) -> None:
+    failing(
+        empirical.app,
+        {
+            "name": "fetch https://ci-bot:t0ken-Pa55@registry.example.com/pkg",
+            "message": "GET https://ci-bot:t0ken-Pa55@registry.example.com/pkg answered 500",
+            "file_path": "tests/fetch.spec.ts",
+        },
+    )
+
+    result = job.run(junit_file=str(job.tmp / "junit.xml"))
+
+    assert result.code == 1
+    written = {
+        "check run": json.dumps(github.app.admin_check_runs(), ensure_ascii=False),
+        "JUnit": (job.tmp / "junit.xml").read_text(encoding="utf-8"),
+        "log, summary, outputs": result.everything(),
+    }
+    assert "fetch https://***@" in written["check run"]
+    for where, text in written.items():
+        assert "t0ken-Pa55" not in text, where
+        assert "ci-bot" not in text, where

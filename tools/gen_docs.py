@@ -1,4 +1,5 @@
-"""Write action.yml and the README's input and output tables from src/testrun_action/inputs.py.
+"""Write action.yml and the README's input and output tables and list of providers from
+src/testrun_action/inputs.py and the provider registry (each provider's `ProviderSpec`).
 
 python tools/gen_docs.py          rewrite both files
 python tools/gen_docs.py --check  exit 1 if either is out of date (the tests run this)
@@ -15,11 +16,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from testrun_action.inputs import INPUTS, OUTPUTS  # noqa: E402
+from testrun_action.providers.registry import specs  # noqa: E402
 
 HEADER = """\
-# Generated from src/testrun_action/inputs.py by `make docs`; edit that file, not this one.
+# Generated from src/testrun_action/inputs.py and the providers' specs by `make docs`; edit those, not this.
 name: Testrun E2E
-description: Trigger a remote end-to-end test run (Empirical, Buildkite), wait for it, and report it on GitHub.
+description: Trigger a remote end-to-end test run ({services}), wait for it, and report it on GitHub.
 author: testrun-action
 branding:
   icon: check-circle
@@ -41,7 +43,7 @@ def _scalar(value: str) -> str:
 
 
 def action_yml() -> str:
-    lines = [HEADER, "inputs:"]
+    lines = [HEADER.format(services=", ".join(spec.display_name for spec in specs())), "inputs:"]
     for spec in INPUTS:
         lines.append(f"  {spec.name}:")
         lines.append(f"    description: {_scalar(spec.description)}")
@@ -75,8 +77,19 @@ def outputs_table() -> str:
     return "\n".join(rows)
 
 
+def _joined(items: list[str]) -> str:
+    return " and ".join(", ".join(items).rsplit(", ", 1))
+
+
+def providers_list() -> str:
+    """One sentence naming every registered provider and what it runs: none can be left out."""
+    described = [f"**{spec.display_name}** (`{spec.name}`: {spec.description})" for spec in specs()]
+    return f"Supported services (the `provider` input): {_joined(described)}."
+
+
 def readme(text: str) -> str:
-    for name, table in (("inputs", inputs_table()), ("outputs", outputs_table())):
+    sections = (("providers", providers_list()), ("inputs", inputs_table()), ("outputs", outputs_table()))
+    for name, table in sections:
         pattern = re.compile(rf"(<!-- {name}:start -->\n)(?:.*?\n)?(<!-- {name}:end -->)", re.DOTALL)
         if not pattern.search(text):
             raise SystemExit(f"README.md has no <!-- {name}:start --> ... <!-- {name}:end --> markers")

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .inputs import INPUTS
+from .inputs import all_inputs
 
 # The commands that start the simulators. They live in the sibling package testrun_sim, which the command
 # line's install and the development environment include and the action's image leaves out.
@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
         help="trigger (or attach to) a run, wait, report",
         description="Every input is also read from INPUT_<NAME> (INPUT_API-KEY or INPUT_API_KEY); flags win.",
     )
-    for spec in INPUTS:
+    for spec in all_inputs():
         run.add_argument(
             f"--{spec.name}", dest=spec.name, metavar="VALUE", help=spec.description.replace("%", "%%")
         )
@@ -62,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         flags = {
             spec.name: getattr(args, spec.name)
-            for spec in INPUTS
+            for spec in all_inputs()
             if getattr(args, spec.name, None) is not None
         }
         return run_action(os.environ, flags)

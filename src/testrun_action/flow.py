@@ -252,8 +252,8 @@ class Flow:
                 self._cancel(provider, run, "timeout-minutes reached", CLEANUP_SECONDS)
             return self._report(self._decide(timed_out=True, unreadable=waited.unreadable))
         failures = Failures()
-        if run.counts.failed or run.counts.flaky:
-            failures = self._failures(provider, run)
+        if run.counts.failed or run.counts.flaky:  # read by the wait where they decided the counts
+            failures = waited.failures if waited.failures is not None else self._failures(provider, run)
         history = self._history(provider, run, failures)
         judged = compare(failures, history)
         self._say_comparison(history, judged)

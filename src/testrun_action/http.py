@@ -5,18 +5,19 @@
 - Every body is read within a size limit counted after decompression (`bodies`), and JSON is
   decoded safely (lone surrogates replaced, deep nesting refused): a bad body is a `MalformedResponse`.
 - Transient failures (connection errors, 408, 429, 500, 502, 503, 504) are retried with exponential
-  backoff and full jitter, honouring `Retry-After` (seconds or an HTTP date) and Buildkite's
-  `RateLimit-Reset` (providers.md 3.4), never sleeping past the deadline.
+  backoff and full jitter, honouring `Retry-After` (seconds or an HTTP date) and `RateLimit-Reset`,
+  never sleeping past the deadline.
 - Where a service announces its quota (`RateLimit-Remaining` / `RateLimit-Reset`), requests slow down
   before it runs out instead of running into 429s (`RateGate`); threads sharing a client share it.
 - `Link` headers (RFC 8288) are read for pagination, and only links to the API's own origin are
   followed, so the token is never sent to another host.
 - A request that must not be repeated (a trigger) is retried only when it certainly did not reach the
   service: the connection was refused or never made, a 429/503 asked us to come back later, or the
-  client's `unprocessed` predicate recognises the answer as one that acted on nothing (Testsigma Test
-  Management's rate limit is an HTTP 500, providers.md 2.2). Any other failure raises
+  client's `unprocessed` predicate recognises the answer as one that acted on nothing (a service whose
+  rate limit is an HTTP 500, providers.md 2.2). Any other failure raises
   `DeliveryUncertain`, so the caller can look for what it may have created.
-- Other 4xx fail at once with the service's own message. Malformed JSON is a `MalformedResponse`.
+- Other 4xx fail at once with the service's own message (where its envelope has it: `error_message`,
+  or the client's own reader). Malformed JSON is a `MalformedResponse`.
 - Redirects are never followed (the key would go wherever they point): a 3xx is a clear error.
 - Headers with odd numbers (`"²".isdigit()` is true) count as absent.
 - Error messages name the service and the host, never headers or credentials.
@@ -27,6 +28,7 @@ from __future__ import annotations
 import email.utils
 import functools
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -50,15 +52,14 @@ RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # A trigger may be repeated after these only when the service said when to come back.
 NOT_PROCESSED_STATUSES = frozenset({429, 503})
 MESSAGE_LIMIT = 500  # characters of a service's error message quoted back to the user
-# Buildkite's quota headers, organization and per-user scope (providers.md 3.4).
-RATE_LIMIT_SCOPES = (
-    ("ratelimit-remaining", "ratelimit-reset"),
-    ("ratelimit-user-remaining", "ratelimit-user-reset"),
-)
+# Quota headers: the pair of the IETF draft (`RateLimit-Remaining`, `RateLimit-Reset`), and the same pair
+# per scope where a service has several quotas (`RateLimit-<scope>-Remaining`: providers.md 3.4).
+_QUOTA_HEADER = re.compile(r"ratelimit(-[a-z0-9]{1,20})?-(?:remaining|reset)")
+MAX_QUOTA_SCOPES = 4  # more is not a real service's answer: the rest are not read
 # Below this many requests left in the window, the rest are spread over the time until it resets.
 RATE_LOW_WATER = 10
 PACING_LOG_SECONDS = 5.0  # pauses this long or longer are said in the log
-# A wait a header asks for beyond this is not believed. Buildkite's quota windows are a minute
+# A wait a header asks for beyond this is not believed. Documented quota windows are a minute
 # (providers.md 3.4); an hour is far beyond any service's.
 LONGEST_WAIT = 3600
 MIN_WALL = 1.0  # the least wall-clock time one attempt gets, even at the deadline (a last cancel)
@@ -100,11 +101,24 @@ def _whole(value: str | None) -> int | None:
     return int(text)
 
 
+def quota_scopes(headers: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The (remaining, reset) header names of each quota the answer announces, unscoped first."""
+    scopes: list[tuple[str, str]] = []
+    for name in headers:
+        found = _QUOTA_HEADER.fullmatch(name.lower())
+        if found:
+            scope = found.group(1) or ""
+            pair = (f"ratelimit{scope}-remaining", f"ratelimit{scope}-reset")
+            if pair not in scopes and len(scopes) < MAX_QUOTA_SCOPES:
+                scopes.append(pair)
+    return sorted(scopes, key=lambda pair: pair[0] != "ratelimit-remaining")
+
+
 def rate_limit_reset(headers: Mapping[str, str]) -> float | None:
     """Seconds until the exhausted quota resets: of the scopes with nothing left (or not saying how much
     is left), the longest wait; when none is exhausted, the longest of all (providers.md 3.4)."""
     resets, exhausted = [], []
-    for remaining_name, reset_name in RATE_LIMIT_SCOPES:
+    for remaining_name, reset_name in quota_scopes(headers):
         reset = _whole(headers.get(reset_name))
         if reset is None or reset > LONGEST_WAIT:
             continue
@@ -147,7 +161,7 @@ class RateGate:
 
     def observe(self, headers: Mapping[str, str]) -> None:
         tightest: tuple[int, int] | None = None
-        for remaining_name, reset_name in RATE_LIMIT_SCOPES:
+        for remaining_name, reset_name in quota_scopes(headers):
             remaining, reset = _whole(headers.get(remaining_name)), _whole(headers.get(reset_name))
             if reset is not None and reset > LONGEST_WAIT:
                 continue
@@ -190,25 +204,25 @@ class RateGate:
             return start - now
 
 
-def service_message(response: httpx.Response) -> str:
-    """The service's own words from an error response, from the envelopes the providers use."""
+def error_message(body: Any) -> Any:
+    """The reason in the common error envelopes: `{"error": {"message": ...}}`, `{"error": "..."}`,
+    `{"message": ...}` or `{"errors": [...]}`. A service with another envelope gives its client its own
+    reader (`HttpClient(error_message=...)`), which may start from this one."""
+    if not isinstance(body, dict):
+        return None
+    error = body.get("error")
+    message = error.get("message") if isinstance(error, dict) else error
+    return message or body.get("message") or body.get("errors")
+
+
+def service_message(response: httpx.Response, read: Callable[[Any], Any] | None = None) -> str:
+    """The service's own words from an error response, found by `read` (`error_message` unless given)."""
     try:
         body = bodies.loads(response.content)
     except bodies.BodyError:
         text = bodies.clean_text(response.content[:4096].decode("utf-8", "replace")).strip()
         return text[:MESSAGE_LIMIT] if text and "<html" not in text[:200].lower() else ""
-    message: Any = None
-    if isinstance(body, dict):
-        error = body.get("error")
-        message = error.get("message") if isinstance(error, dict) else error
-        if isinstance(error, str) and isinstance(body.get("message"), str) and body["message"].strip():
-            # Spring's envelope: `error` is the status phrase, `message` the reason (Testsigma).
-            message = body["message"]
-        message = message or body.get("message") or body.get("errors")
-        errors = body.get("errors")
-        # Buildkite: {"message": "Validation Failed", "errors": [...]} (providers.md 3.4)
-        if isinstance(message, str) and isinstance(errors, list) and errors:
-            message = f"{message}: {'; '.join(str(e) for e in errors)}"
+    message = (read or error_message)(body)
     if isinstance(message, list):
         message = "; ".join(str(m) for m in message)
     return str(message)[:MESSAGE_LIMIT] if message else ""
@@ -229,10 +243,12 @@ class HttpClient:
         unprocessed: Callable[[httpx.Response], bool] | None = None,
         credential_input: str = "api-key",
         body_limit: int = bodies.JSON_LIMIT,
+        error_message: Callable[[Any], Any] | None = None,
     ) -> None:
         """`unprocessed`: answers that certainly acted on nothing (a rate limit): retried like a 429,
         even for a request that must not be repeated. `credential_input`: the input named when the
-        service refuses the credentials. `body_limit`: the largest answer read, after decompression."""
+        service refuses the credentials. `body_limit`: the largest answer read, after decompression.
+        `error_message`: the reason in the service's error answers (`service_message`)."""
         self.service = service
         parts = urlsplit(base_url)
         self.host = parts.hostname or "the service"
@@ -244,6 +260,7 @@ class HttpClient:
         self._unprocessed = unprocessed or (lambda response: False)
         self._credential_input = credential_input
         self._body_limit = body_limit
+        self.error_message = error_message
         self._client = httpx.Client(
             base_url=base_url,
             headers={"Accept-Encoding": bodies.ACCEPT_ENCODING, **dict(headers)},
@@ -367,7 +384,7 @@ class HttpClient:
                 if status not in RETRY_STATUSES and not unprocessed:
                     return response
                 wait = retry_after(response.headers)
-                said = service_message(response) if unprocessed else ""
+                said = service_message(response, self.error_message) if unprocessed else ""
                 reason = f"HTTP {status}{' (' + said + ')' if said else ''} from {self.host}"
                 not_processed = unprocessed or (status in NOT_PROCESSED_STATUSES and wait is not None)
                 if not repeatable and not not_processed:
@@ -429,7 +446,7 @@ class HttpClient:
 
     def _failure(self, response: httpx.Response) -> Exception:
         status = response.status_code
-        said = service_message(response)
+        said = service_message(response, self.error_message)
         detail = f": {said}" if said else "."
         if status in (401, 403):
             return AuthenticationError(

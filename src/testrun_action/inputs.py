@@ -1,9 +1,14 @@
 """The action's declared inputs and outputs: one list that action.yml and the README are generated from
-(`make docs`), that `settings` reads, and that a test keeps in step with both files."""
+(`make docs`), that `settings` reads, and that a test keeps in step with both files.
+
+The common inputs are declared here; each provider declares its own in its package (`ProviderSpec`), and
+`INPUTS` is both, read from the provider registry."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, replace
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,96 +28,24 @@ class Output:
     description: str
 
 
-INPUTS: tuple[Input, ...] = (
-    Input("provider", "The test service: `empirical`, `buildkite` or `testsigma`.", default="empirical"),
-    Input(
-        "api-key",
-        "API key of the test service: a project API key for Empirical; for Buildkite an API access token "
-        "with the `read_builds`, `write_builds` and `read_suites` scopes; for Testsigma one from Settings → "
-        "API Keys. Store it as a secret.",
-        required=True,
-        secret=True,
-    ),
-    Input(
-        "auth-key",
-        "Alias of `api-key`, for users of Empirical's dispatch-action.",
-        secret=True,
-    ),
-    Input(
-        "api-url",
-        "Base URL of the service's API.",
-        shown_default="`https://api.empirical.run` (empirical), `https://api.buildkite.com` (buildkite), "
-        "`https://app.testsigma.com` (testsigma)",
-    ),
-    Input(
-        "dashboard-url",
-        "Base URL of the service's dashboard, for report links (Buildkite's links come from its API).",
-        shown_default="`https://dash.empirical.run` (empirical), `https://app.testsigma.com` (testsigma)",
-    ),
-    Input("project-id", "Empirical project id, sent as `x-project-id` (needed with user tokens only)."),
-    Input(
-        "environment",
-        "The environment slug to run the tests against (e.g. `staging`); required for Empirical. "
-        "For Buildkite and Testsigma, a label shown in the report (default: the pipeline slug or test plan).",
-    ),
-    Input(
-        "organization", "Buildkite organization slug (buildkite.com/<organization>); required for Buildkite."
-    ),
-    Input(
-        "pipeline",
-        "Buildkite pipeline slug whose build runs the tests; required for Buildkite, except with a Test "
-        "Engine run UUID in `run-id`.",
-    ),
-    Input("suite", "Buildkite Test Engine suite slug the tests report to; required for Buildkite."),
-    Input(
-        "build-number",
-        "Buildkite: follow this existing build of `pipeline` instead of triggering one (same as a numeric `run-id`).",
-    ),
-    Input(
-        "test-plan-id",
-        "Testsigma: id of the test plan to run (its CI/CD Integration tab), sent as `executionId`. "
-        "Required with `provider: testsigma` unless `run-id` is set.",
-    ),
-    Input(
-        "testsigma-environment-id",
-        "Testsigma: numeric id of the environment to run the plan against (`environmentId`). "
-        "Default: the plan's own.",
-    ),
-    Input(
-        "build-url",
-        "URL of the deployed build under test. Default: the deployment's `environment_url` "
-        "(or `target_url`) on `deployment_status` events.",
-    ),
-    Input(
-        "build-version",
-        "Version string of the build under test (Testsigma's `buildNo`; default there: the short commit SHA).",
-    ),
-    Input(
-        "test-branch",
-        "Branch of the test repository to run. Empirical forbids it together with build info, "
-        "so no build info is sent when it is set. Buildkite: build the head of this branch instead of "
-        "the commit under test (for a pipeline of a separate test repository).",
-    ),
-    Input("tags", "Run only tests with these tags, comma or newline separated (e.g. `@smoke`)."),
-    Input(
-        "metadata",
-        "Key-value pairs attached to the run: a YAML or JSON mapping, or `key: value` lines. "
-        "Values must be strings or numbers. Buildkite: the build's meta-data (values sent as strings).",
-    ),
+# The inputs every provider reads, before the providers' own in action.yml. A provider says how it reads
+# one of them in its `ProviderSpec.notes`, appended to the description here.
+SERVICE_INPUTS: tuple[Input, ...] = (
+    Input("api-key", "API key of the test service; store it as a secret.", required=True, secret=True),
+    Input("auth-key", "Alias of `api-key`.", secret=True),
+    Input("api-url", "Base URL of the service's API."),
+    Input("dashboard-url", "Base URL of the service's dashboard, for report links."),
+    Input("environment", "The environment the tests run against, or a label shown in the report."),
+)
+
+RUN_INPUTS: tuple[Input, ...] = (
+    Input("build-version", "Version string of the build under test."),
     Input(
         "environment-variables",
-        "Environment variables for the test run, as `NAME: value` or `NAME=value` lines "
-        "(Buildkite: the build's `env`; Testsigma: the run's `runtimeData`). Values are masked in the log.",
+        "Environment variables for the test run, as `NAME: value` or `NAME=value` lines. Values are masked "
+        "in the log.",
     ),
-    Input("total-shards", "Split the run across this many shards (1 or more)."),
-    Input("rerun-of", "Id of an earlier run that this run re-runs."),
-    Input("rerun-only-failed", "With `rerun-of`: re-run only the tests that failed (`true`/`false`)."),
-    Input("send-notifications", "Whether the service sends its own run notifications (`true`/`false`)."),
-    Input(
-        "run-id",
-        "Attach to this existing run instead of triggering a new one. Buildkite: a Test Engine run UUID, "
-        "or a build number.",
-    ),
+    Input("run-id", "Attach to this existing run instead of triggering a new one."),
     Input("wait", "Wait for the run to end and report it (`true`), or only trigger it (`false`).", "true"),
     Input("timeout-minutes", "How long to wait before cancelling the run and failing as timed out.", "60"),
     Input(
@@ -231,5 +164,53 @@ OUTPUTS: tuple[Output, ...] = (
     ),
 )
 
-INPUT_NAMES = frozenset(i.name for i in INPUTS)
 OUTPUT_NAMES = frozenset(o.name for o in OUTPUTS)
+
+
+@functools.cache
+def all_inputs() -> tuple[Input, ...]:
+    """Every input, in the order action.yml lists them: the provider, the service's common inputs, each
+    registered provider's own (`ProviderSpec.inputs`), then the rest; each provider's notes on a common
+    input (`ProviderSpec.notes`) follow its description."""
+    from .providers.registry import DEFAULT_PROVIDER, specs
+
+    found = specs()
+    names = " or ".join(", ".join(f"`{spec.name}`" for spec in found).rsplit(", ", 1))
+    provider = Input("provider", f"The test service: {names}.", default=DEFAULT_PROVIDER)
+    shown = {
+        "api-url": ", ".join(f"`{spec.api_url}` ({spec.name})" for spec in found),
+        "dashboard-url": ", ".join(f"`{spec.dashboard_url}` ({spec.name})" for spec in found),
+    }
+    own: dict[str, Input] = {}
+    for spec in found:
+        for declared in spec.inputs:
+            if own.setdefault(declared.name, declared) is not declared:
+                raise ValueError(f"two providers declare different inputs named `{declared.name}`")
+    listed = []
+    for declared in (*SERVICE_INPUTS, *own.values(), *RUN_INPUTS):
+        notes = [
+            f"{spec.display_name}: {spec.notes[declared.name]}"
+            for spec in found
+            if declared.name in spec.notes
+        ]
+        readers = [f"`provider: {spec.name}`" for spec in found if declared in spec.inputs]
+        if readers:  # given to any other provider, it is refused (`settings`)
+            notes.append(f"Only with {' or '.join(readers)}.")
+        description = " ".join([declared.description, *notes])
+        listed.append(
+            replace(
+                declared,
+                description=description,
+                shown_default=shown.get(declared.name, declared.shown_default),
+            )
+        )
+    return (provider, *listed)
+
+
+def __getattr__(name: str) -> Any:
+    """`INPUTS` and `INPUT_NAMES`, read from the provider registry when first asked for."""
+    if name == "INPUTS":
+        return all_inputs()
+    if name == "INPUT_NAMES":
+        return frozenset(i.name for i in all_inputs())
+    raise AttributeError(name)

@@ -79,6 +79,7 @@ class TestRun:
     counts: Counts = field(default_factory=Counts)
     duration_seconds: float | None = None
     error_code: str | None = None
+    error_meaning: str | None = None  # what the code means, in the provider's words (its `error_codes`)
     created_at: str | None = None
     # Where the state was seen: True once a status read of the run said it, False when only the
     # trigger's answer did. A pass needs a terminal state seen on a status read.

@@ -9,51 +9,18 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from . import parsing
 from .errors import ConfigurationError
-from .inputs import INPUTS
+from .inputs import all_inputs
 from .model import FailOn
 
-PROVIDERS = ("empirical", "buildkite", "testsigma")
-
-# Per-provider defaults for the URL inputs (providers.md 1.1, 1.6, 2.1, 3.1). Buildkite's report links
-# come from the API's own `web_url`s; its dashboard URL is only a fallback.
-DEFAULT_API_URLS = {
-    "empirical": "https://api.empirical.run",
-    "buildkite": "https://api.buildkite.com",
-    "testsigma": "https://app.testsigma.com",
-}
-DEFAULT_DASHBOARD_URLS = {
-    "empirical": "https://dash.empirical.run",
-    "buildkite": "https://buildkite.com",
-    "testsigma": "https://app.testsigma.com",
-}
-
-# Inputs that only some providers read: given to another, they would be silently ignored, so they are
-# refused instead, naming the input.
-INPUT_PROVIDERS = {
-    "project-id": ("empirical",),
-    "tags": ("empirical",),
-    "total-shards": ("empirical",),
-    "rerun-of": ("empirical",),
-    "rerun-only-failed": ("empirical",),
-    "send-notifications": ("empirical",),
-    "build-url": ("empirical", "buildkite"),
-    "test-branch": ("empirical", "buildkite"),
-    "metadata": ("empirical", "buildkite"),
-    "organization": ("buildkite",),
-    "pipeline": ("buildkite",),
-    "suite": ("buildkite",),
-    "build-number": ("buildkite",),
-    "test-plan-id": ("testsigma",),
-    "testsigma-environment-id": ("testsigma",),
-}
-# Buildkite build numbers are positive integers per pipeline (providers.md 3.6).
-MAX_BUILD_NUMBER = 2**53
+if TYPE_CHECKING:
+    from .providers.registry import ProviderSpec
 
 # GitHub's own maximum job time is 6 h on hosted runners and 5 days on self-hosted ones.
 MAX_TIMEOUT_MINUTES = 7200.0
@@ -81,30 +48,19 @@ class TmsSettings(BaseModel):
 
 
 class Settings(BaseModel):
+    """The settings every provider reads. Each provider's settings model (`ProviderSpec.settings`)
+    extends it with its own fields: the settings are one of those, chosen by `provider`."""
+
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     provider: str
     api_key: SecretStr
     api_url: str
     dashboard_url: str
-    project_id: int | None
-    environment: str  # the slug (Empirical), or a label for the reports (Testsigma)
-    test_plan_id: int | None
-    testsigma_environment_id: int | None
-    build_url: str | None
+    environment: str  # what the tests run against, or a label for the reports
     build_version: str | None
-    test_branch: str | None
-    tags: tuple[str, ...]
-    metadata: dict[str, str | int | float]
     environment_variables: tuple[tuple[str, SecretStr], ...]
-    total_shards: int | None
-    rerun_of: int | None
-    rerun_only_failed: bool | None
-    send_notifications: bool | None
-    organization: str | None
-    pipeline: str | None
-    suite: str | None
-    run_id: str | None  # Buildkite: a Test Engine run UUID, or a build number (from `build-number` too)
+    run_id: str | None  # as the provider reads it (`ProviderSpec.read_settings`)
     wait: bool
     timeout_seconds: float
     poll_interval: float | None
@@ -125,31 +81,27 @@ class Settings(BaseModel):
 
     @property
     def target(self) -> str:
-        """What a trigger runs, in words for the log."""
-        if self.provider == "testsigma":
-            where = (
-                f" on environment {self.testsigma_environment_id}" if self.testsigma_environment_id else ""
-            )
-            return f"test plan {self.test_plan_id}{where}"
-        if self.provider == "buildkite":
-            return f"pipeline '{self.pipeline}' of {self.organization}"
+        """What a trigger runs, in words for the log; a provider's settings may say it better."""
         return f"environment '{self.environment}'"
 
     def secrets(self) -> list[str]:
-        """Every value that must never be printed."""
-        values = [self.api_key.get_secret_value()]
-        if self.github_token is not None:
-            values.append(self.github_token.get_secret_value())
+        """Every value that must never be printed: each secret field (a provider's too), the variables'
+        values, and the credentials in any URL field (named `*_url`, as URL inputs are `*-url`)."""
+        values = [value.get_secret_value() for _, value in self if isinstance(value, SecretStr)]
         if self.tms is not None:
             values.append(self.tms.api_key.get_secret_value())
         values.extend(v.get_secret_value() for _, v in self.environment_variables)
-        for url in (self.api_url, self.dashboard_url, self.build_url, self.tms.url if self.tms else None):
+        urls = [value for name, value in self if name.endswith("_url") and isinstance(value, str)]
+        for url in (*urls, self.tms.url if self.tms else None):
             values.extend(url_credentials(url))
         return [v for v in values if v]
 
 
-# Inputs whose URL may carry credentials (`https://user:password@host`).
-URL_INPUTS = ("api-url", "dashboard-url", "build-url", "testsigma-tms-url")
+def url_inputs() -> list[str]:
+    """Inputs whose URL may carry credentials (`https://user:password@host`): every `*-url` input."""
+    return [spec.name for spec in all_inputs() if spec.name.endswith("-url")]
+
+
 # Keys go into HTTP headers, which carry ASCII only (RFC 9110 5.5: other octets are opaque, and httpx
 # refuses them); printable, without spaces, since a key is never shorter for a stray blank inside.
 _KEY_INPUTS = ("api-key", "auth-key", "testsigma-tms-api-key", "github-token")
@@ -204,7 +156,7 @@ def read_raw_inputs(environ: Mapping[str, str], flags: Mapping[str, str] | None 
     """The raw text of every declared input, defaults applied; nothing is validated here."""
     flags = flags or {}
     raw: dict[str, str] = {}
-    for spec in INPUTS:
+    for spec in all_inputs():
         value = flags.get(spec.name)
         if value is None:
             upper = spec.name.upper()
@@ -220,8 +172,8 @@ def read_raw_inputs(environ: Mapping[str, str], flags: Mapping[str, str] | None 
 
 def secret_inputs(raw: Mapping[str, str]) -> list[str]:
     """Secret values as typed, before any parsing, so they can be masked before anything is printed."""
-    values = [raw.get(spec.name, "").strip() for spec in INPUTS if spec.secret]
-    for name in URL_INPUTS:
+    values = [raw.get(spec.name, "").strip() for spec in all_inputs() if spec.secret]
+    for name in url_inputs():
         values.extend(url_credentials(raw.get(name, "")))
     try:
         values.extend(
@@ -236,37 +188,42 @@ def secret_inputs(raw: Mapping[str, str]) -> list[str]:
 
 
 def load_settings(raw: Mapping[str, str]) -> Settings:
-    """Parse and check every input; the first bad one raises a `ConfigurationError` naming it."""
-    provider = parsing.choice("provider", raw["provider"], PROVIDERS, "empirical")
+    """Parse and check every input; the first bad one raises a `ConfigurationError` naming it. The
+    result is the chosen provider's settings model, holding the common settings and its own."""
+    from .providers.registry import DEFAULT_PROVIDER, check_chosen, specs
+
+    check_chosen(raw["provider"].strip().lower())
+    found = {spec.name: spec for spec in specs()}
+    spec = found[parsing.choice("provider", raw["provider"], list(found), DEFAULT_PROVIDER)]
     api_key = raw["api-key"].strip() or raw["auth-key"].strip()
     if not api_key:
         raise ConfigurationError("api-key", "is required: pass the service's API key from a secret.")
     _check_keys(raw)
-    for name, readers in INPUT_PROVIDERS.items():
-        if provider not in readers and raw[name].strip():
-            used = " or ".join(f"`provider: {reader}`" for reader in readers)
-            raise ConfigurationError(name, f"is only used with {used}; remove it for `provider: {provider}`.")
-    environment = parsing.text("environment", raw["environment"], max_length=200)
-    run_id = parsing.text("run-id", raw["run-id"], max_length=200)
-    if run_id is not None and provider in ("empirical", "testsigma"):
-        # Both services number their runs (providers.md 1.2, 2.1).
-        parsing.integer("run-id", run_id, minimum=1, maximum=2**53)
-    test_plan_id = parsing.integer("test-plan-id", raw["test-plan-id"], minimum=1, maximum=2**53)
-    if provider == "testsigma":
-        if test_plan_id is None and run_id is None:
+    _refuse_others_inputs(raw, spec, found.values())
+    common = _common(raw, spec, api_key)
+    fields = {**common, **spec.read_settings(raw, common)}
+    if fields["environment"] is None:
+        raise ConfigurationError("environment", "is required: the environment to test.")
+    return spec.settings(**fields)
+
+
+def _refuse_others_inputs(raw: Mapping[str, str], spec: ProviderSpec, every: Any) -> None:
+    """Inputs only other providers read would be silently ignored: they are refused, naming the input."""
+    readers: dict[str, list[str]] = {}
+    for other in every:
+        for declared in other.inputs:
+            readers.setdefault(declared.name, []).append(other.name)
+    own = {declared.name for declared in spec.inputs}
+    for name, names in readers.items():
+        if name not in own and raw.get(name, "").strip():
+            used = " or ".join(f"`provider: {reader}`" for reader in names)
             raise ConfigurationError(
-                "test-plan-id",
-                "is required with `provider: testsigma`: the id of the test plan to run (on the plan's "
-                "CI/CD Integration tab), or set `run-id` to follow a run that already exists.",
+                name, f"is only used with {used}; remove it for `provider: {spec.name}`."
             )
-        environment = environment or (f"test plan {test_plan_id}" if test_plan_id else f"run {run_id}")
-    organization = pipeline = suite = None
-    if provider == "buildkite":
-        organization, pipeline, suite, run_id = _buildkite_target(raw, run_id)
-        # A label for the report: Buildkite has no environments; the pipeline (or suite) names what ran.
-        environment = environment or pipeline or suite
-    if environment is None:
-        raise ConfigurationError("environment", "is required: the slug of the environment to test.")
+
+
+def _common(raw: Mapping[str, str], spec: ProviderSpec, api_key: str) -> dict[str, Any]:
+    """The settings every provider reads, as fields of `Settings`."""
     timeout_minutes = parsing.number(
         "timeout-minutes", raw["timeout-minutes"], minimum=0.01, maximum=MAX_TIMEOUT_MINUTES
     )
@@ -282,54 +239,38 @@ def load_settings(raw: Mapping[str, str]) -> Settings:
             "`fail-on`.",
         )
     token = raw["github-token"].strip()
-    return Settings(
-        provider=provider,
-        api_key=SecretStr(api_key),
-        api_url=parsing.url("api-url", raw["api-url"]) or DEFAULT_API_URLS[provider],
-        dashboard_url=parsing.url("dashboard-url", raw["dashboard-url"]) or DEFAULT_DASHBOARD_URLS[provider],
-        project_id=parsing.integer("project-id", raw["project-id"], minimum=1, maximum=2**53),
-        environment=environment,
-        test_plan_id=test_plan_id,
-        testsigma_environment_id=parsing.integer(
-            "testsigma-environment-id", raw["testsigma-environment-id"], minimum=1, maximum=2**53
-        ),
-        build_url=parsing.url("build-url", raw["build-url"]),
-        build_version=parsing.text("build-version", raw["build-version"], max_length=200),
-        test_branch=parsing.text("test-branch", raw["test-branch"], max_length=255),
-        tags=parsing.tags("tags", raw["tags"]),
-        metadata=parsing.metadata("metadata", raw["metadata"]),
-        environment_variables=tuple((name, SecretStr(value)) for name, value in env_vars),
-        total_shards=parsing.integer("total-shards", raw["total-shards"], minimum=1, maximum=1000),
-        rerun_of=parsing.integer("rerun-of", raw["rerun-of"], minimum=1, maximum=2**53),
-        rerun_only_failed=parsing.optional_boolean("rerun-only-failed", raw["rerun-only-failed"]),
-        send_notifications=parsing.optional_boolean("send-notifications", raw["send-notifications"]),
-        organization=organization,
-        pipeline=pipeline,
-        suite=suite,
-        run_id=run_id,
-        wait=parsing.boolean("wait", raw["wait"], default=True),
-        timeout_seconds=(timeout_minutes if timeout_minutes is not None else 60.0) * 60.0,
-        poll_interval=parsing.number(
+    return {
+        "provider": spec.name,
+        "api_key": SecretStr(api_key),
+        "api_url": parsing.url("api-url", raw["api-url"]) or spec.api_url,
+        "dashboard_url": parsing.url("dashboard-url", raw["dashboard-url"]) or spec.dashboard_url,
+        "environment": parsing.text("environment", raw["environment"], max_length=200),
+        "build_version": parsing.text("build-version", raw["build-version"], max_length=200),
+        "environment_variables": tuple((name, SecretStr(value)) for name, value in env_vars),
+        "run_id": parsing.text("run-id", raw["run-id"], max_length=200),
+        "wait": parsing.boolean("wait", raw["wait"], default=True),
+        "timeout_seconds": (timeout_minutes if timeout_minutes is not None else 60.0) * 60.0,
+        "poll_interval": parsing.number(
             "poll-interval",
             raw["poll-interval"],
             minimum=MIN_POLL_INTERVAL_SECONDS,
             maximum=MAX_POLL_INTERVAL_SECONDS,
         ),
-        fail_on=fail_on,
-        min_tests=_min_tests(raw["min-tests"]),
-        compare=compare_with != NO_COMPARISON,
-        compare_with=None if compare_with == NO_COMPARISON else compare_with,
-        cancel_on_abort=parsing.boolean("cancel-on-abort", raw["cancel-on-abort"], default=True),
-        github_token=SecretStr(token) if token else None,
-        job_summary=parsing.boolean("job-summary", raw["job-summary"], default=True),
-        check_run=parsing.boolean("check-run", raw["check-run"], default=True),
-        check_name=parsing.text("check-name", raw["check-name"], max_length=200),
-        max_annotations=_max_annotations(raw["max-annotations"]),
-        junit_file=parsing.text("junit-file", raw["junit-file"], max_length=1000),
-        pr_comment=parsing.boolean("pr-comment", raw["pr-comment"], default=False),
-        dry_run=parsing.boolean("dry-run", raw["dry-run"], default=False),
-        tms=load_tms(raw),
-    )
+        "fail_on": fail_on,
+        "min_tests": _min_tests(raw["min-tests"]),
+        "compare": compare_with != NO_COMPARISON,
+        "compare_with": None if compare_with == NO_COMPARISON else compare_with,
+        "cancel_on_abort": parsing.boolean("cancel-on-abort", raw["cancel-on-abort"], default=True),
+        "github_token": SecretStr(token) if token else None,
+        "job_summary": parsing.boolean("job-summary", raw["job-summary"], default=True),
+        "check_run": parsing.boolean("check-run", raw["check-run"], default=True),
+        "check_name": parsing.text("check-name", raw["check-name"], max_length=200),
+        "max_annotations": _max_annotations(raw["max-annotations"]),
+        "junit_file": parsing.text("junit-file", raw["junit-file"], max_length=1000),
+        "pr_comment": parsing.boolean("pr-comment", raw["pr-comment"], default=False),
+        "dry_run": parsing.boolean("dry-run", raw["dry-run"], default=False),
+        "tms": load_tms(raw),
+    }
 
 
 def load_tms(raw: Mapping[str, str]) -> TmsSettings | None:
@@ -379,50 +320,3 @@ def _min_tests(raw: str) -> int:
 def _max_annotations(raw: str) -> int:
     value = parsing.integer("max-annotations", raw, minimum=0, maximum=MAX_ANNOTATIONS)
     return 50 if value is None else value
-
-
-def _buildkite_target(raw: Mapping[str, str], run_id: str | None) -> tuple[str, str | None, str, str | None]:
-    """organization, pipeline, suite and what to attach to: a Test Engine run UUID or a build number.
-
-    A run UUID needs no pipeline (Test Engine runs live in the suite); triggering or following a build
-    does. `build-number` is the same as a numeric `run-id`, so the ids the action outputs can be fed back.
-    """
-    organization = parsing.slug("organization", raw["organization"])
-    pipeline = parsing.slug("pipeline", raw["pipeline"])
-    suite = parsing.slug("suite", raw["suite"])
-    build_number = parsing.integer("build-number", raw["build-number"], minimum=1, maximum=MAX_BUILD_NUMBER)
-    if organization is None:
-        raise ConfigurationError(
-            "organization",
-            "is required with `provider: buildkite`: the organization slug (buildkite.com/<slug>).",
-        )
-    if suite is None:
-        raise ConfigurationError(
-            "suite",
-            "is required with `provider: buildkite`: the slug of the Test Engine suite the tests report to.",
-        )
-    if run_id is not None and parsing.is_uuid(run_id):
-        run_id = run_id.lower()
-    elif run_id is not None:
-        number = (
-            parsing.integer("run-id", run_id, minimum=1, maximum=MAX_BUILD_NUMBER)
-            if run_id.isdigit()
-            else None
-        )
-        if number is None:
-            raise ConfigurationError(
-                "run-id",
-                "expected a Test Engine run UUID (e.g. 64374307-12ab-4b13-a3f3-6a408f644ea2) or a build number.",
-            )
-        run_id = str(number)
-    if build_number is not None:
-        if run_id is not None and run_id != str(build_number):
-            raise ConfigurationError("build-number", "give either `build-number` or `run-id`, not both.")
-        run_id = str(build_number)
-    if pipeline is None and (run_id is None or run_id.isdigit()):
-        raise ConfigurationError(
-            "pipeline",
-            "is required with `provider: buildkite` to trigger or follow a build: the pipeline slug "
-            "(buildkite.com/<organization>/<pipeline>). Only `run-id` with a Test Engine run UUID works without it.",
-        )
-    return organization, pipeline, suite, run_id

@@ -7,7 +7,7 @@ broken service or an attacker would, and passes every other request through unch
     bomb       200, `Content-Encoding: gzip`, a body that inflates to `size` bytes of JSON
     huge       200 with `size` bytes of JSON (or of JUnit XML with `xml`), streamed without a length
                unless `declared`
-    rewrite    the simulator's answer with `headers` added and each `replace` pair applied to its body
+    rewrite    the simulator's answer with `headers` set (replacing its own of those names) and each `replace` pair applied to its body
     redirect   `status` (a 3xx) to `location`
     answer     `status` with `headers` and `body`, as they are
 
@@ -26,9 +26,11 @@ import threading
 import time
 import zlib
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
+
+from .server import Background
 
 LONGEST = 120.0  # seconds any hostile answer lasts at most
 BLOCK = 1 << 20
@@ -87,7 +89,7 @@ def _huge_chunks(size: int, xml: bool) -> tuple[bytes, bytes, bytes]:
     return b'{"data": [', b'"' + b"x" * 1000 + b'",', b'"x"]}'
 
 
-class Hostile:
+class Hostile(Background):
     """The proxy, served in a background thread; use as a context manager. `url` is what clients use."""
 
     def __init__(self, upstream: str = "") -> None:
@@ -96,12 +98,7 @@ class Hostile:
         self.seen: list[dict[str, Any]] = []  # method, path, headers of every request, hostile or not
         self.lock = threading.Lock()
         self.stopping = threading.Event()
-        self._server = _Server(("127.0.0.1", 0), self)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="hostile", daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}"
+        super().__init__(name="hostile")
 
     def add(self, rule: Rule) -> Rule:
         with self.lock:
@@ -117,18 +114,12 @@ class Hostile:
                     return rule
         return None
 
-    def __enter__(self) -> Hostile:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
+    def stop(self) -> None:
+        self.stopping.set()  # first, so that trickling and silent answers end
+        super().stop()
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
     timeout = 15  # a client that stops reading cannot block a write for longer
@@ -136,8 +127,12 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
+    @property
+    def proxy(self) -> Hostile:
+        return self.server.owner  # type: ignore[attr-defined,no-any-return]
+
     def _handle(self) -> None:
-        proxy = self.server.proxy
+        proxy = self.proxy
         length = int(self.headers.get("content-length") or 0)
         body = self.rfile.read(length) if length else b""
         path = urlsplit(self.path).path
@@ -165,7 +160,9 @@ class _Handler(BaseHTTPRequestHandler):
                 status, headers, payload = self._upstream(body)
                 for old, new in rule.replace:
                     payload = payload.replace(old, new)
-                self._write((status, [*headers, *rule.headers.items()], payload))
+                replaced = {name.lower() for name in rule.headers}
+                kept = [(name, value) for name, value in headers if name.lower() not in replaced]
+                self._write((status, [*kept, *rule.headers.items()], payload))
             elif kind == "redirect":
                 self._write((rule.status, [("location", rule.location)], b""))
             elif kind == "answer":
@@ -174,7 +171,7 @@ class _Handler(BaseHTTPRequestHandler):
                 raise ValueError(f"unknown hostile kind {kind!r}")
 
     def _upstream(self, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
-        upstream = self.server.proxy.upstream
+        upstream = self.proxy.upstream
         if upstream is None:
             return 404, [("content-type", "application/json")], b'{"message": "Not found"}'
         connection = http.client.HTTPConnection(upstream.hostname or "127.0.0.1", upstream.port, timeout=30)
@@ -184,7 +181,7 @@ class _Handler(BaseHTTPRequestHandler):
             connection.request(self.command, self.path, body=body or None, headers=headers)
             answer = connection.getresponse()
             # The simulator's own URLs in its answers point back here, as a real proxy's would.
-            own, ours = f"http://{upstream.netloc}", self.server.proxy.url
+            own, ours = f"http://{upstream.netloc}", self.proxy.url
             payload = answer.read().replace(own.encode(), ours.encode())
             kept = [
                 (k, v.replace(own, ours))
@@ -226,7 +223,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(head)
             self.wfile.flush()
             head = b""
-        proxy, until = self.server.proxy, time.monotonic() + LONGEST
+        proxy, until = self.proxy, time.monotonic() + LONGEST
         for index in range(len(head + payload)):
             self.wfile.write((head + payload)[index : index + 1])
             self.wfile.flush()
@@ -241,7 +238,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._head(200, {"content-type": kind}, length if rule.declared else None)
         self.wfile.write(start)
         batch = piece * max(1, BLOCK // len(piece))
-        sent, proxy = 0, self.server.proxy
+        sent, proxy = 0, self.proxy
         while sent + len(batch) // len(piece) <= count and not proxy.stopping.is_set():
             self.wfile.write(batch)
             sent += len(batch) // len(piece)
@@ -251,10 +248,4 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], proxy: Hostile) -> None:
-        super().__init__(address, _Handler)
-        self.proxy = proxy
+Hostile.handler = _Handler  # the handler is written after the proxy it serves

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 JSON = dict[str, Any] | list[Any]
@@ -207,7 +207,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             headers={k.lower(): v for k, v in self.headers.items()},
             body=self.rfile.read(length) if length else b"",
         )
-        app = self.server.app
+        app = self.server.owner.app
         fault = app.take_fault(request)
         if fault is not None and fault.kind == "delay":
             time.sleep(fault.delay)
@@ -261,20 +261,19 @@ class _RequestHandler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], app: App) -> None:
-        super().__init__(address, _RequestHandler)
-        self.app = app
+    owner: Any  # the `Background` serving: its handlers reach their app or proxy through it
 
 
-class Served:
-    """An app served on 127.0.0.1 in a background thread; use as a context manager."""
+class Background:
+    """An HTTP server on a thread of its own; use as a context manager. Subclasses name the handler."""
 
-    def __init__(self, app: App, port: int = 0, host: str = "127.0.0.1") -> None:
-        self.app = app
+    handler: type[BaseHTTPRequestHandler]
+
+    def __init__(self, port: int = 0, host: str = "127.0.0.1", name: str = "simulator") -> None:
         self._host = host
-        self._server = _Server((host, port), app)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="simulator", daemon=True)
+        self._server = _Server((host, port), self.handler)
+        self._server.owner = self
+        self._thread = threading.Thread(target=self._server.serve_forever, name=name, daemon=True)
 
     @property
     def url(self) -> str:
@@ -282,7 +281,7 @@ class Served:
         shown = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 - a wildcard is reached on loopback
         return f"http://{shown}:{self._server.server_port}"
 
-    def start(self) -> Served:
+    def start(self) -> Self:
         self._thread.start()
         return self
 
@@ -290,8 +289,18 @@ class Served:
         self._server.shutdown()
         self._server.server_close()
 
-    def __enter__(self) -> Served:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class Served(Background):
+    """An app served on 127.0.0.1 in a background thread; use as a context manager."""
+
+    handler = _RequestHandler
+
+    def __init__(self, app: App, port: int = 0, host: str = "127.0.0.1") -> None:
+        self.app = app
+        super().__init__(port, host)

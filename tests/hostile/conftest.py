@@ -44,10 +44,7 @@ def elsewhere() -> Iterator[Hostile]:
 @pytest.fixture
 def hjob(tmp_path: Path, service: Hostile, gh: Hostile) -> Job:
     """A job whose action talks to Empirical and GitHub through the hostile proxies."""
-    job = Job(tmp_path)
-    job.api_url = service.url
-    job.github_api_url = gh.url
-    return job
+    return Job(tmp_path, service.url, gh.url)
 
 
 @dataclass

@@ -13,10 +13,9 @@ import pytest
 from testrun_sim.empirical import Scenario
 from testrun_sim.hostile import Hostile, Rule
 from testrun_sim.runner_files import read_outputs
-from testrun_sim.testsigma import DEFAULT_KEY as TESTSIGMA_KEY
 from testrun_sim.testsigma import Plan
 
-from ..conftest import Job, Simulated
+from ..conftest import TESTSIGMA_INPUTS, Job, Simulated
 from .conftest import step
 
 STATUS = r"^/api/test-runs$"
@@ -116,14 +115,7 @@ def test_a_300_mb_testsigma_junit_report_is_refused_at_20_mb(
         created=0.1, queued=0.1, pre_flight=0.1, duration=0.3, failed=2, step_results=False
     )
     rule = hostile_testsigma.add(Rule("GET", r"^/api/v1/reports/junit/", "huge", size=300_000_000, xml=True))
-    job = Job(tmp_path)
-    job.api_url, job.github_api_url = hostile_testsigma.url, github.url
-    job.defaults = {
-        "provider": "testsigma",
-        "api-key": TESTSIGMA_KEY,
-        "test-plan-id": "3058",
-        "environment": "",
-    }
+    job = Job(tmp_path, hostile_testsigma.url, github.url, TESTSIGMA_INPUTS)
 
     done = step(job.environ())
 

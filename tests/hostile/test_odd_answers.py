@@ -12,11 +12,10 @@ import pytest
 from testrun_action.clock import Deadline, VirtualClock
 from testrun_action.http import RateGate, rate_limit_reset, retry_after
 from testrun_action.paging import page_number
-from testrun_sim import buildkite as bk
 from testrun_sim.hostile import Hostile, Rule
 from testrun_sim.runner_files import read_outputs
 
-from ..conftest import Job, Simulated
+from ..conftest import BUILDKITE_INPUTS, Job, Simulated
 from .conftest import step
 
 ODD = ("²", "١٢", "𝟗", "3²", "9" * 5000)  # superscript, Arabic-Indic, mathematical, mixed, too long
@@ -55,17 +54,7 @@ def hostile_buildkite(buildkite: Simulated) -> Iterator[Hostile]:
 
 @pytest.fixture
 def odd_job(tmp_path: Path, hostile_buildkite: Hostile, github: Simulated) -> Job:
-    job = Job(tmp_path)
-    job.api_url, job.github_api_url = hostile_buildkite.url, github.url
-    job.defaults = {
-        "provider": "buildkite",
-        "api-key": bk.DEFAULT_TOKEN,
-        "environment": "",
-        "organization": bk.ORGANIZATION,
-        "pipeline": "e2e-tests",
-        "suite": "e2e",
-    }
-    return job
+    return Job(tmp_path, hostile_buildkite.url, github.url, BUILDKITE_INPUTS)
 
 
 def test_odd_digits_in_buildkite_quota_headers_neither_crash_nor_orphan_the_build(

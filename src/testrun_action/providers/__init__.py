@@ -1,6 +1,13 @@
 """What every test service offers the flow: trigger or attach, poll, cancel, and fetch failures.
 
-A provider maps its service's JSON into the neutral model at its edge and never writes to GitHub.
+A provider maps its service's JSON into the neutral model at its edge and never writes to GitHub. Each
+is a package under `providers/` (or an installed plug-in) declaring a `ProviderSpec` (`registry`);
+`create_provider` builds the one the settings chose.
+
+Time belongs to the wait loop (`waiting`), never to a provider: a poll is one status read and returns
+what it saw; no provider method sleeps. Where an ended run can still change (`Reopens`) or its counts
+are read only once it has ended (`ReadsWhenEnded`), the provider says so, and the wait loop schedules
+the second look and the final reads under the deadline, saying in the log what each took.
 """
 
 from __future__ import annotations
@@ -8,15 +15,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
-
-import httpx
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ..clock import Clock, Deadline
-from ..context import GitHubContext
-from ..http import Headroom, RetryPolicy
 from ..model import Failures, History, TestRun
-from ..settings import Settings
+
+if TYPE_CHECKING:  # kept out of the import path of the specs, which the settings read
+    import httpx
+
+    from ..context import GitHubContext
+    from ..http import Headroom, RetryPolicy
+    from ..settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +52,8 @@ class Provider(Protocol):
     def trigger(self, deadline: Deadline) -> TestRun: ...
 
     def poll(self, run_id: str, deadline: Deadline) -> TestRun:
-        """A status read of the run: the `TestRun` it returns is `confirmed`."""
+        """One status read of the run: its state and counts as that read saw them (`confirmed`). It
+        never sleeps, and reads nothing that only an ended run adds (`ReadsWhenEnded`)."""
 
     @property
     def marker(self) -> str | None:
@@ -61,7 +71,9 @@ class Provider(Protocol):
     def cancel(self, run: TestRun, reason: str, deadline: Deadline) -> bool:
         """Ask the service to stop the run; False when it had already ended."""
 
-    def failures(self, run: TestRun, deadline: Deadline) -> Failures: ...
+    def failures(self, run: TestRun, deadline: Deadline) -> Failures:
+        """The run's failed executions, read now. The flow asks only when the final reads did not
+        already give them (`Ended.failures`)."""
 
     def history(self, run: TestRun, failures: Failures, branch: str | None, deadline: Deadline) -> History:
         """The environment's last ended runs (the trend) and, given a `branch`, the failures' outcomes
@@ -69,6 +81,34 @@ class Provider(Protocol):
         history is unavailable, and the report stands without it."""
 
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Ended:
+    """An ended run after its final reads: the run with the counts they decided, and the failed
+    executions when reading them was part of deciding the counts (None: `failures` reads them)."""
+
+    run: TestRun
+    failures: Failures | None = None
+
+
+@runtime_checkable
+class Reopens(Protocol):
+    """Optional: a provider whose ended runs can reopen (Buildkite: results uploaded late, providers.md 3.3)."""
+
+    def settle_seconds(self, run: TestRun) -> float:
+        """How long after a status read saw `run` ended to look again; the end stands only if that look
+        sees the same state. 0: one look is enough."""
+
+
+@runtime_checkable
+class ReadsWhenEnded(Protocol):
+    """Optional: a provider whose counts are read only once the run has ended (Buildkite: the build's
+    tests and the failed executions, up to 300 requests)."""
+
+    def final_reads(self, run: TestRun, deadline: Deadline) -> Ended:
+        """`run`, as the last status read saw it ended, with the counts read now. `ServiceUnavailable`
+        when the service could not answer: the wait looks at the run again, then reads again."""
 
 
 @runtime_checkable
@@ -99,15 +139,7 @@ class Wiring:
 
 
 def create_provider(settings: Settings, context: GitHubContext, wiring: Wiring) -> Provider:
-    # Only the chosen provider's module is imported: the trigger is sent sooner (start-up time).
-    if settings.provider == "buildkite":
-        from .buildkite import BuildkiteProvider
+    # Only the chosen provider's client is imported: the trigger is sent sooner (start-up time).
+    from .registry import spec_named
 
-        return BuildkiteProvider(settings, context, wiring)
-    if settings.provider == "testsigma":
-        from .testsigma import TestsigmaProvider
-
-        return TestsigmaProvider(settings, context, wiring)
-    from .empirical import EmpiricalProvider
-
-    return EmpiricalProvider(settings, context, wiring)
+    return spec_named(settings.provider).factory(settings, context, wiring)

@@ -18,30 +18,6 @@ __all__ = ["SUMMARY_LIMIT", "duration", "headline", "render_summary", "title"]
 SUMMARY_LIMIT = 1_000_000
 DETAILS_LIMIT = 4_000  # characters of one failure's details shown in the summary
 
-# Error codes of a failed Empirical run (seed 002), and Testsigma's.
-ERROR_CODES = {
-    "merge_conflict": "Merge conflict detected when merging the test branch",
-    "dispatch_failed": "Failed to dispatch the test run to workers",
-    "report_not_generated": "Test report was not generated",
-    "run_failed_with_error": "Test run failed with an error during execution",
-    "worker_interrupted": "Test run worker was interrupted",
-    "merge_reports_failed": "Failed to merge sharded reports",
-    # Results of a completed Testsigma run that is neither a pass nor a failure (providers.md 2.1).
-    "ABORTED": "Testsigma aborted the run before its tests could complete",
-    "NOT_EXECUTED": "Testsigma did not execute the test plan's tests",
-    "FAILURE": "Testsigma reported the run as failed without counting a failed test; see the report",
-    # Buildkite (providers/buildkite.py): why a build's outcome is unknown or not a pass.
-    "stale": "Test Engine received no results for the run in time (stale)",
-    "no_results": "The Test Engine run finished without any test results",
-    "no_test_run": "No Test Engine run appeared for the build in this suite; do its jobs upload test results?",
-    "failures_unlisted": "Test Engine reported failed tests, but they could not be listed",
-    "build_failed": "The build failed although no test failed",
-    "blocked": "The build stopped at a block step",
-    "skipped": "The build was skipped",
-    "not_run": "The build was not run",
-    "waiting_failed": "A build the pipeline waited on failed",
-}
-
 _ICONS = {
     Outcome.PASSED: "✅",
     Outcome.FAILED: "❌",
@@ -94,7 +70,7 @@ def _notes(report: Report) -> list[str]:
     if report.problem:
         notes.append(f"> **{md.text(report.problem, 1000)}**")
     if run and run.error_code:
-        meaning = ERROR_CODES.get(run.error_code, "")
+        meaning = run.error_meaning or ""
         notes.append(
             f"The run ended with error {md.code(run.error_code)}"
             + (f": {md.text(meaning)}." if meaning else ".")

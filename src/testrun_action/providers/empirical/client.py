@@ -7,26 +7,25 @@ single-run details and test cases) defensively: anything missing degrades the re
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from .. import __version__
-from ..clock import Deadline
-from ..context import GitHubContext
-from ..errors import (
-    DeliveryUncertain,
+from ...clock import Deadline
+from ...context import GitHubContext
+from ...errors import (
     MalformedResponse,
     RunNotFound,
     ServiceError,
-    TestrunError,
-    TriggerUncertain,
 )
-from ..http import HttpClient
-from ..model import Counts, FailedExecution, Failures, History, Phase, TestRun
-from ..settings import Settings
-from . import PlannedRequest, Wiring
-from .adoption import Candidate, Sent, choose, clock_offset, parse_time, uncertain
-from .wire import Count, Wire, read, whole_number
+from ...model import Counts, Failures, History, Phase, TestRun
+from .. import PlannedRequest, Wiring
+from ..adoption import Candidate, Sent, choose, parse_time
+from ..base import HttpProvider
+from ..readers import mapping, positive
+from ..wire import Count, Wire, read, whole_number
+from . import ERROR_CODES
+from .payload import run_items
+from .settings import EmpiricalSettings
 
 PHASES = {
     "pending": Phase.WAITING,
@@ -37,11 +36,6 @@ PHASES = {
     "error": Phase.ERRORED,
     "cancelled": Phase.CANCELLED,
 }
-# GET /api/v2/test-cases takes at most 100 ids (providers.md 1.5).
-TEST_CASE_PAGE = 100
-FAILED_STATUSES = frozenset({"failed", "timedout", "interrupted", "unexpected"})
-# After an ambiguous trigger the service may still be creating the run: look again after these pauses.
-ADOPTION_PAUSES = (0.0, 2.0, 5.0)
 
 
 class RunItem(Wire):
@@ -72,7 +66,7 @@ class RunItem(Wire):
 COUNTS = {"total": "total_count", "passed": "success_count", "failed": "failed_count"}
 
 
-def trigger_body(settings: Settings, context: GitHubContext) -> dict[str, Any]:
+def trigger_body(settings: EmpiricalSettings, context: GitHubContext) -> dict[str, Any]:
     """The request body per seed 001: documented fields only, empty values omitted."""
     body: dict[str, Any] = {"environment": settings.environment}
     if settings.test_branch:
@@ -109,32 +103,18 @@ def trigger_body(settings: Settings, context: GitHubContext) -> dict[str, Any]:
     return body
 
 
-class EmpiricalProvider:
+class EmpiricalProvider(HttpProvider):
     name = "Empirical"
+    # After an ambiguous trigger the service may still be creating the run: look again after these pauses.
+    adoption_pauses = (0.0, 2.0, 5.0)
 
-    def __init__(self, settings: Settings, context: GitHubContext, wiring: Wiring) -> None:
+    def __init__(self, settings: EmpiricalSettings, context: GitHubContext, wiring: Wiring) -> None:
+        project = {"x-project-id": str(settings.project_id)} if settings.project_id is not None else {}
+        super().__init__(settings, wiring, headers=project)
         self._settings = settings
         self._context = context
-        self._log = wiring.log
-        self._clock = wiring.clock
-        self._headers = {"User-Agent": f"testrun-action/{__version__}", "Accept": "application/json"}
-        if settings.project_id is not None:
-            self._headers["x-project-id"] = str(settings.project_id)
-        self.http = HttpClient(
-            service=self.name,
-            base_url=settings.api_url,
-            headers={**self._headers, "Authorization": f"Bearer {settings.api_key.get_secret_value()}"},
-            clock=wiring.clock,
-            log=wiring.log,
-            transport=wiring.transport,
-            policy=wiring.policy,
-        )
         self._slug: str | None = None
         self.sent: Sent | None = None  # what the last trigger sent, to find the run it created
-        self._seen: list[Candidate] = []  # recent runs of the last lookup, linked when none is ours
-
-    def close(self) -> None:
-        self.http.close()
 
     # -- trigger --------------------------------------------------------------------------------
     def planned_trigger(self) -> PlannedRequest:
@@ -143,19 +123,18 @@ class EmpiricalProvider:
             override["value"] = "***"
         return PlannedRequest.json("PUT", f"{self._settings.api_url}/api/test-runs", self._headers, body)
 
-    def trigger(self, deadline: Deadline) -> TestRun:
+    def not_adopted(self) -> str:
+        return (
+            f"no run of environment '{self._settings.environment}' for this commit appeared since it was sent"
+        )
+
+    def send_trigger(self, deadline: Deadline) -> TestRun:
         body = trigger_body(self._settings, self._context)
-        self.remember_trigger(datetime.now(UTC), None)
-        try:
-            _, payload = self.http.json(
-                "PUT", "/api/test-runs", body=body, deadline=deadline, repeatable=False
-            )
-        except DeliveryUncertain as exc:
-            return self._adopt(exc, deadline)
-        data = _mapping(payload, "data")
-        if _mapping(data, "trigger").get("success") is not True:
+        _, payload = self.http.json("PUT", "/api/test-runs", body=body, deadline=deadline, repeatable=False)
+        data = mapping(payload, "data")
+        if mapping(data, "trigger").get("success") is not True:
             raise ServiceError(f"Empirical did not confirm the trigger: {_message(payload)}")
-        run = _mapping(data, "test_run")
+        run = mapping(data, "test_run")
         try:
             run_id = whole_number(run.get("id"))
         except ValueError:
@@ -164,32 +143,7 @@ class EmpiricalProvider:
             {"id": run_id, "state": run.get("state"), "created_at": run.get("created_at")}, confirmed=False
         )
 
-    def _adopt(self, cause: DeliveryUncertain, deadline: Deadline) -> TestRun:
-        """The trigger may have been received: find the run it created rather than trigger twice."""
-        self._log(f"{cause.message} Looking for the run it may have created.")
-        for pause in ADOPTION_PAUSES:
-            if pause >= deadline.remaining():
-                break
-            self._clock.sleep(pause)
-            try:
-                run = self.own_run(deadline)
-            except TriggerUncertain as exc:
-                raise TriggerUncertain(f"{cause.message} {exc.message}") from None
-            except ServiceError as exc:
-                raise TriggerUncertain(
-                    f"{cause.message} Could not check for a run it created ({exc.message}); not triggering again."
-                ) from None
-            if run is not None:
-                self._log(f"Found run {run.id}, created by the trigger; following it.")
-                return run
-        raise uncertain(
-            f"no run of environment '{self._settings.environment}' for this commit appeared since it was sent",
-            self._seen,
-            cause.message,
-        )
-
-    marker = None  # the run list returns nothing a trigger could mark its run with (seed 002)
-
+    # No `marker`: the run list returns nothing a trigger could mark its run with (seed 002).
     def remember_trigger(self, at: datetime, marker: str | None) -> None:
         self.sent = _sent(trigger_body(self._settings, self._context), at)
 
@@ -200,19 +154,15 @@ class EmpiricalProvider:
         _, payload = self.http.json(
             "GET", "/api/test-runs", params={"interval_in_days": 1, "per_page": 100}, deadline=deadline
         )
-        offset = clock_offset(self.http.last_headers, datetime.now(UTC))
+        offset = self.service_offset()
         self._remember_slug(payload)
         items: dict[str, dict[str, Any]] = {}
         candidates = []
-        for raw in _items(payload):
-            try:
-                item = RunItem.model_validate(raw)
-            except ValueError:
-                continue  # an entry that can't be read can't be proven ours
+        for raw, item in self.readable(run_items(payload), RunItem):
             created = parse_time(item.created_at)
             ended = None
             if PHASES.get(item.state or "", Phase.RUNNING).terminal and created is not None:
-                ended = created + timedelta(milliseconds=_milliseconds(item.duration))
+                ended = created + timedelta(milliseconds=positive(item.duration) or 0.0)
             run_id = str(item.id)
             items[run_id] = raw
             candidates.append(
@@ -239,13 +189,13 @@ class EmpiricalProvider:
     def poll(self, run_id: str, deadline: Deadline) -> TestRun:
         _, payload = self.http.json("GET", "/api/test-runs", params={"id": run_id}, deadline=deadline)
         self._remember_slug(payload)
-        for item in _items(payload):
+        for item in run_items(payload):
             if str(item.get("id")) == run_id:
                 return self._to_run(item, confirmed=True)
         raise RunNotFound(f"Empirical has no run {run_id} visible to this API key.")
 
     def _remember_slug(self, payload: Any) -> None:
-        slug = _mapping(_mapping(payload, "data"), "project").get("slug")
+        slug = mapping(mapping(payload, "data"), "project").get("slug")
         if isinstance(slug, str) and slug:
             self._slug = slug
 
@@ -273,7 +223,7 @@ class EmpiricalProvider:
             ),
             None,
         )
-        duration_ms = _milliseconds(item.duration)
+        duration_ms = positive(item.duration)
         return TestRun(
             id=run_id,
             url=self._run_url(run_id),
@@ -291,13 +241,14 @@ class EmpiricalProvider:
             # `duration` is milliseconds: the documented example has 120000 for a two-minute run.
             duration_seconds=duration_ms / 1000 if duration_ms else None,
             error_code=error_code,
+            error_meaning=ERROR_CODES.get(error_code or ""),
             created_at=item.created_at,
             confirmed=confirmed,
         )
 
     # -- history, for the poll schedule -----------------------------------------------------------
     def recent_durations(self, deadline: Deadline) -> list[float]:
-        from .empirical_history import recent_durations
+        from .history import recent_durations
 
         return recent_durations(self.http, self._settings.environment, deadline)
 
@@ -315,91 +266,15 @@ class EmpiricalProvider:
 
     # -- failures -------------------------------------------------------------------------------
     def failures(self, run: TestRun, deadline: Deadline) -> Failures:
-        try:
-            _, payload = self.http.json("GET", f"/api/test-runs/{run.id}", deadline=deadline)
-        except TestrunError as exc:  # best effort: the counts and the verdict stand without details
-            return Failures(complete=False, note=f"Failure details were unavailable: {exc.message}")
-        details = _summary_details(payload)
-        if details is None:
-            return Failures(
-                complete=False, note="Failure details were unavailable: the run had no per-test summary."
-            )
-        wanted = [d for d in details if _is_failure(d)]
-        cases, note = self._test_cases(
-            [str(d["pw_test_id"]) for d in wanted if d.get("pw_test_id")], deadline
-        )
-        executions = []
-        for detail in wanted:
-            pw_id = str(detail.get("pw_test_id") or "")
-            case = cases.get(pw_id, {})
-            suites = [s for s in case.get("suites") or [] if isinstance(s, str)]
-            executions.append(
-                FailedExecution(
-                    name=" › ".join(
-                        [*suites, _first_text(case.get("name"), detail.get("name"), pw_id) or "unnamed test"]
-                    ),
-                    flaky=str(detail.get("status")).lower() == "flaky",
-                    file=_first_text(case.get("file_path")),
-                    message=_first_text(
-                        detail.get("error_message"), detail.get("message"), detail.get("error")
-                    )
-                    or "",
-                    url=f"{run.url}?test_id={pw_id}" if pw_id else run.url,
-                    group=_first_text(case.get("playwright_project")),
-                    key=pw_id or None,
-                )
-            )
-        return Failures(executions=tuple(executions), complete=note is None, note=note)
+        from .failures import read_failures
+
+        return read_failures(self.http, run, deadline)
 
     # -- history --------------------------------------------------------------------------------
     def history(self, run: TestRun, failures: Failures, branch: str | None, deadline: Deadline) -> History:
-        from .empirical_history import read_history
+        from .history import read_history
 
         return read_history(self.http, self._settings.environment, run, failures, branch, deadline)
-
-    def _test_cases(self, ids: list[str], deadline: Deadline) -> tuple[dict[str, dict[str, Any]], str | None]:
-        cases: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(ids), TEST_CASE_PAGE):
-            chunk = ids[start : start + TEST_CASE_PAGE]
-            try:
-                _, payload = self.http.json(
-                    "GET",
-                    "/api/v2/test-cases",
-                    params={"ids": ",".join(chunk), "per_page": TEST_CASE_PAGE},
-                    deadline=deadline,
-                )
-            except TestrunError as exc:
-                return cases, f"File paths were unavailable for some tests: {exc.message}"
-            for case in _mapping(payload, "data").get("test_cases") or []:
-                if isinstance(case, dict) and case.get("id") is not None:
-                    cases[str(case["id"])] = case
-        return cases, None
-
-
-def _mapping(node: Any, key: str) -> dict[str, Any]:
-    value = node.get(key) if isinstance(node, dict) else None
-    return value if isinstance(value, dict) else {}
-
-
-def _items(payload: Any) -> list[dict[str, Any]]:
-    test_runs = _mapping(_mapping(payload, "data"), "test_runs")
-    items = test_runs.get("items")
-    if not isinstance(items, list):
-        raise MalformedResponse("Empirical's run list has no `data.test_runs.items`.")
-    return [item for item in items if isinstance(item, dict)]
-
-
-def _count(item: dict[str, Any], key: str) -> int | None:
-    """A count for an enrichment (history): None when it is missing or not a count."""
-    from .wire import count_or_none
-
-    return count_or_none(item.get(key))
-
-
-def _milliseconds(value: Any) -> float:
-    return (
-        float(value) if isinstance(value, int | float) and not isinstance(value, bool) and value > 0 else 0.0
-    )
 
 
 def _sent(body: dict[str, Any], at: datetime) -> Sent:
@@ -416,29 +291,5 @@ def _sent(body: dict[str, Any], at: datetime) -> Sent:
 
 
 def _message(payload: Any) -> str:
-    error = _mapping(payload, "error")
+    error = mapping(payload, "error")
     return str(error.get("message") or "no reason given")
-
-
-def _summary_details(payload: Any) -> list[dict[str, Any]] | None:
-    """`data.test_run.flattenedSummaryDetails` (observed, providers.md 1.4), tolerating snake case."""
-    run = _mapping(_mapping(payload, "data"), "test_run")
-    details = run.get("flattenedSummaryDetails", run.get("flattened_summary_details"))
-    if not isinstance(details, list):
-        return None
-    return [d for d in details if isinstance(d, dict)]
-
-
-def _is_failure(detail: dict[str, Any]) -> bool:
-    status = str(detail.get("status", "")).lower()
-    if status == "flaky":
-        return True
-    # A failure with an active snooze does not count (providers.md 1.5).
-    return status in FAILED_STATUSES and not detail.get("snooze_info")
-
-
-def _first_text(*values: Any) -> str | None:
-    for value in values:
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return None

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..clock import Deadline
-from ..errors import MalformedResponse
-from ..http import HttpClient
-from ..model import Failures, History, Outcomes, PastRun, TestRun
-from ..paging import concurrently
-from .wire import count_or_none
+from ...clock import Deadline
+from ...errors import MalformedResponse
+from ...http import HttpClient
+from ...model import Failures, History, Outcomes, PastRun, TestRun
+from ...paging import concurrently
+from ..wire import count_or_none
 
 HISTORY_RUNS = 10  # the trend's "last 10 ended runs"; also how many earlier runs are compared
 PAGE_SIZE = 50

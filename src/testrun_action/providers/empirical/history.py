@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..clock import Deadline
-from ..errors import MalformedResponse
-from ..http import HttpClient
-from ..model import Failures, History, Outcomes, PastRun, TestRun
-from ..paging import concurrently
-from .empirical import FAILED_STATUSES, _count, _items, _summary_details
+from ...clock import Deadline
+from ...errors import MalformedResponse
+from ...http import HttpClient
+from ...model import Failures, History, Outcomes, PastRun, TestRun
+from ...paging import concurrently
+from ..readers import count, positive
+from .payload import FAILED_STATUSES, run_items, summary_details
 
 HISTORY_RUNS = 10  # the trend's "last 10 ended runs"; also how many runs of the branch are compared
 LIST_PAGE = 100  # per_page's maximum (providers.md 1.2): the environment's runs are picked from these
@@ -44,7 +45,7 @@ def read_history(
             params={"state": "ended", "per_page": LIST_PAGE, "page": page},
             deadline=deadline,
         )
-        items = _items(payload)  # newest first
+        items = run_items(payload)  # newest first
         for item in items:
             if item.get("environment_slug") not in (None, environment) or item.get("state") != "ended":
                 continue
@@ -95,7 +96,7 @@ def recent_durations(http: HttpClient, environment: str, deadline: Deadline) -> 
         attempts=1,
     )
     durations = []
-    for item in _items(payload):
+    for item in run_items(payload):
         seconds = _past(item).duration_seconds
         if item.get("environment_slug") in (None, environment) and item.get("state") == "ended" and seconds:
             durations.append(seconds)
@@ -103,15 +104,13 @@ def recent_durations(http: HttpClient, environment: str, deadline: Deadline) -> 
 
 
 def _past(item: dict[str, Any]) -> PastRun:
-    failed = _count(item, "failed_count_after_snoozing")
-    duration_ms = item.get("duration")
+    failed = count(item, "failed_count_after_snoozing")
+    duration_ms = positive(item.get("duration"))
     return PastRun(
         id=str(item.get("id")),
         # `duration` is milliseconds (seed 000's example: 120000 for two minutes).
-        duration_seconds=duration_ms / 1000
-        if isinstance(duration_ms, int | float) and not isinstance(duration_ms, bool) and duration_ms > 0
-        else None,
-        failed=failed if failed is not None else _count(item, "failed_count"),
+        duration_seconds=duration_ms / 1000 if duration_ms else None,
+        failed=failed if failed is not None else count(item, "failed_count"),
         branch=_branch(item),
     )
 
@@ -119,7 +118,7 @@ def _past(item: dict[str, Any]) -> PastRun:
 def _statuses(http: HttpClient, run_id: str, deadline: Deadline) -> dict[str, str | None]:
     """Each test's outcome in one run, by Playwright test id: failed, flaky, passed, or None (skipped)."""
     _, payload = http.json("GET", f"/api/test-runs/{run_id}", deadline=deadline)
-    details = _summary_details(payload)
+    details = summary_details(payload)
     if details is None:
         raise MalformedResponse(f"Empirical's run {run_id} has no per-test summary")
     statuses: dict[str, str | None] = {}

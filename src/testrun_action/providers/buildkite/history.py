@@ -14,15 +14,16 @@ A run's failed executions beyond three pages leave the other tests' outcome ther
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from ..clock import Deadline
-from ..errors import MalformedResponse, TestrunError
-from ..http import HttpClient
-from ..model import Failures, History, Outcomes, PastRun
-from ..paging import concurrently, read_all
-from .buildkite_results import execution_key
+from ...clock import Deadline
+from ...errors import MalformedResponse, TestrunError
+from ...http import HttpClient
+from ...model import Failures, History, Outcomes, PastRun
+from ...paging import concurrently, read_all
+from ..adoption import parse_time
+from ..readers import text as _text
+from .results import execution_key
 
 HISTORY_RUNS = 10  # the trend's "last 10 ended runs"; also how many runs of the branch are compared
 LIST_PAGE = 100  # per_page's maximum (providers.md 3.4)
@@ -116,21 +117,8 @@ def _durations(http: HttpClient, builds_path: str, deadline: Deadline) -> dict[s
     for build in builds if isinstance(builds, list) else []:
         if not isinstance(build, dict):
             continue
-        start = _timestamp(build.get("started_at"))
-        end = _timestamp(build.get("finished_at"))
+        start = parse_time(build.get("started_at"))
+        end = parse_time(build.get("finished_at"))
         if start and end and end >= start and _text(build.get("id")):
             found[_text(build.get("id"))] = (end - start).total_seconds()
     return found
-
-
-def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _timestamp(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None

@@ -8,45 +8,47 @@
     cancel    PUT  .../pipelines/{pipeline}/builds/{number}/cancel
 
 The id the flow holds is the build number (the handle for cancel, and what `build-number` takes), or a
-Test Engine run UUID when attached to a run alone. `poll` drives two stages: the build until it ends,
-then its Test Engine run until it is finished. A finished run can reopen when late results arrive
-(providers.md 3.3), so "finished" counts only when a second look `settle` seconds later agrees.
+Test Engine run UUID when attached to a run alone. A `poll` is one status read of two stages: the
+build until it ends, then its Test Engine run until it is finished. The wait loop does the rest: a
+finished run can reopen when late results arrive (providers.md 3.3), so "finished" counts only when a
+second look `settle_seconds` later agrees; then `final_reads` reads the build's tests and the failed
+executions, which decide the counts, and gives both.
 
 The verdict never passes on doubt: a `stale` run, a run that finished without results, a build that
 failed, was blocked, skipped or not run while no test failed, or a build whose suite never got a run
-are all errors. Failed executions are read when the run is confirmed finished, because they decide the
-counts; `failures` then returns them.
+are all errors. Until the final reads, a finished run's counts are missing, never zero.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .. import __version__, parsing
-from ..clock import Deadline
-from ..context import GitHubContext
-from ..errors import (
-    ConfigurationError,
-    DeliveryUncertain,
+from ... import http, parsing
+from ...clock import Deadline
+from ...context import GitHubContext
+from ...errors import (
     MalformedResponse,
     RequestRejected,
     RunNotFound,
     ServiceError,
     ServiceUnavailable,
     TestrunError,
-    TriggerUncertain,
 )
-from ..http import Headroom, HttpClient
-from ..model import Failures, History, Phase, TestRun
-from ..paging import read_all
-from ..settings import Settings
-from . import PlannedRequest, Wiring
-from .adoption import Candidate, Sent, choose, clock_offset, parse_time, uncertain
-from .buildkite_results import TestTally, counts, failed_executions, tally
-from .wire import Count, Wire, read
+from ...http import Headroom
+from ...model import Counts, Failures, History, Phase, TestRun
+from ...paging import read_all
+from .. import Ended, PlannedRequest, Wiring
+from ..adoption import Candidate, Sent, choose, parse_time
+from ..base import HttpProvider
+from ..readers import text as _text
+from ..wire import Count, Wire, read
+from . import ERROR_CODES
+from .results import TestTally, counts, failed_executions, tally
+from .settings import BuildkiteSettings
+from .trigger import TRIGGER_ID_VARIABLE, build_body
 
 # Build states (providers.md 3.6); anything unknown is treated as still running.
 BUILD_PHASES = {
@@ -76,10 +78,11 @@ MAX_TEST_PAGES = 200
 # (providers.md 3.5), so after the build ends its run may take a little while to show. [I]
 RUN_APPEAR_SECONDS = 120.0
 DEFAULT_SETTLE_SECONDS = 5.0
+# A finished run's counts before the final reads: unknown, so that nothing takes them as zero.
+UNREAD = frozenset({"total", "passed", "failed"})
 # How far back the build list is read when looking for a build a trigger may have made: wide, because
 # the marker, not the time, decides; the adoption rule then checks the creation time against `Date`.
 LOOKBACK = timedelta(minutes=10)
-TRIGGER_ID_VARIABLE = "TESTRUN_TRIGGER_ID"  # marks the build a trigger created, to find it again
 
 
 class Build(Wire):
@@ -106,6 +109,16 @@ class EngineRun(Wire):
     created_at: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class SeenFinished:
+    """What the status read that saw a Test Engine run finished saw: what its final reads start from."""
+
+    run_id: str  # the id the flow holds
+    result: str
+    engine_run: dict[str, Any]
+    build: dict[str, Any] | None
+
+
 def settle_seconds(poll_interval: float | None) -> float:
     """How long after seeing a run finished to look again: two polls' worth, within 1-10 s."""
     if poll_interval is None:
@@ -113,71 +126,23 @@ def settle_seconds(poll_interval: float | None) -> float:
     return min(10.0, max(1.0, 2 * poll_interval))
 
 
-def build_env(settings: Settings, context: GitHubContext) -> dict[str, str]:
-    """The build's `env`: what the tests may want to know about the change under test, then the
-    user's `environment-variables`, which win. Ours are `TESTRUN_*`, so that nothing in the build
-    mistakes itself for a GitHub Actions job."""
-    ours = {
-        "TESTRUN_BUILD_URL": settings.build_url or context.deployment_url,
-        "TESTRUN_BUILD_VERSION": settings.build_version,
-        "TESTRUN_ENVIRONMENT": settings.environment,
-        "TESTRUN_REPOSITORY": context.repository,
-        "TESTRUN_COMMIT": context.sha,
-        "TESTRUN_COMMIT_URL": context.commit_url,
-        "TESTRUN_BRANCH": context.branch,
-        "TESTRUN_ACTOR": context.actor,
-        "TESTRUN_GITHUB_RUN_URL": context.run_url,
-    }
-    env = {name: value for name, value in ours.items() if value}
-    env.update((name, value.get_secret_value()) for name, value in settings.environment_variables)
-    return env
+def error_message(body: Any) -> Any:
+    """Buildkite's validation errors: `{"message": "Validation Failed", "errors": [...]}` (providers.md 3.4)."""
+    message = http.error_message(body)
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if isinstance(message, str) and isinstance(errors, list) and errors:
+        return f"{message}: {'; '.join(str(e) for e in errors)}"
+    return message
 
 
-def build_body(settings: Settings, context: GitHubContext, trigger_id: str) -> dict[str, Any]:
-    """The create-build request (builds.md, "Create a build"): `commit` and `branch` are required.
-
-    With `test-branch` the pipeline builds the head of that branch (a separate test repository);
-    otherwise it builds the commit under test on its branch, as a pull request build on pull requests.
-    """
-    commit, branch = (
-        ("HEAD", settings.test_branch) if settings.test_branch else (context.sha or "HEAD", context.branch)
-    )
-    if not branch:
-        raise ConfigurationError(
-            "test-branch",
-            "is required here: no branch is known for the commit under test (not a GitHub job?).",
-        )
-    body: dict[str, Any] = {"commit": commit, "branch": branch}
-    if context.commit_message:
-        body["message"] = context.commit_message
-    body["env"] = {**build_env(settings, context), TRIGGER_ID_VARIABLE: trigger_id}
-    if settings.metadata:
-        body["meta_data"] = {key: str(value) for key, value in settings.metadata.items()}
-    if context.pull_request and not settings.test_branch:
-        body["pull_request_id"] = context.pull_request
-    return body
-
-
-class BuildkiteProvider:
+class BuildkiteProvider(HttpProvider):
     name = "Buildkite"
 
-    def __init__(self, settings: Settings, context: GitHubContext, wiring: Wiring) -> None:
-        if settings.organization is None or settings.suite is None:  # settings guarantee both
-            raise ConfigurationError("organization", "is required with `provider: buildkite`.")
+    def __init__(self, settings: BuildkiteSettings, context: GitHubContext, wiring: Wiring) -> None:
+        super().__init__(settings, wiring, error_message=error_message)
         self._settings = settings
         self._context = context
-        self._clock = wiring.clock
-        self._log = wiring.log
         self._settle = settle_seconds(settings.poll_interval)
-        self._headers = {"User-Agent": f"testrun-action/{__version__}", "Accept": "application/json"}
-        self.http = HttpClient(
-            service=self.name,
-            base_url=settings.api_url,
-            headers={**self._headers, "Authorization": f"Bearer {settings.api_key.get_secret_value()}"},
-            clock=wiring.clock,
-            log=wiring.log,
-            transport=wiring.transport,
-        )
         org, suite = settings.organization, settings.suite
         self._builds = f"/v2/organizations/{org}/pipelines/{settings.pipeline}/builds"
         self._runs = f"/v2/analytics/organizations/{org}/suites/{suite}/runs"
@@ -187,11 +152,7 @@ class BuildkiteProvider:
         self._build: dict[str, Any] | None = None
         self._build_ended_at: float | None = None
         self._run_id: str | None = None  # the Test Engine run, once found
-        self._final: TestRun | None = None
-        self._failures = Failures()
-
-    def close(self) -> None:
-        self.http.close()
+        self._finished: SeenFinished | None = None  # the last status read, when it saw the run finished
 
     def headroom(self) -> Headroom | None:
         """The REST quota left (providers.md 3.4), for the poll schedule."""
@@ -206,21 +167,17 @@ class BuildkiteProvider:
 
     def trigger(self, deadline: Deadline) -> TestRun:
         body = build_body(self._settings, self._context, self._trigger_id)
-        self.sent = Sent(
-            at=datetime.now(UTC),
-            fields={
-                "branch": body["branch"],
-                **({"commit": body["commit"]} if body["commit"] != "HEAD" else {}),
-            },
-            marker=self._trigger_id,
-        )
-        self._sent_body = body
-        try:
-            status, build = self.http.json(
+        self.remember_trigger(datetime.now(UTC), self._trigger_id)
+        status, build = self.trigger_or_adopt(
+            lambda: self.http.json(
                 "POST", self._builds, body=body, deadline=deadline, repeatable=False, accept=(404,)
-            )
-        except DeliveryUncertain as exc:
-            status, build = 201, self._adopt(exc, deadline)
+            ),
+            lambda: self._adopted(deadline),
+            deadline,
+            noun="build",
+            missing="no build from this trigger appeared",
+            label=lambda found: f"build #{found[1].get('number')}",
+        )
         if status == 404:
             said = str(build.get("message") or "")[:200] if isinstance(build, dict) else None
             raise RequestRejected(
@@ -230,21 +187,10 @@ class BuildkiteProvider:
             )
         return self._on_build(_build_number(build), build)
 
-    def _adopt(self, cause: DeliveryUncertain, deadline: Deadline) -> dict[str, Any]:
-        """The request may have created a build: find it by the trigger id in its env; never trigger twice."""
-        self._log(f"{cause.message} Looking for the build it may have created.")
-        try:
-            build = self._own_build(deadline)
-        except TriggerUncertain as exc:
-            raise TriggerUncertain(f"{cause.message} {exc.message}") from None
-        except ServiceError as exc:
-            raise TriggerUncertain(
-                f"{cause.message} Could not check for a build it created ({exc.message}); not triggering again."
-            ) from None
-        if build is None:
-            raise uncertain("no build from this trigger appeared", [], cause.message)
-        self._log(f"Found build #{build.get('number')}, created by the trigger; following it.")
-        return build
+    def _adopted(self, deadline: Deadline) -> tuple[int, Any] | None:
+        """The build the trigger created, found by the trigger id in its env, as if the trigger said so."""
+        build = self._own_build(deadline)
+        return (201, build) if build is not None else None
 
     @property
     def marker(self) -> str:
@@ -270,7 +216,7 @@ class BuildkiteProvider:
         if len(commit) == 40:  # the filter takes full SHAs only (builds.md, list query strings)
             params["commit"] = commit
         _, builds = self.http.json("GET", self._builds, params=params, deadline=deadline)
-        offset = clock_offset(self.http.last_headers, datetime.now(UTC))
+        offset = self.service_offset()
         by_number: dict[str, dict[str, Any]] = {}
         candidates = []
         for build in builds if isinstance(builds, list) else []:
@@ -301,16 +247,16 @@ class BuildkiteProvider:
 
     # -- poll -----------------------------------------------------------------------------------
     def poll(self, run_id: str, deadline: Deadline) -> TestRun:
-        if self._final is not None and self._final.id == run_id and self._final.confirmed:
-            return self._final  # an ended run does not change; its results were read once
-        run = replace(self._read(run_id, deadline), confirmed=True)
-        if run.terminal:
-            self._final = run
-        return run
+        self._finished = None
+        return replace(self._read(run_id, deadline), confirmed=True)
+
+    def settle_seconds(self, run: TestRun) -> float:
+        """A finished Test Engine run is looked at again before it is believed (providers.md 3.3)."""
+        return self._settle if run.phase is Phase.FINISHED else 0.0
 
     def _read(self, run_id: str, deadline: Deadline) -> TestRun:
         if parsing.is_uuid(run_id):
-            return self._follow_run(run_id, self._get_run(run_id, deadline), None, deadline)
+            return self._follow_run(run_id, self._get_run(run_id, deadline), None)
         status, build = self.http.json(
             "GET",
             f"{self._builds}/{run_id}",
@@ -358,7 +304,7 @@ class BuildkiteProvider:
                     base, state=f"{label}; no test results", phase=Phase.ERRORED, error_code="no_test_run"
                 )
             )
-        return self._follow_run(number, run, build, deadline)
+        return self._follow_run(number, run, build)
 
     def _find_run(self, build: dict[str, Any], deadline: Deadline) -> dict[str, Any] | None:
         if self._run_id is not None:
@@ -398,9 +344,7 @@ class BuildkiteProvider:
         read(EngineRun, run, "Buildkite's Test Engine run")
         return run
 
-    def _follow_run(
-        self, run_id: str, run: dict[str, Any], build: dict[str, Any] | None, deadline: Deadline
-    ) -> TestRun:
+    def _follow_run(self, run_id: str, run: dict[str, Any], build: dict[str, Any] | None) -> TestRun:
         state, result = _text(run.get("state")) or "unknown", _text(run.get("result")) or "pending"
         base = TestRun(
             id=run_id,
@@ -414,50 +358,25 @@ class BuildkiteProvider:
             return self._ended(replace(base, phase=Phase.ERRORED, error_code="stale"))
         if state != "finished":
             return base
-        # A late upload reopens a finished run (providers.md 3.3): believe "finished" only if a second
-        # look, `settle` seconds later, still says so with the same result.
-        self._clock.sleep(min(self._settle, deadline.remaining()))
-        again = self._get_run(_text(run.get("id")), deadline)
-        state, result_again = _text(again.get("state")) or "unknown", _text(again.get("result")) or "pending"
-        if state != "finished" or result_again != result:
-            self._log(
-                f"Test Engine run {_text(run.get('id'))} reopened: more results arrived. Waiting again."
-            )
-            return replace(base, state=_label(build, state, result_again))
-        return self._conclude(base, again, build, result, deadline)
+        # Finished as this read saw it; its counts are read once a second look agrees (`final_reads`).
+        self._finished = SeenFinished(run_id, result, run, build)
+        return replace(base, phase=Phase.FINISHED, counts=Counts(missing=UNREAD))
 
-    def _conclude(
-        self,
-        base: TestRun,
-        run: dict[str, Any],
-        build: dict[str, Any] | None,
-        result: str,
-        deadline: Deadline,
-    ) -> TestRun:
-        tests = self._tests(_text(run.get("build_id")) or (_text(build.get("id")) if build else ""), deadline)
-        flaky = tests.flaky if tests else frozenset()
-        try:
-            pages = read_all(
-                self.http,
-                f"{self._runs}/{_text(run.get('id'))}/failed_executions",
-                params={"include_failure_expanded": "true", "per_page": PER_PAGE},
-                deadline=deadline,
-                max_pages=MAX_FAILED_PAGES,
-                what="Buildkite's failed executions",
-            )
-        except ServiceUnavailable:
-            raise  # the wait tolerates an outage and looks again
-        except ServiceError as exc:
-            self._failures = Failures(
-                complete=False, note=f"Failed executions were unavailable: {exc.message}"
-            )
-        else:
-            executions = failed_executions(pages.items, flaky)
-            note = None
-            if not pages.complete:
-                note = f"Only the first {len(pages.items)} failed executions were read ({pages.pages_read} pages)."
-            self._failures = Failures(tuple(executions), complete=pages.complete, note=note)
-        run_counts = counts(list(self._failures.executions), tests)
+    # -- the final reads ------------------------------------------------------------------------
+    def final_reads(self, run: TestRun, deadline: Deadline) -> Ended:
+        """The build's tests and the failed executions of a run the last status read saw finished:
+        together they decide the counts (up to 300 requests, paced by the rate gate)."""
+        if run.phase is not Phase.FINISHED:
+            return Ended(run)
+        seen = self._finished
+        if seen is None or seen.run_id != run.id:  # the wait looks at the run again first
+            raise ServiceUnavailable(f"Run {run.id} was not seen finished by the last status read.")
+        build_id = _text(seen.engine_run.get("build_id")) or (
+            _text(seen.build.get("id")) if seen.build else ""
+        )
+        failures, tests = self._results(_text(seen.engine_run.get("id")), build_id, deadline)
+        run_counts = counts(list(failures.executions), tests)
+        build, result = seen.build, seen.result
         blocked = build is not None and (build.get("blocked") is True or build.get("state") == "blocked")
         build_passed = build is None or (build.get("state") == "passed" and not blocked)
         error_code = None
@@ -470,7 +389,36 @@ class BuildkiteProvider:
         elif result not in ("passed", "failed"):  # failed here: every failure passed on retry (flaky)
             error_code = "no_results"
         phase = Phase.ERRORED if error_code else Phase.FINISHED
-        return self._ended(replace(base, phase=phase, counts=run_counts, error_code=error_code))
+        return Ended(
+            self._ended(replace(run, phase=phase, counts=run_counts, error_code=error_code)), failures
+        )
+
+    def _results(
+        self, engine_run_id: str, build_id: str, deadline: Deadline
+    ) -> tuple[Failures, TestTally | None]:
+        """The failed executions, flaky where the build's tests say so, and those tests' tally."""
+        tests = self._tests(build_id, deadline)
+        flaky = tests.flaky if tests else frozenset()
+        try:
+            pages = read_all(
+                self.http,
+                f"{self._runs}/{engine_run_id}/failed_executions",
+                params={"include_failure_expanded": "true", "per_page": PER_PAGE},
+                deadline=deadline,
+                max_pages=MAX_FAILED_PAGES,
+                what="Buildkite's failed executions",
+            )
+        except ServiceUnavailable:
+            raise  # the wait tolerates an outage and looks again
+        except ServiceError as exc:
+            return Failures(complete=False, note=f"Failed executions were unavailable: {exc.message}"), tests
+        executions = failed_executions(pages.items, flaky)
+        note = None
+        if not pages.complete:
+            note = (
+                f"Only the first {len(pages.items)} failed executions were read ({pages.pages_read} pages)."
+            )
+        return Failures(tuple(executions), complete=pages.complete, note=note), tests
 
     def _tests(self, build_id: str, deadline: Deadline) -> TestTally | None:
         """The build's tests in our suite, or None when they can't be read completely."""
@@ -498,8 +446,8 @@ class BuildkiteProvider:
             return None
 
     def _ended(self, run: TestRun) -> TestRun:
-        self._final = run
-        return run
+        """Every run this provider sees ended leaves through here, final reads done or not needed."""
+        return replace(run, error_meaning=ERROR_CODES.get(run.error_code or ""))
 
     # -- cancel ---------------------------------------------------------------------------------
     def cancel(self, run: TestRun, reason: str, deadline: Deadline) -> bool:
@@ -515,11 +463,19 @@ class BuildkiteProvider:
 
     # -- failures -------------------------------------------------------------------------------
     def failures(self, run: TestRun, deadline: Deadline) -> Failures:
-        return self._failures
+        """Read now. The wait's final reads already give them (they decide the counts), so the flow
+        asks only when those did not run."""
+        engine_run_id = self._run_id or (run.id if parsing.is_uuid(run.id) else None)
+        if engine_run_id is None:
+            return Failures(
+                complete=False, note="Failure details were unavailable: no Test Engine run was found."
+            )
+        build_id = _text(self._build.get("id")) if self._build else ""
+        return self._results(engine_run_id, build_id, deadline)[0]
 
     # -- history --------------------------------------------------------------------------------
     def history(self, run: TestRun, failures: Failures, branch: str | None, deadline: Deadline) -> History:
-        from .buildkite_history import read_history
+        from .history import read_history
 
         return read_history(
             self.http,
@@ -531,10 +487,6 @@ class BuildkiteProvider:
             branch=branch,
             deadline=deadline,
         )
-
-
-def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
 
 
 def _label(build: dict[str, Any] | None, state: str, result: str) -> str:
@@ -552,17 +504,7 @@ def _build_number(build: Any) -> str:
     return str(number)
 
 
-def _timestamp(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def _duration(build: dict[str, Any]) -> float | None:
-    start = _timestamp(build.get("started_at")) or _timestamp(build.get("created_at"))
-    end = _timestamp(build.get("finished_at"))
+    start = parse_time(build.get("started_at")) or parse_time(build.get("created_at"))
+    end = parse_time(build.get("finished_at"))
     return (end - start).total_seconds() if start and end and end >= start else None

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..model import Counts, FailedExecution
-from .wire import whole_number
+from ...model import Counts, FailedExecution
+from ..readers import text as _text
+from ..wire import whole_number
 
 DETAILS_LIMIT = 20_000  # characters of expanded failure and backtrace kept per execution
 
@@ -34,10 +35,6 @@ def split_location(location: Any) -> tuple[str | None, int | None]:
     while file.startswith("./"):
         file = file[2:]
     return (file or None), (line if line else None)
-
-
-def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
 
 
 def _url(*candidates: Any) -> str | None:

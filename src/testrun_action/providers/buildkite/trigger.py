@@ -1,0 +1,56 @@
+"""The create-build request Buildkite's trigger sends (builds.md, "Create a build")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...context import GitHubContext
+from ...errors import ConfigurationError
+from .settings import BuildkiteSettings
+
+TRIGGER_ID_VARIABLE = "TESTRUN_TRIGGER_ID"  # marks the build a trigger created, to find it again
+
+
+def build_env(settings: BuildkiteSettings, context: GitHubContext) -> dict[str, str]:
+    """The build's `env`: what the tests may want to know about the change under test, then the
+    user's `environment-variables`, which win. Ours are `TESTRUN_*`, so that nothing in the build
+    mistakes itself for a GitHub Actions job."""
+    ours = {
+        "TESTRUN_BUILD_URL": settings.build_url or context.deployment_url,
+        "TESTRUN_BUILD_VERSION": settings.build_version,
+        "TESTRUN_ENVIRONMENT": settings.environment,
+        "TESTRUN_REPOSITORY": context.repository,
+        "TESTRUN_COMMIT": context.sha,
+        "TESTRUN_COMMIT_URL": context.commit_url,
+        "TESTRUN_BRANCH": context.branch,
+        "TESTRUN_ACTOR": context.actor,
+        "TESTRUN_GITHUB_RUN_URL": context.run_url,
+    }
+    env = {name: value for name, value in ours.items() if value}
+    env.update((name, value.get_secret_value()) for name, value in settings.environment_variables)
+    return env
+
+
+def build_body(settings: BuildkiteSettings, context: GitHubContext, trigger_id: str) -> dict[str, Any]:
+    """The create-build request (builds.md, "Create a build"): `commit` and `branch` are required.
+
+    With `test-branch` the pipeline builds the head of that branch (a separate test repository);
+    otherwise it builds the commit under test on its branch, as a pull request build on pull requests.
+    """
+    commit, branch = (
+        ("HEAD", settings.test_branch) if settings.test_branch else (context.sha or "HEAD", context.branch)
+    )
+    if not branch:
+        raise ConfigurationError(
+            "test-branch",
+            "is required here: no branch is known for the commit under test (not a GitHub job?).",
+        )
+    body: dict[str, Any] = {"commit": commit, "branch": branch}
+    if context.commit_message:
+        body["message"] = context.commit_message
+    body["env"] = {**build_env(settings, context), TRIGGER_ID_VARIABLE: trigger_id}
+    if settings.metadata:
+        body["meta_data"] = {key: str(value) for key, value in settings.metadata.items()}
+    if context.pull_request and not settings.test_branch:
+        body["pull_request_id"] = context.pull_request
+    return body
