@@ -77,8 +77,8 @@ def build(
     `base` replaces the image on the Dockerfile's first FROM line (`podman build --from`), the pinned
     base, with a local one; the file itself is built as it is.
     """
-    # --layers=false keeps no image of the builder stage either: removing the tag removes it all.
-    args = [*PODMAN, "build", *ULIMITS, "--network", "host", "--tag", tag, "--no-cache", "--layers=false"]
+    # Not --layers=false: podman 4.3 then removes the image `--from` named once the build is done.
+    args = [*PODMAN, "build", *ULIMITS, "--network", "host", "--tag", tag, "--no-cache"]
     if base is not None:
         args += ["--from", base]
     for volume in volumes:
