@@ -1,17 +1,19 @@
 # The image's base: the official python:3.12-slim multi-arch index (amd64 and arm64), pinned by digest
 # so every build starts from the same bytes. It sits on a FROM line of its own because that is the only
 # place Dependabot looks for base images (it ignores ARG defaults: dependabot-core#10190).
-# BASE_IMAGE names the stage every other stage starts from. The container test points it at a local
-# stand-in, because no image registry is reachable where it runs; a stage nobody uses is not built, so
-# everything after this point is the same for both.
-ARG BASE_IMAGE=python-base
+# Every other stage starts from this stage by name, with no build argument in between: podman 4.3
+# (Debian 12's) reads `FROM ${ARG}` whose default names a stage as an image to pull, and the runner and
+# act pass no build arguments. Where no registry is reachable, `podman build --from IMAGE` swaps this
+# first FROM for a local stand-in without editing the file (tests/container does so).
 FROM python:3.12-slim@sha256:78387bc3881b8273120a12ebe6c1ab22b018ccc2c9adf565ae1ac9b536e184ea AS python-base
 
 # --- builder: resolve nothing, install exactly the hash-pinned wheels into a venv ------------------
-FROM ${BASE_IMAGE} AS builder
+FROM python-base AS builder
 
 # No compiler is installed: every runtime dependency has a wheel for both architectures, and
 # --only-binary makes a missing wheel fail the build instead of compiling from an sdist.
+# The package itself is copied to /app, not installed (no build step, no metadata to keep); a .pth
+# file in the venv puts /app on the venv interpreter's path whatever the environment says.
 # The venv gets no pip of its own: the base image's pip installs into it (--python), so nothing in
 # /opt/venv can install anything later.
 COPY requirements/runtime.lock /tmp/runtime.lock
@@ -20,10 +22,12 @@ RUN python -m venv --without-pip /opt/venv \
         --no-cache-dir --disable-pip-version-check --no-input \
         --require-hashes --no-deps --only-binary=:all: \
         -r /tmp/runtime.lock \
-    && rm -f /opt/venv/bin/activate* /opt/venv/bin/Activate.ps1
+    && rm -f /opt/venv/bin/activate* /opt/venv/bin/Activate.ps1 \
+    && /opt/venv/bin/python -c "import pathlib, sysconfig; \
+pathlib.Path(sysconfig.get_path('purelib'), 'testrun_action.pth').write_text('/app\\n')"
 
 # --- final: the interpreter from the base, the venv, and the package; nothing else ---------------
-FROM ${BASE_IMAGE}
+FROM python-base
 
 # The action installs nothing at run time, so the base image's installer goes too (setuptools and
 # wheel are absent from python:3.12-slim; naming them covers bases that still ship them).
@@ -41,11 +45,9 @@ COPY docker/testrun-post /usr/local/bin/testrun-post
 #   a cancelled step is killed never reach the log (github-platform.md 1.4 and 3.1).
 # PYTHONDONTWRITEBYTECODE: bytecode is compiled above, at build time; a container that wrote it again
 #   would only lose it with its writable layer.
-# PYTHONPATH: the package is copied, not installed, so there is no build step and no metadata to keep.
 # PYTHONSAFEPATH: `python -m` would otherwise put the working directory, the user's checkout in
 #   /github/workspace, first on sys.path, where any `httpx.py` or `testrun_action/` would shadow ours.
 ENV PATH=/opt/venv/bin:$PATH \
-    PYTHONPATH=/app \
     PYTHONSAFEPATH=1 \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1
@@ -56,4 +58,8 @@ ENV PATH=/opt/venv/bin:$PATH \
 # Exec form, no shell in between: Debian's dash drops environment variables with a hyphen in their
 # name, such as INPUT_API-KEY, and a shell as PID 1 would not pass SIGINT/SIGTERM on to Python
 # (github-platform.md 1.1 and 3.1). No WORKDIR: the runner passes --workdir /github/workspace.
-ENTRYPOINT ["python", "-m", "testrun_action"]
+# The venv's interpreter by its full path: act's self-hosted mode replaces the container's PATH with
+# the host's, and a bare `python` then found the base's interpreter, which has none of the
+# dependencies (ModuleNotFoundError: httpx). The post step's script names the same interpreter in
+# its #! line.
+ENTRYPOINT ["/opt/venv/bin/python", "-m", "testrun_action"]

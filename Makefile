@@ -31,7 +31,8 @@ lint: bootstrap
 unit: bootstrap
 	$(BIN)/pytest -n 2 --ignore=tests/container
 
-# The action's image, built from the Dockerfile and run as GitHub's runner runs it (tests/container).
+# The action's image, built from the Dockerfile and run as GitHub's runner runs it, and workflows that
+# use it run by act through podman's Docker API (tests/container; act comes with the dev lock).
 # One process: the tests share one image build, and each container wants a core of its own.
 container: bootstrap system-deps
 	$(BIN)/pytest tests/container
@@ -62,8 +63,12 @@ docs: bootstrap
 	$(BIN)/python tools/gen_docs.py
 
 # Re-resolve the hash-pinned locks (needs uv: `pip install uv`).
+# The image's lock leaves out what the action never imports: cryptography (PyJWT imports it only to sign
+# GitHub App tokens; the action authenticates with a token) and pycparser (cffi needs it only to compile
+# C declarations; PyNaCl's bindings are compiled into its wheel). The image installs with --no-deps.
+IMAGE_UNUSED := --no-emit-package cryptography --no-emit-package pycparser
 lock:
-	cd requirements && uv pip compile --universal --python-version 3.11 --generate-hashes runtime.in -o runtime.lock
+	cd requirements && uv pip compile --universal --python-version 3.11 --generate-hashes $(IMAGE_UNUSED) runtime.in -o runtime.lock
 	cd requirements && uv pip compile --universal --python-version 3.11 --generate-hashes dev.in -o dev.lock
 	cd requirements && uv pip compile --universal --python-version 3.11 --generate-hashes build.in -o build.lock
 

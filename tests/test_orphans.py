@@ -169,3 +169,25 @@ def test_a_refused_trigger_leaves_the_post_step_nothing_to_look_for(job: Job, em
     assert result.code == 2
     assert "settled" in read_outputs(job.tmp / "state")
     assert empirical.app.runs == {}
+
+
+def test_the_post_step_given_no_saved_state_says_in_one_line_that_it_cannot_find_the_run(
+    job: Job, empirical: Simulated, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The main step left a run going and saved its id, but the runner hands the post step no state (act).
+    empirical.app.scenarios["staging"] = LONG
+    assert job.run(wait="false").code == 0
+    assert "run_id" in read_outputs(job.tmp / "state")
+    capsys.readouterr()
+    requests_before = len(empirical.app.requests)
+
+    assert run_post(job.environ()) == 0
+
+    shown = [line for line in capsys.readouterr().out.splitlines() if not line.startswith("::add-mask::")]
+    assert shown == [
+        "Post step: no saved state reached this step (the runner passed none, as act does, or the main step "
+        "stopped before saving any), so a run the main step may have left going cannot be found; "
+        "nothing is cancelled."
+    ]
+    assert len(empirical.app.requests) == requests_before  # nothing guessed at, nothing cancelled
+    assert empirical.app.runs[1001].cancel_reason is None

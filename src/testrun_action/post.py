@@ -5,6 +5,11 @@ was cancelled, or was meant to keep going (`wait: false`, `cancel-on-abort: fals
 killed before that, the remote run may still be going: with `cancel-on-abort`, cancel it here. Killed
 while the trigger was in flight (`trigger_at` saved, no `run_id`), the run it may have created is looked
 up by the adoption rule and cancelled only when provably ours.
+
+With no saved state at all, nothing can be proven: the adoption rule needs the moment of the trigger,
+and a runner that passes no state to post steps (act gives a Docker action's post step none) looks the
+same as a main step that stopped before it saved anything. The post step says so in one line and
+cancels nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +30,11 @@ from .settings import load_settings, read_raw_inputs, secret_inputs
 POST_SECONDS = (
     60.0  # the whole post step; the runner allows 5 minutes after a cancel (github-platform.md 3.1)
 )
+NO_STATE = (
+    "Post step: no saved state reached this step (the runner passed none, as act does, or the main step "
+    "stopped before saving any), so a run the main step may have left going cannot be found; "
+    "nothing is cancelled."
+)
 # What the main step saves as `run_id`: the providers' run ids (numbers, UUIDs, build numbers).
 _RUN_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")
 
@@ -36,6 +46,9 @@ def run_post(environ: Mapping[str, str]) -> int:
         raw = read_raw_inputs(environ)
         for secret in secret_inputs(raw):
             gha.mask(secret)
+        if not any(name.startswith("STATE_") for name in environ):
+            gha.log(NO_STATE)
+            return 0
         run_id = environ.get("STATE_run_id", "").strip()
         triggered_at = _moment(environ.get("STATE_trigger_at", ""))
         if environ.get("STATE_settled") or not (run_id or triggered_at):

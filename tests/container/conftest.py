@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -20,12 +21,13 @@ from pathlib import Path
 
 import pytest
 
-from . import measurements, standin
+from . import image_sizes, measurements, standin
 from .pip_access import build_volumes
-from .podman import PodmanUnavailable, build, image_size, podman, require_podman, require_tools
+from .podman import RUN, PodmanUnavailable, build, image_size, podman, require_podman, require_tools
 from .runner import REPO, Step
 
-IMAGE = "localhost/testrun-action:container-test"
+# One tag per test session: another session on the same machine may be building its own.
+IMAGE = f"localhost/testrun-action:container-test-{os.getpid()}"
 BUILD_TIMEOUT = 900  # seen here: about 10 s on the stand-in; a cold pip cache on a slow link takes minutes
 RESULTS = REPO / "benchmarks" / "results" / "image.json"
 
@@ -34,9 +36,12 @@ RESULTS = REPO / "benchmarks" / "results" / "image.json"
 class BuiltImage:
     name: str
     base: str
-    size_bytes: int
+    size_bytes: int  # unpacked: every layer's tar as stored
     base_size_bytes: int
+    compressed_bytes: int  # what a runner downloads: every layer gzip'd (image_sizes.py)
+    base_compressed_bytes: int
     build_seconds: float
+    packages: dict[str, int]  # each installed package's bytes in /opt/venv, and the action's in /app
 
 
 def pinned_base() -> str:
@@ -57,7 +62,7 @@ def _qualified(reference: str) -> str:
 
 @pytest.fixture(scope="session")
 def base_image() -> str:
-    """The image BASE_IMAGE points at: the stand-in, or with CONTAINER_TEST_BASE=pinned the real base."""
+    """The image the build starts from: the stand-in, or with CONTAINER_TEST_BASE=pinned the real base."""
     pinned = os.environ.get("CONTAINER_TEST_BASE", "stand-in") == "pinned"
     problem = ""
     try:
@@ -77,13 +82,13 @@ def base_image() -> str:
 
 @pytest.fixture(scope="session")
 def action_image(base_image: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltImage]:
-    """The project's Dockerfile built with the stand-in as BASE_IMAGE; size and build time recorded."""
-    build_args = {} if base_image == _qualified(pinned_base()) else {"BASE_IMAGE": base_image}
+    """The project's Dockerfile built with no build argument, on the stand-in unless the base is pinned;
+    size and build time recorded."""
     started = time.monotonic()
     done = build(
         str(REPO),
         IMAGE,
-        build_args=build_args,
+        base=None if base_image == _qualified(pinned_base()) else base_image,
         volumes=build_volumes(tmp_path_factory.mktemp("pip")),
         timeout=BUILD_TIMEOUT,
     )
@@ -93,7 +98,24 @@ def action_image(base_image: str, tmp_path_factory: pytest.TempPathFactory) -> I
             f"podman build failed (exit {done.returncode}):\n{(done.stdout + done.stderr)[-4000:]}",
             pytrace=False,
         )
-    image = BuiltImage(IMAGE, base_image, image_size(IMAGE), image_size(base_image), round(seconds, 1))
+    sizes = image_sizes.measure(
+        IMAGE, base_image, unpacked=image_size(IMAGE), base_unpacked=image_size(base_image)
+    )
+    shares = subprocess.run(
+        [*RUN, "--rm", "--entrypoint", "/opt/venv/bin/python", IMAGE, "-c", image_sizes.SHARES],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert shares.returncode == 0, shares.stderr
+    image = BuiltImage(
+        IMAGE,
+        base_image,
+        sizes.unpacked,
+        sizes.base_unpacked,
+        sizes.compressed,
+        sizes.base_compressed,
+        round(seconds, 1),
+        json.loads(shares.stdout),
+    )
     _record(image)
     yield image
     podman("image", "rm", "--force", IMAGE, check=False)
@@ -109,15 +131,25 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 def _record(image: BuiltImage) -> None:
     """Report the numbers and keep them where a benchmark report can read them."""
     added = image.size_bytes - image.base_size_bytes
+    added_compressed = image.compressed_bytes - image.base_compressed_bytes
     base = "pinned base" if image.base == _qualified(pinned_base()) else "stand-in base"
     measurements.measured(
-        f"{image.size_bytes / 1e6:.1f} MB ({added / 1e6:.1f} MB on top of the {base}, "
+        f"{image.size_bytes / 1e6:.1f} MB unpacked ({added / 1e6:.1f} MB on top of the {base}, "
         f"{image.base_size_bytes / 1e6:.1f} MB); built without cache in {image.build_seconds:.1f} s"
+    )
+    measurements.measured(
+        f"{image.compressed_bytes / 1e6:.1f} MB compressed ({added_compressed / 1e6:.1f} MB on top of the "
+        f"{base}, {image.base_compressed_bytes / 1e6:.1f} MB)"
+    )
+    measurements.measured(
+        "each package's share: "
+        + ", ".join(f"{name} {size / 1e6:.2f} MB" for name, size in image.packages.items())
     )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     record = {
         **asdict(image),
         "added_bytes": added,
+        "added_compressed_bytes": added_compressed,
         "base_is_stand_in": image.base != _qualified(pinned_base()),
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }

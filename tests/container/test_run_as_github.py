@@ -160,3 +160,31 @@ def test_the_post_step_after_a_finished_run_exits_0_and_cancels_nothing(
 
     assert post.code == 0, post.log
     assert app.recorded("POST", r"/cancel$") == []
+
+
+# What act's self-hosted mode sets: the host's PATH in place of the image's, without /opt/venv/bin.
+HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def test_the_action_and_its_post_step_run_when_the_runner_replaces_the_images_path(
+    step: Step, empirical: tuple[EmpiricalSimulator, str], closed_port_url: str
+) -> None:
+    _, url = empirical
+    inputs = _inputs(url, environment="staging")
+
+    main = step.finish(step.start(inputs, closed_port_url, extra_env={"PATH": HOST_PATH}), STEP_TIMEOUT)
+    post = step.finish(
+        step.start(
+            inputs,
+            closed_port_url,
+            entrypoint="/usr/local/bin/testrun-post",
+            extra_env={"PATH": HOST_PATH, "STATE_run_id": main.outputs.get("run-id", "")},
+        ),
+        STEP_TIMEOUT,
+    )
+
+    assert main.code == 0, main.log
+    assert main.outputs["result"] == "passed"
+    assert post.code == 0, post.log
+    assert "Traceback" not in post.log
+    assert f"Run {main.outputs['run-id']} had already ended" in post.log  # the post step read the service
