@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ... import http, parsing
+from ... import envelopes, parsing
 from ...clock import Deadline
 from ...context import GitHubContext
 from ...errors import (
@@ -37,9 +37,9 @@ from ...errors import (
     ServiceUnavailable,
     TestrunError,
 )
-from ...http import Headroom
 from ...model import Counts, Failures, History, Phase, TestRun
 from ...paging import read_all
+from ...quota import Headroom
 from .. import Ended, PlannedRequest, Wiring
 from ..adoption import Candidate, Sent, choose, parse_time
 from ..base import HttpProvider
@@ -128,7 +128,7 @@ def settle_seconds(poll_interval: float | None) -> float:
 
 def error_message(body: Any) -> Any:
     """Buildkite's validation errors: `{"message": "Validation Failed", "errors": [...]}` (providers.md 3.4)."""
-    message = http.error_message(body)
+    message = envelopes.error_message(body)
     errors = body.get("errors") if isinstance(body, dict) else None
     if isinstance(message, str) and isinstance(errors, list) and errors:
         return f"{message}: {'; '.join(str(e) for e in errors)}"
