@@ -26,7 +26,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ... import envelopes, parsing
+from ... import parsing
 from ...clock import Deadline
 from ...context import GitHubContext
 from ...errors import (
@@ -44,7 +44,7 @@ from ..base import HttpProvider
 from ..readers import text as _text
 from ..wire import read
 from . import ERROR_CODES
-from .final_reads import PER_PAGE, ResultReader, SeenFinished
+from .final_reads import PER_PAGE, ResultReader, SeenFinished, settle_seconds
 from .final_reads import error_code as final_error_code
 from .results import counts
 from .settings import BuildkiteSettings
@@ -57,6 +57,7 @@ from .states import (
     EngineRun,
     build_number,
     duration,
+    error_message,
     state_label,
 )
 from .trigger import build_body, candidates
@@ -64,28 +65,11 @@ from .trigger import build_body, candidates
 # A build's Test Engine run appears with its first upload; uploads are processed asynchronously
 # (providers.md 3.5), so after the build ends its run may take a little while to show. [I]
 RUN_APPEAR_SECONDS = 120.0
-DEFAULT_SETTLE_SECONDS = 5.0
 # A finished run's counts before the final reads: unknown, so that nothing takes them as zero.
 UNREAD = frozenset({"total", "passed", "failed"})
 # How far back the build list is read when looking for a build a trigger may have made: wide, because
 # the marker, not the time, decides; the adoption rule then checks the creation time against `Date`.
 LOOKBACK = timedelta(minutes=10)
-
-
-def settle_seconds(poll_interval: float | None) -> float:
-    """How long after seeing a run finished to look again: two polls' worth, within 1-10 s."""
-    if poll_interval is None:
-        return DEFAULT_SETTLE_SECONDS
-    return min(10.0, max(1.0, 2 * poll_interval))
-
-
-def error_message(body: Any) -> Any:
-    """Buildkite's validation errors: `{"message": "Validation Failed", "errors": [...]}` (providers.md 3.4)."""
-    message = envelopes.error_message(body)
-    errors = body.get("errors") if isinstance(body, dict) else None
-    if isinstance(message, str) and isinstance(errors, list) and errors:
-        return f"{message}: {'; '.join(str(e) for e in errors)}"
-    return message
 
 
 class BuildkiteProvider(HttpProvider):

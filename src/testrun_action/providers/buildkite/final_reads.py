@@ -31,6 +31,14 @@ MAX_FAILED_PAGES = 100
 # per-user quota of 50 a minute (providers.md 3.4) the rate gate spreads them over six minutes rather
 # than running into 429s.
 MAX_TEST_PAGES = 200
+DEFAULT_SETTLE_SECONDS = 5.0  # the second look at a finished run (it can reopen: providers.md 3.3)
+
+
+def settle_seconds(poll_interval: float | None) -> float:
+    """How long after seeing a run finished to look again: two polls' worth, within 1-10 s."""
+    if poll_interval is None:
+        return DEFAULT_SETTLE_SECONDS
+    return min(10.0, max(1.0, 2 * poll_interval))
 
 
 @dataclass(frozen=True, slots=True)

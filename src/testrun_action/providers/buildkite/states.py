@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ... import envelopes
 from ...errors import MalformedResponse
 from ...model import Phase
 from ..adoption import parse_time
@@ -68,3 +69,12 @@ def duration(build: dict[str, Any]) -> float | None:
     start = parse_time(build.get("started_at")) or parse_time(build.get("created_at"))
     end = parse_time(build.get("finished_at"))
     return (end - start).total_seconds() if start and end and end >= start else None
+
+
+def error_message(body: Any) -> Any:
+    """Buildkite's validation errors: `{"message": "Validation Failed", "errors": [...]}` (providers.md 3.4)."""
+    message = envelopes.error_message(body)
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if isinstance(message, str) and isinstance(errors, list) and errors:
+        return f"{message}: {'; '.join(str(e) for e in errors)}"
+    return message
