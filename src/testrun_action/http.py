@@ -29,7 +29,7 @@ import functools
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from urllib.parse import urlsplit
 
 import httpx
@@ -51,6 +51,17 @@ RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 NOT_PROCESSED_STATUSES = frozenset({429, 503})
 PACING_LOG_SECONDS = 5.0  # pauses this long or longer are said in the log
 MIN_WALL = 1.0  # the least wall-clock time one attempt gets, even at the deadline (a last cancel)
+
+
+class RequestOptions(TypedDict, total=False):
+    """What a request may say besides its method and path (`HttpClient.send`)."""
+
+    params: Mapping[str, str | int] | None
+    body: Any
+    files: Mapping[str, tuple[str, bytes, str]] | None
+    deadline: Deadline | None
+    repeatable: bool
+    attempts: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,31 +120,13 @@ class HttpClient:
         self._client.close()
 
     def json(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, str | int] | None = None,
-        body: Any = None,
-        files: Mapping[str, tuple[str, bytes, str]] | None = None,
-        deadline: Deadline | None = None,
-        repeatable: bool = True,
-        accept: tuple[int, ...] = (),
-        attempts: int | None = None,
+        self, method: str, path: str, *, accept: tuple[int, ...] = (), **options: Unpack[RequestOptions]
     ) -> tuple[int, Any]:
         """Send a request and return (status, decoded JSON). 2xx and the statuses in `accept` return;
-        everything else raises a `TestrunError`. `files` sends a multipart form instead of JSON.
-        `attempts` overrides the policy's, e.g. 1 for a best-effort request that is not worth a retry."""
-        response = self.send(
-            method,
-            path,
-            params=params,
-            body=body,
-            files=files,
-            deadline=deadline,
-            repeatable=repeatable,
-            attempts=attempts,
-        )
+        everything else raises a `TestrunError`. The options are `send`'s: `files` sends a multipart form
+        instead of JSON; `attempts` overrides the policy's, e.g. 1 for a best-effort request that is
+        not worth a retry."""
+        response = self.send(method, path, **options)
         if response.is_success or response.status_code in accept:
             return response.status_code, decode(response, self.service)
         raise self._failure(response)
