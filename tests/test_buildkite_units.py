@@ -9,10 +9,11 @@ import pytest
 
 from testrun_action.clock import Deadline
 from testrun_action.errors import ConfigurationError
-from testrun_action.http import Headroom, HttpClient, RateGate, rate_limit_reset, retry_after
+from testrun_action.http import HttpClient
 from testrun_action.model import Counts
 from testrun_action.paging import read_all, with_page
 from testrun_action.providers.buildkite.results import counts, failed_executions, split_location, tally
+from testrun_action.quota import Headroom, RateGate, rate_limit_reset, retry_after
 from testrun_action.settings import load_settings, read_raw_inputs
 
 

@@ -12,7 +12,6 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from testrun_action.clock import Deadline, VirtualClock
-from testrun_action.http import Headroom
 from testrun_action.model import Counts, Phase, TestRun
 from testrun_action.polling import (
     DELAY_WORTH,
@@ -26,6 +25,7 @@ from testrun_action.polling import (
     history_window,
     progress_window,
 )
+from testrun_action.quota import Headroom
 from testrun_action.waiting import wait_for_run
 
 

@@ -9,9 +9,10 @@ import pytest
 from testrun_action.clock import Deadline, VirtualClock
 from testrun_action.context import GitHubContext
 from testrun_action.errors import RequestRejected, ServiceUnavailable
-from testrun_action.http import HttpClient, RetryPolicy, quota_scopes
+from testrun_action.http import HttpClient, RetryPolicy
 from testrun_action.providers import Wiring, create_provider
 from testrun_action.providers.registry import specs
+from testrun_action.quota import quota_scopes
 from testrun_action.settings import Settings, load_settings, read_raw_inputs
 
 # Enough inputs for each built-in provider to poll run 42.

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from .errors import ConfigurationError
+from .model import Source
 
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
 # Events whose commit under test is only in the payload (github-platform.md 2).
@@ -43,6 +44,17 @@ class GitHubContext(BaseModel):
     @property
     def short_sha(self) -> str | None:
         return self.sha[:7] if self.sha else None
+
+    def source(self) -> Source:
+        """The code under test, for the reports."""
+        return Source(
+            commit=self.sha,
+            commit_url=self.commit_url,
+            branch=self.branch,
+            repository=self.repository,
+            server_url=self.server_url,
+            pull_request=self.pull_request,
+        )
 
 
 def _get(payload: Mapping[str, Any], *path: str) -> Any:

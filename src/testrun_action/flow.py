@@ -14,16 +14,16 @@ import dataclasses
 import json
 import signal
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from types import FrameType
 from typing import Any, TextIO
 
 import httpx
 
+from . import findings, signals
 from .clock import Clock, Deadline, SystemClock
-from .comparison import compare, new_ones
+from .comparison import compare
 from .context import GitHubContext, load_context
 from .errors import (
     AuthenticationError,
@@ -37,7 +37,7 @@ from .errors import (
 )
 from .gha import Actions
 from .http import RetryPolicy
-from .model import Failures, History, NotRun, Outcome, Report, Source, TestRun
+from .model import Failures, History, NotRun, Outcome, Report, TestRun
 from .providers import Provider, Wiring, create_provider
 from .publishers import Publishers, default_publishers, report_not_run
 from .settings import Settings, insecure_urls, load_settings, read_raw_inputs, secret_inputs
@@ -49,8 +49,6 @@ from .waiting import plan, wait_for_run
 # step exits within 5 s, well before the runner's kill 10 s after SIGINT (github-platform.md 3.1).
 CANCEL_SECONDS = 1.5
 CLEANUP_SECONDS = 20.0  # the cancel request at the deadline, when nothing is about to kill us
-FAILURES_SECONDS = 120.0  # fetching failure details after the run ended
-HISTORY_SECONDS = 30.0  # fetching recent runs for the trend and the comparison: an extra, kept short
 
 
 @dataclass
@@ -98,7 +96,7 @@ def run_action(
         lambda s, c, g: default_publishers(s, c, g, clock=hooks.clock, transport=hooks.transport)
     )
     flow = Flow(settings, context, gha, hooks, make_publishers(settings, context, gha))
-    with _signals(hooks.handle_signals):
+    with signals.handled(hooks.handle_signals):
         return flow.execute()
 
 
@@ -110,33 +108,6 @@ def _not_run(gha: Actions, raw: Mapping[str, str], title: str, message: str) -> 
 
 def _report_error(gha: Actions, exc: TestrunError) -> None:
     gha.error(exc.message, title=exc.title)
-
-
-class _SignalGuard:
-    """Turns the first SIGINT/SIGTERM into `Interrupted`; later ones are absorbed, so the cleanup that
-    the first one started (cancel the run, write the reports) is not cut short."""
-
-    def __init__(self) -> None:
-        self.armed = True
-
-    def __call__(self, signum: int, frame: FrameType | None) -> None:
-        if self.armed:
-            self.armed = False
-            raise Interrupted(signum)
-
-
-@contextlib.contextmanager
-def _signals(enabled: bool) -> Iterator[None]:
-    if not enabled:
-        yield
-        return
-    guard = _SignalGuard()
-    previous = {sig: signal.signal(sig, guard) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 class Flow:
@@ -253,49 +224,16 @@ class Flow:
             return self._report(self._decide(timed_out=True, unreadable=waited.unreadable))
         failures = Failures()
         if run.counts.failed or run.counts.flaky:  # read by the wait where they decided the counts
-            failures = waited.failures if waited.failures is not None else self._failures(provider, run)
-        history = self._history(provider, run, failures)
+            failures = (
+                waited.failures
+                if waited.failures is not None
+                else findings.failures(provider, run, self.clock)
+            )
+        history = findings.history(provider, run, failures, self.settings, self.context, self.clock, gha)
         judged = compare(failures, history)
-        self._say_comparison(history, judged)
+        findings.say_comparison(history, judged, gha.log)
         verdict = self._decide(failures=judged, history=history)
         return self._report(verdict, failures=judged, history=history)
-
-    def _failures(self, provider: Provider, run: TestRun) -> Failures:
-        """The failed executions, best effort: a failure to read them is a note, never the verdict."""
-        try:
-            return provider.failures(run, Deadline(self.clock, FAILURES_SECONDS))
-        except TestrunError as exc:
-            return Failures(complete=False, note=f"Failure details were unavailable: {exc.message}")
-
-    def _history(self, provider: Provider, run: TestRun, failures: Failures) -> History:
-        """Recent runs, best effort: whatever goes wrong becomes one line, and the report stands."""
-        settings, context = self.settings, self.context
-        branch = (settings.compare_with or context.default_branch or "main") if settings.compare else None
-        try:
-            history = provider.history(run, failures, branch, Deadline(self.clock, HISTORY_SECONDS))
-        except TestrunError as exc:
-            why = f"history unavailable: {exc.message}"
-            history = History(branch=branch, unavailable=why, trend_unavailable=why)
-        except Exception as exc:  # a defect in an extra must not cost the report (nor pass new-failures)
-            if self.gha.debug:
-                self.gha.log(traceback.format_exc())
-            why = f"history unavailable: internal error ({type(exc).__name__})"
-            history = History(branch=branch, unavailable=why, trend_unavailable=why)
-        return history
-
-    def _say_comparison(self, history: History, judged: Failures) -> None:
-        if history.branch is None:
-            return
-        if history.unavailable:
-            self.gha.log(f"Not compared with recent runs {history.against}: {history.unavailable}")
-        else:
-            executions = judged.executions
-            fresh = len(new_ones(executions))
-            self.gha.log(
-                f"Compared with {len(history.compared)} recent run{'s' if len(history.compared) != 1 else ''} "
-                f"{history.against}: {fresh} new failure{'s' if fresh != 1 else ''}, "
-                f"{sum(1 for f in executions if not f.flaky) - fresh} seen there."
-            )
 
     def _remember(self, run: TestRun) -> None:
         self.run = run
@@ -363,26 +301,18 @@ class Flow:
         history: History | None = None,
     ) -> Report:
         self.verdict = verdict
-        context = self.context
         if verdict.outcome is not Outcome.PASSED or not verdict.passed:
             self.gha.log(f"Verdict: {verdict.reason}")
         if verdict.note and not verdict.passed:
             self.gha.log(verdict.note)
         unknown = verdict.exit_code not in (0, 1) and not interrupted
         return Report(
-            provider=self._provider_name(),
+            provider=self.settings.provider_name,
             environment=self.settings.environment,
             outcome=verdict.outcome,
             passed=verdict.passed,
             fail_on=self.settings.fail_on,
-            source=Source(
-                commit=context.sha,
-                commit_url=context.commit_url,
-                branch=context.branch,
-                repository=context.repository,
-                server_url=context.server_url,
-                pull_request=context.pull_request,
-            ),
+            source=self.context.source(),
             run=self.run,
             failures=failures or Failures(),
             problem=problem or (verdict.reason if unknown else None),
@@ -392,9 +322,6 @@ class Flow:
             reason=verdict.reason,
             conclusion=verdict.conclusion,
         )
-
-    def _provider_name(self) -> str:
-        return self.settings.provider.capitalize()
 
     def _publish(self, report: Report, code: int) -> int:
         """Every publisher hears the report, each on its own: one that fails costs no other, and a signal

@@ -6,9 +6,9 @@
   decoded safely (lone surrogates replaced, deep nesting refused): a bad body is a `MalformedResponse`.
 - Transient failures (connection errors, 408, 429, 500, 502, 503, 504) are retried with exponential
   backoff and full jitter, honouring `Retry-After` (seconds or an HTTP date) and `RateLimit-Reset`,
-  never sleeping past the deadline.
+  never sleeping past the deadline (the headers are read in `quota`).
 - Where a service announces its quota (`RateLimit-Remaining` / `RateLimit-Reset`), requests slow down
-  before it runs out instead of running into 429s (`RateGate`); threads sharing a client share it.
+  before it runs out instead of running into 429s (`quota.RateGate`); threads sharing a client share it.
 - `Link` headers (RFC 8288) are read for pagination, and only links to the API's own origin are
   followed, so the token is never sent to another host.
 - A request that must not be repeated (a trigger) is retried only when it certainly did not reach the
@@ -16,8 +16,8 @@
   client's `unprocessed` predicate recognises the answer as one that acted on nothing (a service whose
   rate limit is an HTTP 500, providers.md 2.2). Any other failure raises
   `DeliveryUncertain`, so the caller can look for what it may have created.
-- Other 4xx fail at once with the service's own message (where its envelope has it: `error_message`,
-  or the client's own reader). Malformed JSON is a `MalformedResponse`.
+- Other 4xx fail at once with the service's own message (where its envelope has it:
+  `envelopes.error_message`, or the client's own reader). Malformed JSON is a `MalformedResponse`.
 - Redirects are never followed (the key would go wherever they point): a 3xx is a clear error.
 - Headers with odd numbers (`"²".isdigit()` is true) count as absent.
 - Error messages name the service and the host, never headers or credentials.
@@ -25,21 +25,18 @@
 
 from __future__ import annotations
 
-import email.utils
 import functools
 import random
-import re
-import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from urllib.parse import urlsplit
 
 import httpx
 
 from . import bodies
 from .clock import Clock, Deadline, Overdue, run_within
+from .envelopes import decode, service_message
 from .errors import (
     AuthenticationError,
     DeliveryUncertain,
@@ -47,22 +44,24 @@ from .errors import (
     RequestRejected,
     ServiceUnavailable,
 )
+from .quota import RateGate, retry_after
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # A trigger may be repeated after these only when the service said when to come back.
 NOT_PROCESSED_STATUSES = frozenset({429, 503})
-MESSAGE_LIMIT = 500  # characters of a service's error message quoted back to the user
-# Quota headers: the pair of the IETF draft (`RateLimit-Remaining`, `RateLimit-Reset`), and the same pair
-# per scope where a service has several quotas (`RateLimit-<scope>-Remaining`: providers.md 3.4).
-_QUOTA_HEADER = re.compile(r"ratelimit(-[a-z0-9]{1,20})?-(?:remaining|reset)")
-MAX_QUOTA_SCOPES = 4  # more is not a real service's answer: the rest are not read
-# Below this many requests left in the window, the rest are spread over the time until it resets.
-RATE_LOW_WATER = 10
 PACING_LOG_SECONDS = 5.0  # pauses this long or longer are said in the log
-# A wait a header asks for beyond this is not believed. Documented quota windows are a minute
-# (providers.md 3.4); an hour is far beyond any service's.
-LONGEST_WAIT = 3600
 MIN_WALL = 1.0  # the least wall-clock time one attempt gets, even at the deadline (a last cancel)
+
+
+class RequestOptions(TypedDict, total=False):
+    """What a request may say besides its method and path (`HttpClient.send`)."""
+
+    params: Mapping[str, str | int] | None
+    body: Any
+    files: Mapping[str, tuple[str, bytes, str]] | None
+    deadline: Deadline | None
+    repeatable: bool
+    attempts: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,160 +71,6 @@ class RetryPolicy:
     max_delay: float = 30.0
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
-
-
-def retry_after(headers: Mapping[str, str], now_epoch: float | None = None) -> float | None:
-    """Seconds to wait from `Retry-After` (seconds or HTTP date) or `RateLimit-Reset` (seconds)."""
-    value = headers.get("retry-after")
-    if value:
-        value = value.strip()
-        seconds = _whole(value)
-        if seconds is not None:
-            return float(seconds) if seconds <= LONGEST_WAIT else None
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, OverflowError):
-            when = None
-        if when is not None and when.tzinfo is not None:
-            now = now_epoch if now_epoch is not None else time.time()
-            wait = max(0.0, when.timestamp() - now)
-            return wait if wait <= LONGEST_WAIT else None
-    return rate_limit_reset(headers)
-
-
-def _whole(value: str | None) -> int | None:
-    """A whole number of ASCII digits no larger than `LONGEST_WAIT`-like sizes; anything else is None."""
-    text = (value or "").strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 9:
-        return None
-    return int(text)
-
-
-def quota_scopes(headers: Mapping[str, str]) -> list[tuple[str, str]]:
-    """The (remaining, reset) header names of each quota the answer announces, unscoped first."""
-    scopes: list[tuple[str, str]] = []
-    for name in headers:
-        found = _QUOTA_HEADER.fullmatch(name.lower())
-        if found:
-            scope = found.group(1) or ""
-            pair = (f"ratelimit{scope}-remaining", f"ratelimit{scope}-reset")
-            if pair not in scopes and len(scopes) < MAX_QUOTA_SCOPES:
-                scopes.append(pair)
-    return sorted(scopes, key=lambda pair: pair[0] != "ratelimit-remaining")
-
-
-def rate_limit_reset(headers: Mapping[str, str]) -> float | None:
-    """Seconds until the exhausted quota resets: of the scopes with nothing left (or not saying how much
-    is left), the longest wait; when none is exhausted, the longest of all (providers.md 3.4)."""
-    resets, exhausted = [], []
-    for remaining_name, reset_name in quota_scopes(headers):
-        reset = _whole(headers.get(reset_name))
-        if reset is None or reset > LONGEST_WAIT:
-            continue
-        resets.append(reset)
-        if _whole(headers.get(remaining_name)) in (None, 0):
-            exhausted.append(reset)
-    pool = exhausted or resets
-    return float(max(pool)) if pool else None
-
-
-@dataclass(frozen=True, slots=True)
-class Headroom:
-    """What is left of an announced rate limit: requests, and seconds until the window resets."""
-
-    remaining: int
-    reset_in: float
-
-
-@dataclass
-class _Quota:
-    remaining: int
-    reset_at: float  # on the client's clock
-    next_at: float = 0.0  # the earliest moment of the next paced request
-
-
-class RateGate:
-    """Spends an announced request quota evenly instead of running into 429s.
-
-    Each response's `RateLimit-*` headers (the tighter of the organization and user scopes) say how
-    many requests are left and when the window resets. While more than `RATE_LOW_WATER` are left,
-    requests go at once; below that, they are spaced over the rest of the window; with none left,
-    they wait for the reset. Reservations count down locally, so threads sharing the client don't
-    all spend the last request.
-    """
-
-    def __init__(self, clock: Clock) -> None:
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._quota: _Quota | None = None
-
-    def observe(self, headers: Mapping[str, str]) -> None:
-        tightest: tuple[int, int] | None = None
-        for remaining_name, reset_name in quota_scopes(headers):
-            remaining, reset = _whole(headers.get(remaining_name)), _whole(headers.get(reset_name))
-            if reset is not None and reset > LONGEST_WAIT:
-                continue
-            if remaining is not None and reset is not None and (tightest is None or remaining < tightest[0]):
-                tightest = (remaining, reset)
-        if tightest is None:
-            return
-        with self._lock:
-            old, now = self._quota, self._clock.now()
-            remaining, reset_at = tightest[0], now + tightest[1]
-            # The same window (its reset is announced in whole seconds): an answer to a request sent
-            # before others were reserved counts fewer spent than we know of, so keep the lower count.
-            if old is not None and now < old.reset_at and reset_at <= old.reset_at + 1.0:
-                remaining = min(remaining, old.remaining)
-            self._quota = _Quota(remaining, reset_at, old.next_at if old else 0.0)
-
-    def headroom(self) -> Headroom | None:
-        """The quota as last announced, less the requests reserved since; None when none is known."""
-        with self._lock:
-            quota, now = self._quota, self._clock.now()
-            if quota is None or now >= quota.reset_at:
-                return None
-            return Headroom(quota.remaining, quota.reset_at - now)
-
-    def reserve(self) -> float:
-        """Seconds to wait before sending the next request; counts the request as spent."""
-        with self._lock:
-            quota, now = self._quota, self._clock.now()
-            if quota is None or now >= quota.reset_at:
-                self._quota = None
-                return 0.0
-            if quota.remaining > RATE_LOW_WATER:
-                quota.remaining -= 1
-                return 0.0
-            if quota.remaining <= 0:
-                return quota.reset_at - now
-            start = max(now, quota.next_at)
-            quota.next_at = start + (quota.reset_at - now) / quota.remaining
-            quota.remaining -= 1
-            return start - now
-
-
-def error_message(body: Any) -> Any:
-    """The reason in the common error envelopes: `{"error": {"message": ...}}`, `{"error": "..."}`,
-    `{"message": ...}` or `{"errors": [...]}`. A service with another envelope gives its client its own
-    reader (`HttpClient(error_message=...)`), which may start from this one."""
-    if not isinstance(body, dict):
-        return None
-    error = body.get("error")
-    message = error.get("message") if isinstance(error, dict) else error
-    return message or body.get("message") or body.get("errors")
-
-
-def service_message(response: httpx.Response, read: Callable[[Any], Any] | None = None) -> str:
-    """The service's own words from an error response, found by `read` (`error_message` unless given)."""
-    try:
-        body = bodies.loads(response.content)
-    except bodies.BodyError:
-        text = bodies.clean_text(response.content[:4096].decode("utf-8", "replace")).strip()
-        return text[:MESSAGE_LIMIT] if text and "<html" not in text[:200].lower() else ""
-    message = (read or error_message)(body)
-    if isinstance(message, list):
-        message = "; ".join(str(m) for m in message)
-    return str(message)[:MESSAGE_LIMIT] if message else ""
 
 
 class HttpClient:
@@ -275,31 +120,13 @@ class HttpClient:
         self._client.close()
 
     def json(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, str | int] | None = None,
-        body: Any = None,
-        files: Mapping[str, tuple[str, bytes, str]] | None = None,
-        deadline: Deadline | None = None,
-        repeatable: bool = True,
-        accept: tuple[int, ...] = (),
-        attempts: int | None = None,
+        self, method: str, path: str, *, accept: tuple[int, ...] = (), **options: Unpack[RequestOptions]
     ) -> tuple[int, Any]:
         """Send a request and return (status, decoded JSON). 2xx and the statuses in `accept` return;
-        everything else raises a `TestrunError`. `files` sends a multipart form instead of JSON.
-        `attempts` overrides the policy's, e.g. 1 for a best-effort request that is not worth a retry."""
-        response = self.send(
-            method,
-            path,
-            params=params,
-            body=body,
-            files=files,
-            deadline=deadline,
-            repeatable=repeatable,
-            attempts=attempts,
-        )
+        everything else raises a `TestrunError`. The options are `send`'s: `files` sends a multipart form
+        instead of JSON; `attempts` overrides the policy's, e.g. 1 for a best-effort request that is
+        not worth a retry."""
+        response = self.send(method, path, **options)
         if response.is_success or response.status_code in accept:
             return response.status_code, decode(response, self.service)
         raise self._failure(response)
@@ -464,18 +291,6 @@ class HttpClient:
         if 400 <= status < 500:
             return RequestRejected(f"{self.service} rejected the request (HTTP {status}){detail}")
         return ServiceUnavailable(f"{self.service} answered HTTP {status} unexpectedly{detail}")
-
-
-def decode(response: httpx.Response, service: str) -> Any:
-    """The answer's JSON, made safe (`bodies.loads`): lone surrogates replaced, deep nesting refused."""
-    try:
-        return bodies.loads(response.content)
-    except bodies.BodyError as exc:
-        kind = response.headers.get("content-type", "no content type").split(";")[0][:60]
-        what = "is not JSON" if str(exc) == "not JSON" else f"is not JSON we can read ({exc})"
-        raise MalformedResponse(
-            f"{service} returned a response that {what} (HTTP {response.status_code}, {kind})."
-        ) from None
 
 
 def _loaded(response: httpx.Response) -> bytes | None:

@@ -7,10 +7,13 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from .errors import ConfigurationError
+
+_Number = TypeVar("_Number", int, float)
 
 _TRUE, _FALSE = "true", "false"
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -40,32 +43,32 @@ def optional_boolean(name: str, raw: str) -> bool | None:
 
 
 def integer(name: str, raw: str, *, minimum: int, maximum: int) -> int | None:
-    text = raw.strip()
-    if not text:
-        return None
-    if not re.fullmatch(r"[+-]?\d{1,18}", text):
-        raise ConfigurationError(
-            name, f"expected a whole number from {minimum} to {maximum}, got {_quote(text)}."
-        )
-    value = int(text)
-    if not minimum <= value <= maximum:
+    value = _bounded(name, raw, r"[+-]?\d{1,18}", int, f"a whole number from {minimum} to {maximum}")
+    if value is not None and not minimum <= value <= maximum:
         raise ConfigurationError(name, f"expected a whole number from {minimum} to {maximum}, got {value}.")
     return value
 
 
 def number(name: str, raw: str, *, minimum: float, maximum: float) -> float | None:
     """A decimal number within [minimum, maximum]; no exponents, infinities or NaN."""
+    what = f"a number from {minimum:g} to {maximum:g}"
+    value = _bounded(name, raw, r"\d{1,12}(\.\d{1,9})?|\.\d{1,9}", float, what)
+    if value is not None and not (math.isfinite(value) and minimum <= value <= maximum):
+        raise ConfigurationError(name, f"expected {what}, got {raw.strip()}.")
+    return value
+
+
+def _bounded(
+    name: str, raw: str, pattern: str, convert: Callable[[str], _Number], what: str
+) -> _Number | None:
+    """The number in `raw` when it is written as `pattern` allows (a length limit included, so that no
+    conversion meets a huge text); None when empty."""
     text = raw.strip()
     if not text:
         return None
-    if not re.fullmatch(r"\d{1,12}(\.\d{1,9})?|\.\d{1,9}", text):
-        raise ConfigurationError(
-            name, f"expected a number from {minimum:g} to {maximum:g}, got {_quote(text)}."
-        )
-    value = float(text)
-    if not (math.isfinite(value) and minimum <= value <= maximum):
-        raise ConfigurationError(name, f"expected a number from {minimum:g} to {maximum:g}, got {text}.")
-    return value
+    if not re.fullmatch(pattern, text):
+        raise ConfigurationError(name, f"expected {what}, got {_quote(text)}.")
+    return convert(text)
 
 
 def choice(name: str, raw: str, choices: Iterable[str], default: str) -> str:

@@ -49,8 +49,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .http import Headroom
 from .model import Phase, TestRun
+from .quota import Headroom
 
 MIN_INTERVAL = 1.0  # never more often than once a second
 DELAY_WORTH = 400.0  # checks worth spending to notice the end a second sooner (the budget caps the total)
@@ -62,7 +62,7 @@ GROWTH = 1.5
 FRACTION = 0.25  # of the time left before the window opens
 CANCELLING_INTERVAL = 2.0
 HISTORY_SLACK = 0.05  # recent runs' durations, widened by 5% either way
-QUOTA_RESERVE = 10  # requests kept back for reading failures and cancelling (http.RATE_LOW_WATER)
+QUOTA_RESERVE = 10  # requests kept back for reading failures and cancelling (quota.RATE_LOW_WATER)
 STALL_PACES = 2.0  # still for twice the time a test took so far: stalled (one slow test is not a stall)
 STALL_MAX = 60.0  # and still for a minute is a stall however slow the tests: the heartbeat's period
 

@@ -80,6 +80,13 @@ class Settings(BaseModel):
     tms: TmsSettings | None
 
     @property
+    def provider_name(self) -> str:
+        """The provider as users read its name: its spec's `display_name`."""
+        from .providers.registry import spec_named
+
+        return spec_named(self.provider).display_name
+
+    @property
     def target(self) -> str:
         """What a trigger runs, in words for the log; a provider's settings may say it better."""
         return f"environment '{self.environment}'"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from testrun_action.clock import Deadline, VirtualClock
-from testrun_action.http import RateGate, rate_limit_reset, retry_after
 from testrun_action.paging import page_number
+from testrun_action.quota import RateGate, rate_limit_reset, retry_after
 from testrun_sim.hostile import Hostile, Rule
 from testrun_sim.runner_files import read_outputs
 

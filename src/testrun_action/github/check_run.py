@@ -87,7 +87,7 @@ class CheckRunPublisher:
             "output": {
                 "title": "Running…",
                 "summary": check_output.in_progress_summary(
-                    run.url, self._settings.provider.capitalize(), self._settings.environment
+                    run.url, self._settings.provider_name, self._settings.environment
                 ),
             },
         }

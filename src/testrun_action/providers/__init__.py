@@ -24,7 +24,8 @@ if TYPE_CHECKING:  # kept out of the import path of the specs, which the setting
     import httpx
 
     from ..context import GitHubContext
-    from ..http import Headroom, RetryPolicy
+    from ..http import RetryPolicy
+    from ..quota import Headroom
     from ..settings import Settings
 
 

@@ -22,11 +22,11 @@ are all errors. Until the final reads, a finished run's counts are missing, neve
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ... import http, parsing
+from ... import parsing
 from ...clock import Deadline
 from ...context import GitHubContext
 from ...errors import (
@@ -35,104 +35,41 @@ from ...errors import (
     RunNotFound,
     ServiceError,
     ServiceUnavailable,
-    TestrunError,
 )
-from ...http import Headroom
 from ...model import Counts, Failures, History, Phase, TestRun
-from ...paging import read_all
+from ...quota import Headroom
 from .. import Ended, PlannedRequest, Wiring
-from ..adoption import Candidate, Sent, choose, parse_time
+from ..adoption import Sent, choose
 from ..base import HttpProvider
 from ..readers import text as _text
-from ..wire import Count, Wire, read
+from ..wire import read
 from . import ERROR_CODES
-from .results import TestTally, counts, failed_executions, tally
+from .final_reads import PER_PAGE, ResultReader, SeenFinished, settle_seconds
+from .final_reads import error_code as final_error_code
+from .results import counts
 from .settings import BuildkiteSettings
-from .trigger import TRIGGER_ID_VARIABLE, build_body
+from .states import (
+    BUILD_PHASES,
+    CANCELLABLE_STATES,
+    NOT_RUN_STATES,
+    TESTED_STATES,
+    Build,
+    EngineRun,
+    build_number,
+    duration,
+    error_message,
+    state_label,
+)
+from .trigger import build_body, candidates
 
-# Build states (providers.md 3.6); anything unknown is treated as still running.
-BUILD_PHASES = {
-    "creating": Phase.WAITING,
-    "scheduled": Phase.WAITING,
-    "waiting": Phase.WAITING,
-    "running": Phase.RUNNING,
-    "failing": Phase.RUNNING,
-    "canceling": Phase.CANCELLING,
-}
-TESTED_STATES = frozenset({"passed", "failed", "blocked"})  # the build ran; its tests decide
-NOT_RUN_STATES = frozenset({"skipped", "not_run", "waiting_failed"})  # the build never ran its tests
-CANCELLABLE_STATES = frozenset({"scheduled", "running", "failing"})  # builds.md, "Cancel a build"
-
-PER_PAGE = 100  # the maximum (providers.md 3.4)
-# At most 10,000 failed executions are read: the JUnit file lists every one; the job summary (1 MB)
-# and the annotations (`max-annotations`, at most 1,000) show fewer, and say so. A run with more
-# failures than that is broken as a whole; the report says only the first 10,000 were read.
-MAX_FAILED_PAGES = 100
-# The build's tests give the counts, all or nothing; the list holds every suite's tests, so it may be
-# longer than ours alone: up to 20,000. When it is longer still, only its first page is read and the
-# counts come from the failed executions. Both lists at their longest are 300 requests: at the default
-# per-user quota of 50 a minute (providers.md 3.4) the rate gate spreads them over six minutes rather
-# than running into 429s.
-MAX_TEST_PAGES = 200
 # A build's Test Engine run appears with its first upload; uploads are processed asynchronously
 # (providers.md 3.5), so after the build ends its run may take a little while to show. [I]
 RUN_APPEAR_SECONDS = 120.0
-DEFAULT_SETTLE_SECONDS = 5.0
 # A finished run's counts before the final reads: unknown, so that nothing takes them as zero.
 UNREAD = frozenset({"total", "passed", "failed"})
 # How far back the build list is read when looking for a build a trigger may have made: wide, because
 # the marker, not the time, decides; the adoption rule then checks the creation time against `Date`.
 LOOKBACK = timedelta(minutes=10)
-
-
-class Build(Wire):
-    """A Pipelines build (builds.md): the fields the verdict reads, checked; the rest ignored."""
-
-    id: str | None = None
-    number: Count | None = None
-    state: str | None = None
-    blocked: bool | None = None
-    web_url: str | None = None
-    created_at: str | None = None
-    started_at: str | None = None
-    finished_at: str | None = None
-
-
-class EngineRun(Wire):
-    """A Test Engine run (seed 004)."""
-
-    id: str
-    state: str | None = None
-    result: str | None = None
-    build_id: str | None = None
-    web_url: str | None = None
-    created_at: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SeenFinished:
-    """What the status read that saw a Test Engine run finished saw: what its final reads start from."""
-
-    run_id: str  # the id the flow holds
-    result: str
-    engine_run: dict[str, Any]
-    build: dict[str, Any] | None
-
-
-def settle_seconds(poll_interval: float | None) -> float:
-    """How long after seeing a run finished to look again: two polls' worth, within 1-10 s."""
-    if poll_interval is None:
-        return DEFAULT_SETTLE_SECONDS
-    return min(10.0, max(1.0, 2 * poll_interval))
-
-
-def error_message(body: Any) -> Any:
-    """Buildkite's validation errors: `{"message": "Validation Failed", "errors": [...]}` (providers.md 3.4)."""
-    message = http.error_message(body)
-    errors = body.get("errors") if isinstance(body, dict) else None
-    if isinstance(message, str) and isinstance(errors, list) and errors:
-        return f"{message}: {'; '.join(str(e) for e in errors)}"
-    return message
 
 
 class BuildkiteProvider(HttpProvider):
@@ -146,7 +83,9 @@ class BuildkiteProvider(HttpProvider):
         org, suite = settings.organization, settings.suite
         self._builds = f"/v2/organizations/{org}/pipelines/{settings.pipeline}/builds"
         self._runs = f"/v2/analytics/organizations/{org}/suites/{suite}/runs"
-        self._build_tests = f"/v2/analytics/organizations/{org}/builds"
+        self._reader = ResultReader(
+            self.http, self._runs, f"/v2/analytics/organizations/{org}/builds", suite or "", self._log
+        )
         self._trigger_id = str(uuid.uuid4())  # the marker: one per trigger, in the build's env
         self.sent: Sent | None = None  # what the last trigger sent, to find the build it created
         self._build: dict[str, Any] | None = None
@@ -185,7 +124,7 @@ class BuildkiteProvider(HttpProvider):
                 f"'{self._settings.organization}' visible to this token ({said or 'HTTP 404'}). "
                 "Check the `organization` and `pipeline` inputs."
             )
-        return self._on_build(_build_number(build), build)
+        return self._on_build(build_number(build), build)
 
     def _adopted(self, deadline: Deadline) -> tuple[int, Any] | None:
         """The build the trigger created, found by the trigger id in its env, as if the trigger said so."""
@@ -217,33 +156,14 @@ class BuildkiteProvider(HttpProvider):
             params["commit"] = commit
         _, builds = self.http.json("GET", self._builds, params=params, deadline=deadline)
         offset = self.service_offset()
-        by_number: dict[str, dict[str, Any]] = {}
-        candidates = []
-        for build in builds if isinstance(builds, list) else []:
-            if not isinstance(build, dict) or not isinstance(build.get("number"), int):
-                continue
-            env: dict[str, Any] = build["env"] if isinstance(build.get("env"), dict) else {}
-            number = str(build["number"])
-            by_number[number] = build
-            candidates.append(
-                Candidate(
-                    run_id=number,
-                    url=_text(build.get("web_url")),
-                    created_at=parse_time(build.get("created_at")),
-                    ended_at=parse_time(build.get("finished_at")),
-                    fields={"branch": build.get("branch"), "commit": build.get("commit")},
-                    marker=env.get(TRIGGER_ID_VARIABLE)
-                    if isinstance(env.get(TRIGGER_ID_VARIABLE), str)
-                    else None,
-                )
-            )
-        found = choose(candidates, self.sent, offset)
-        return dict(by_number[found.run_id]) if found else None
+        by_number = candidates(builds)
+        found = choose([candidate for _, candidate in by_number.values()], self.sent, offset)
+        return dict(by_number[found.run_id][0]) if found else None
 
     def own_run(self, deadline: Deadline) -> TestRun | None:
         """The build the last trigger created, when its marker proves it (`adoption`)."""
         build = self._own_build(deadline)
-        return self._on_build(_build_number(build), build) if build is not None else None
+        return self._on_build(build_number(build), build) if build is not None else None
 
     # -- poll -----------------------------------------------------------------------------------
     def poll(self, run_id: str, deadline: Deadline) -> TestRun:
@@ -349,10 +269,10 @@ class BuildkiteProvider(HttpProvider):
         base = TestRun(
             id=run_id,
             url=_text(run.get("web_url")) or (_text(build.get("web_url")) if build else ""),
-            state=_label(build, state, result),
+            state=state_label(build, state, result),
             phase=Phase.RUNNING,
             created_at=_text((build or run).get("created_at")) or None,
-            duration_seconds=_duration(build) if build else None,
+            duration_seconds=duration(build) if build else None,
         )
         if result == "stale":
             return self._ended(replace(base, phase=Phase.ERRORED, error_code="stale"))
@@ -374,76 +294,13 @@ class BuildkiteProvider(HttpProvider):
         build_id = _text(seen.engine_run.get("build_id")) or (
             _text(seen.build.get("id")) if seen.build else ""
         )
-        failures, tests = self._results(_text(seen.engine_run.get("id")), build_id, deadline)
+        failures, tests = self._reader.results(_text(seen.engine_run.get("id")), build_id, deadline)
         run_counts = counts(list(failures.executions), tests)
-        build, result = seen.build, seen.result
-        blocked = build is not None and (build.get("blocked") is True or build.get("state") == "blocked")
-        build_passed = build is None or (build.get("state") == "passed" and not blocked)
-        error_code = None
-        if run_counts.failed:
-            pass  # failed tests say it all, whatever the build did
-        elif result == "failed" and not run_counts.flaky:
-            error_code = "failures_unlisted"
-        elif not build_passed:
-            error_code = "blocked" if blocked else "build_failed"
-        elif result not in ("passed", "failed"):  # failed here: every failure passed on retry (flaky)
-            error_code = "no_results"
+        error_code = final_error_code(run_counts, seen)
         phase = Phase.ERRORED if error_code else Phase.FINISHED
         return Ended(
             self._ended(replace(run, phase=phase, counts=run_counts, error_code=error_code)), failures
         )
-
-    def _results(
-        self, engine_run_id: str, build_id: str, deadline: Deadline
-    ) -> tuple[Failures, TestTally | None]:
-        """The failed executions, flaky where the build's tests say so, and those tests' tally."""
-        tests = self._tests(build_id, deadline)
-        flaky = tests.flaky if tests else frozenset()
-        try:
-            pages = read_all(
-                self.http,
-                f"{self._runs}/{engine_run_id}/failed_executions",
-                params={"include_failure_expanded": "true", "per_page": PER_PAGE},
-                deadline=deadline,
-                max_pages=MAX_FAILED_PAGES,
-                what="Buildkite's failed executions",
-            )
-        except ServiceUnavailable:
-            raise  # the wait tolerates an outage and looks again
-        except ServiceError as exc:
-            return Failures(complete=False, note=f"Failed executions were unavailable: {exc.message}"), tests
-        executions = failed_executions(pages.items, flaky)
-        note = None
-        if not pages.complete:
-            note = (
-                f"Only the first {len(pages.items)} failed executions were read ({pages.pages_read} pages)."
-            )
-        return Failures(tuple(executions), complete=pages.complete, note=note), tests
-
-    def _tests(self, build_id: str, deadline: Deadline) -> TestTally | None:
-        """The build's tests in our suite, or None when they can't be read completely."""
-        if not parsing.is_uuid(build_id):
-            return None
-        try:
-            pages = read_all(
-                self.http,
-                f"{self._build_tests}/{build_id}/tests",
-                params={"per_page": PER_PAGE},
-                deadline=deadline,
-                max_pages=MAX_TEST_PAGES,
-                what="Buildkite's build tests",
-                all_or_nothing=True,
-            )
-        except TestrunError as exc:  # 404 included: where Test Engine is not enabled for the token
-            self._log(f"Test counts are unavailable ({exc.message}); counting the failed executions only.")
-            return None
-        if not pages.complete:
-            return None
-        try:
-            return tally(pages.items, self._settings.suite or "")
-        except ValueError as exc:
-            self._log(f"Test counts are unavailable (Buildkite's build tests are malformed: {exc}).")
-            return None
 
     def _ended(self, run: TestRun) -> TestRun:
         """Every run this provider sees ended leaves through here, final reads done or not needed."""
@@ -471,7 +328,7 @@ class BuildkiteProvider(HttpProvider):
                 complete=False, note="Failure details were unavailable: no Test Engine run was found."
             )
         build_id = _text(self._build.get("id")) if self._build else ""
-        return self._results(engine_run_id, build_id, deadline)[0]
+        return self._reader.results(engine_run_id, build_id, deadline)[0]
 
     # -- history --------------------------------------------------------------------------------
     def history(self, run: TestRun, failures: Failures, branch: str | None, deadline: Deadline) -> History:
@@ -487,24 +344,3 @@ class BuildkiteProvider(HttpProvider):
             branch=branch,
             deadline=deadline,
         )
-
-
-def _label(build: dict[str, Any] | None, state: str, result: str) -> str:
-    """The state shown to users: e.g. `build failed; tests finished (failed)`."""
-    prefix = ""
-    if build is not None:
-        prefix = "build blocked; " if build.get("blocked") is True else f"build {_text(build.get('state'))}; "
-    return f"{prefix}tests {state} ({result})"
-
-
-def _build_number(build: Any) -> str:
-    number = build.get("number") if isinstance(build, dict) else None
-    if not isinstance(number, int) or isinstance(number, bool) or number < 1:
-        raise MalformedResponse("Buildkite's new build has no build number.")
-    return str(number)
-
-
-def _duration(build: dict[str, Any]) -> float | None:
-    start = parse_time(build.get("started_at")) or parse_time(build.get("created_at"))
-    end = parse_time(build.get("finished_at"))
-    return (end - start).total_seconds() if start and end and end >= start else None

@@ -1,4 +1,5 @@
-"""The create-build request Buildkite's trigger sends (builds.md, "Create a build")."""
+"""The create-build request Buildkite's trigger sends (builds.md, "Create a build"), and the listed
+builds that may be the one it created (adopted by the marker in their env, `adoption`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from typing import Any
 
 from ...context import GitHubContext
 from ...errors import ConfigurationError
+from ..adoption import Candidate, parse_time
+from ..readers import text as _text
 from .settings import BuildkiteSettings
 
 TRIGGER_ID_VARIABLE = "TESTRUN_TRIGGER_ID"  # marks the build a trigger created, to find it again
@@ -54,3 +57,27 @@ def build_body(settings: BuildkiteSettings, context: GitHubContext, trigger_id: 
     if context.pull_request and not settings.test_branch:
         body["pull_request_id"] = context.pull_request
     return body
+
+
+def candidates(builds: Any) -> dict[str, tuple[dict[str, Any], Candidate]]:
+    """The listed builds by number, each with what the adoption rule weighs; entries without a whole
+    build number are passed over."""
+    found: dict[str, tuple[dict[str, Any], Candidate]] = {}
+    for build in builds if isinstance(builds, list) else []:
+        if not isinstance(build, dict) or not isinstance(build.get("number"), int):
+            continue
+        env: dict[str, Any] = build["env"] if isinstance(build.get("env"), dict) else {}
+        marker = env.get(TRIGGER_ID_VARIABLE)
+        number = str(build["number"])
+        found[number] = (
+            build,
+            Candidate(
+                run_id=number,
+                url=_text(build.get("web_url")),
+                created_at=parse_time(build.get("created_at")),
+                ended_at=parse_time(build.get("finished_at")),
+                fields={"branch": build.get("branch"), "commit": build.get("commit")},
+                marker=marker if isinstance(marker, str) else None,
+            ),
+        )
+    return found

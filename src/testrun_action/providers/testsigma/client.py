@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from ... import http
+from ... import envelopes
 from ...clock import Deadline
 from ...context import GitHubContext
 from ...errors import (
@@ -99,7 +99,7 @@ def trigger_body(settings: TestsigmaSettings, context: GitHubContext) -> dict[st
 def error_message(body: Any) -> Any:
     """Spring's error envelope: `error` is the status phrase, `message` the reason (providers.md 2.1)."""
     said = body.get("message") if isinstance(body, dict) and isinstance(body.get("error"), str) else None
-    return said if isinstance(said, str) and said.strip() else http.error_message(body)
+    return said if isinstance(said, str) and said.strip() else envelopes.error_message(body)
 
 
 class TestsigmaProvider(HttpProvider):

@@ -10,8 +10,9 @@ from typing import Any
 from xml.etree import ElementTree
 
 from ...clock import Deadline
+from ...envelopes import service_message
 from ...errors import TestrunError
-from ...http import HttpClient, service_message
+from ...http import HttpClient
 from ...model import FailedExecution, Failures, TestRun
 from ..readers import text
 from .payload import FAILED_RESULTS, PASSED_RESULTS, content, integer

@@ -1,0 +1,67 @@
+"""What is read once a run has ended, best effort: its failed executions (where the wait did not read
+them already) and recent runs for the trend and the comparison. Whatever goes wrong here becomes a note
+or one log line; the verdict and the report stand."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+
+from .clock import Clock, Deadline
+from .comparison import new_ones
+from .context import GitHubContext
+from .errors import TestrunError
+from .gha import Actions
+from .model import Failures, History, TestRun
+from .providers import Provider
+from .settings import Settings
+
+FAILURES_SECONDS = 120.0  # fetching failure details after the run ended
+HISTORY_SECONDS = 30.0  # fetching recent runs for the trend and the comparison: an extra, kept short
+
+
+def failures(provider: Provider, run: TestRun, clock: Clock) -> Failures:
+    """The failed executions, best effort: a failure to read them is a note, never the verdict."""
+    try:
+        return provider.failures(run, Deadline(clock, FAILURES_SECONDS))
+    except TestrunError as exc:
+        return Failures(complete=False, note=f"Failure details were unavailable: {exc.message}")
+
+
+def history(
+    provider: Provider,
+    run: TestRun,
+    failures: Failures,
+    settings: Settings,
+    context: GitHubContext,
+    clock: Clock,
+    gha: Actions,
+) -> History:
+    """Recent runs, best effort: whatever goes wrong becomes one line, and the report stands."""
+    branch = (settings.compare_with or context.default_branch or "main") if settings.compare else None
+    try:
+        found = provider.history(run, failures, branch, Deadline(clock, HISTORY_SECONDS))
+    except TestrunError as exc:
+        why = f"history unavailable: {exc.message}"
+        found = History(branch=branch, unavailable=why, trend_unavailable=why)
+    except Exception as exc:  # a defect in an extra must not cost the report (nor pass new-failures)
+        if gha.debug:
+            gha.log(traceback.format_exc())
+        why = f"history unavailable: internal error ({type(exc).__name__})"
+        found = History(branch=branch, unavailable=why, trend_unavailable=why)
+    return found
+
+
+def say_comparison(history: History, judged: Failures, log: Callable[[str], None]) -> None:
+    if history.branch is None:
+        return
+    if history.unavailable:
+        log(f"Not compared with recent runs {history.against}: {history.unavailable}")
+    else:
+        executions = judged.executions
+        fresh = len(new_ones(executions))
+        log(
+            f"Compared with {len(history.compared)} recent run{'s' if len(history.compared) != 1 else ''} "
+            f"{history.against}: {fresh} new failure{'s' if fresh != 1 else ''}, "
+            f"{sum(1 for f in executions if not f.flaky) - fresh} seen there."
+        )

@@ -1,0 +1,159 @@
+"""Rate limits as services announce them: how long to wait (`Retry-After`, `RateLimit-Reset`), and the
+gate that spends an announced quota evenly instead of running into 429s (`RateGate`).
+
+- `Retry-After` is read as seconds or an HTTP date; `RateLimit-Reset` as seconds, per scope where a
+  service has several quotas (providers.md 3.4).
+- Headers with odd numbers (`"²".isdigit()` is true) count as absent; a wait beyond `LONGEST_WAIT`
+  is not believed.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .clock import Clock
+
+# Quota headers: the pair of the IETF draft (`RateLimit-Remaining`, `RateLimit-Reset`), and the same pair
+# per scope where a service has several quotas (`RateLimit-<scope>-Remaining`: providers.md 3.4).
+_QUOTA_HEADER = re.compile(r"ratelimit(-[a-z0-9]{1,20})?-(?:remaining|reset)")
+MAX_QUOTA_SCOPES = 4  # more is not a real service's answer: the rest are not read
+# Below this many requests left in the window, the rest are spread over the time until it resets.
+RATE_LOW_WATER = 10
+# A wait a header asks for beyond this is not believed. Documented quota windows are a minute
+# (providers.md 3.4); an hour is far beyond any service's.
+LONGEST_WAIT = 3600
+
+
+def retry_after(headers: Mapping[str, str], now_epoch: float | None = None) -> float | None:
+    """Seconds to wait from `Retry-After` (seconds or HTTP date) or `RateLimit-Reset` (seconds)."""
+    value = headers.get("retry-after")
+    if value:
+        value = value.strip()
+        seconds = _whole(value)
+        if seconds is not None:
+            return float(seconds) if seconds <= LONGEST_WAIT else None
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, OverflowError):
+            when = None
+        if when is not None and when.tzinfo is not None:
+            now = now_epoch if now_epoch is not None else time.time()
+            wait = max(0.0, when.timestamp() - now)
+            return wait if wait <= LONGEST_WAIT else None
+    return rate_limit_reset(headers)
+
+
+def _whole(value: str | None) -> int | None:
+    """A whole number of ASCII digits no larger than `LONGEST_WAIT`-like sizes; anything else is None."""
+    text = (value or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+        return None
+    return int(text)
+
+
+def quota_scopes(headers: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The (remaining, reset) header names of each quota the answer announces, unscoped first."""
+    scopes: list[tuple[str, str]] = []
+    for name in headers:
+        found = _QUOTA_HEADER.fullmatch(name.lower())
+        if found:
+            scope = found.group(1) or ""
+            pair = (f"ratelimit{scope}-remaining", f"ratelimit{scope}-reset")
+            if pair not in scopes and len(scopes) < MAX_QUOTA_SCOPES:
+                scopes.append(pair)
+    return sorted(scopes, key=lambda pair: pair[0] != "ratelimit-remaining")
+
+
+def rate_limit_reset(headers: Mapping[str, str]) -> float | None:
+    """Seconds until the exhausted quota resets: of the scopes with nothing left (or not saying how much
+    is left), the longest wait; when none is exhausted, the longest of all (providers.md 3.4)."""
+    resets, exhausted = [], []
+    for remaining_name, reset_name in quota_scopes(headers):
+        reset = _whole(headers.get(reset_name))
+        if reset is None or reset > LONGEST_WAIT:
+            continue
+        resets.append(reset)
+        if _whole(headers.get(remaining_name)) in (None, 0):
+            exhausted.append(reset)
+    pool = exhausted or resets
+    return float(max(pool)) if pool else None
+
+
+@dataclass(frozen=True, slots=True)
+class Headroom:
+    """What is left of an announced rate limit: requests, and seconds until the window resets."""
+
+    remaining: int
+    reset_in: float
+
+
+@dataclass
+class _Quota:
+    remaining: int
+    reset_at: float  # on the client's clock
+    next_at: float = 0.0  # the earliest moment of the next paced request
+
+
+class RateGate:
+    """Spends an announced request quota evenly instead of running into 429s.
+
+    Each response's `RateLimit-*` headers (the tighter of the organization and user scopes) say how
+    many requests are left and when the window resets. While more than `RATE_LOW_WATER` are left,
+    requests go at once; below that, they are spaced over the rest of the window; with none left,
+    they wait for the reset. Reservations count down locally, so threads sharing the client don't
+    all spend the last request.
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._quota: _Quota | None = None
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        tightest: tuple[int, int] | None = None
+        for remaining_name, reset_name in quota_scopes(headers):
+            remaining, reset = _whole(headers.get(remaining_name)), _whole(headers.get(reset_name))
+            if reset is not None and reset > LONGEST_WAIT:
+                continue
+            if remaining is not None and reset is not None and (tightest is None or remaining < tightest[0]):
+                tightest = (remaining, reset)
+        if tightest is None:
+            return
+        with self._lock:
+            old, now = self._quota, self._clock.now()
+            remaining, reset_at = tightest[0], now + tightest[1]
+            # The same window (its reset is announced in whole seconds): an answer to a request sent
+            # before others were reserved counts fewer spent than we know of, so keep the lower count.
+            if old is not None and now < old.reset_at and reset_at <= old.reset_at + 1.0:
+                remaining = min(remaining, old.remaining)
+            self._quota = _Quota(remaining, reset_at, old.next_at if old else 0.0)
+
+    def headroom(self) -> Headroom | None:
+        """The quota as last announced, less the requests reserved since; None when none is known."""
+        with self._lock:
+            quota, now = self._quota, self._clock.now()
+            if quota is None or now >= quota.reset_at:
+                return None
+            return Headroom(quota.remaining, quota.reset_at - now)
+
+    def reserve(self) -> float:
+        """Seconds to wait before sending the next request; counts the request as spent."""
+        with self._lock:
+            quota, now = self._quota, self._clock.now()
+            if quota is None or now >= quota.reset_at:
+                self._quota = None
+                return 0.0
+            if quota.remaining > RATE_LOW_WATER:
+                quota.remaining -= 1
+                return 0.0
+            if quota.remaining <= 0:
+                return quota.reset_at - now
+            start = max(now, quota.next_at)
+            quota.next_at = start + (quota.reset_at - now) / quota.remaining
+            quota.remaining -= 1
+            return start - now

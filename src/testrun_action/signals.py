@@ -1,0 +1,38 @@
+"""SIGINT and SIGTERM while the action runs: the first becomes `Interrupted`, so that the flow cancels the
+remote run and still reports; later ones are absorbed (github-platform.md 3.1)."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+from collections.abc import Iterator
+from types import FrameType
+
+from .errors import Interrupted
+
+
+class SignalGuard:
+    """Turns the first SIGINT/SIGTERM into `Interrupted`; later ones are absorbed, so the cleanup that
+    the first one started (cancel the run, write the reports) is not cut short."""
+
+    def __init__(self) -> None:
+        self.armed = True
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        if self.armed:
+            self.armed = False
+            raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def handled(enabled: bool) -> Iterator[None]:
+    if not enabled:
+        yield
+        return
+    guard = SignalGuard()
+    previous = {sig: signal.signal(sig, guard) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
