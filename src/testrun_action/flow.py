@@ -250,7 +250,14 @@ class Flow:
             gha.log(f"The run did not end within {settings.timeout_seconds / 60:g} minutes.")
             if settings.cancel_on_abort:
                 self._cancel(provider, run, "timeout-minutes reached", CLEANUP_SECONDS)
-            return self._report(self._decide(timed_out=True, unreadable=waited.unreadable))
+            elapsed = deadline.elapsed()
+            failures = self._seen_so_far(provider, run)
+            verdict = self._decide(timed_out=True, unreadable=waited.unreadable)
+            return dataclasses.replace(
+                self._report(verdict, failures=failures),
+                timeout_seconds=settings.timeout_seconds,
+                elapsed_seconds=elapsed,
+            )
         failures = Failures()
         if run.counts.failed or run.counts.flaky:  # read by the wait where they decided the counts
             failures = waited.failures if waited.failures is not None else self._failures(provider, run)
@@ -259,6 +266,21 @@ class Flow:
         self._say_comparison(history, judged)
         verdict = self._decide(failures=judged, history=history)
         return self._report(verdict, failures=judged, history=history)
+
+    def _seen_so_far(self, provider: Provider, run: TestRun) -> Failures:
+        """After a timeout: the run as the service says it now (after the cancel) and the failures seen
+        so far, read once more within the cleanup budget; best effort, the verdict stays a timeout."""
+        budget = Deadline(self.clock, CLEANUP_SECONDS)
+        try:
+            self.run = run = provider.poll(run.id, budget)
+        except TestrunError as exc:
+            self.gha.log(f"The run's state after the timeout could not be read: {exc.message}")
+        if not (run.counts.failed or run.counts.flaky) or budget.passed:
+            return Failures()
+        try:
+            return provider.failures(run, budget)
+        except TestrunError as exc:
+            return Failures(complete=False, note=f"Failure details were unavailable: {exc.message}")
 
     def _failures(self, provider: Provider, run: TestRun) -> Failures:
         """The failed executions, best effort: a failure to read them is a note, never the verdict."""

@@ -221,3 +221,6 @@ class Report:
     verdict_note: str | None = None  # why `fail-on` decided as it did, when that is not obvious
     reason: str = ""  # the verdict in one line: why the step passed, failed or does not know
     conclusion: str = "neutral"  # the check run's conclusion, decided with the verdict
+    # On a timeout: the limit (`timeout-minutes`, in seconds) and how long the step followed the run.
+    timeout_seconds: float | None = None
+    elapsed_seconds: float | None = None

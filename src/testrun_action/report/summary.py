@@ -76,7 +76,7 @@ def _notes(report: Report) -> list[str]:
             + (f": {md.text(meaning)}." if meaning else ".")
         )
     if report.outcome is Outcome.TIMED_OUT:
-        notes.append("The run did not end before `timeout-minutes`; it was cancelled.")
+        notes.append(timeout_note(report))
     if report.outcome is Outcome.TRIGGERED:
         notes.append("`wait` is `false`: the run was triggered and not followed.")
     if report.failures.note:
@@ -108,6 +108,34 @@ def _glance(report: Report) -> list[str]:
     return lines
 
 
+def timeout_note(report: Report) -> str:
+    """What a timeout means: the limit, what the run did by then, and what the service says now."""
+    limit = f" ({duration(report.timeout_seconds)})" if report.timeout_seconds else ""
+    run = report.run
+    if run is None:
+        return f"The run did not end before `timeout-minutes`{limit}."
+    now = f"the service now says {md.code(run.state)}"
+    if run.phase in (Phase.CANCELLED, Phase.CANCELLING):
+        then = "it was cancelled"
+    else:
+        then = "it ended meanwhile" if run.terminal else "it was left running"
+    seen = ""
+    if run.counts.done:
+        seen = f" By then {run.counts.done} of {run.counts.total or run.counts.done} tests had run"
+        seen += f", {run.counts.failed} failed." if run.counts.failed else ", none failed."
+    return f"The run did not end before `timeout-minutes`{limit}; {then} ({now}).{seen}"
+
+
+def _duration(report: Report) -> str:
+    """The run's duration; on a timeout without one, how long it was followed."""
+    run = report.run
+    if run is None:
+        return "–"
+    if run.duration_seconds is None and report.elapsed_seconds is not None:
+        return f"{duration(report.elapsed_seconds)} (so far)"
+    return duration(run.duration_seconds)
+
+
 def _facts(report: Report) -> str:
     run, source = report.run, report.source
     commit = md.link(source.commit[:7], source.commit_url) if source.commit else "–"
@@ -116,7 +144,7 @@ def _facts(report: Report) -> str:
         md.code(report.environment),
         commit,
         md.code(source.branch) if source.branch else "–",
-        duration(run.duration_seconds) if run else "–",
+        _duration(report),
         md.text(run.state) if run else "–",
     ]
     return md.table(["Run", "Environment", "Commit", "Branch", "Duration", "State"], [cells])
