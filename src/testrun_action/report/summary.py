@@ -167,14 +167,14 @@ def _groups(failures: list[FailedExecution]) -> list[tuple[str, list[FailedExecu
     return [(name, sorted(members, key=_rank)) for name, members in ordered]
 
 
-def _group_heading(report: Report, name: str, members: list[FailedExecution]) -> str:
-    count = f" ({len(members)})"
+def _place(report: Report, name: str, members: list[FailedExecution]) -> str:
+    """The group's cell: the file (linked at the tested commit), else its suite or group."""
     if not name:
-        return f"#### Other tests{count}"
+        return "–"
     if members[0].file:
         target = source_url(report.source, name)
-        return f"#### 📄 {md.link(name, target) if target else md.code(name)}{count}"
-    return f"#### {md.text(name, 200)}{count}"
+        return md.link(name, target, 200) if target else md.code(name)
+    return md.text(name, 200)
 
 
 def _message(failure: FailedExecution) -> str:
@@ -183,18 +183,21 @@ def _message(failure: FailedExecution) -> str:
 
 
 def _columns(
-    report: Report, members: list[FailedExecution], compared: bool
-) -> tuple[list[str], Callable[[FailedExecution], list[str]]]:
-    """The group's table: status when compared, the test (linked to the service), the line (linked to
-    the file at the tested commit) and the message's first line, each only when some row has one."""
-    with_line = any(f.line for f in members)
-    with_message = any(f.message.strip() for f in members)
+    report: Report, failures: list[FailedExecution], compared: bool
+) -> tuple[list[str], Callable[[FailedExecution, str], list[str]]]:
+    """One table for the section: status when compared, the file (on the first row of its group), the
+    test (linked to the service), the line (linked to the file at the tested commit) and the message's
+    first line, each column only when some row has one."""
+    with_place = any(f.file or f.group for f in failures)
+    with_line = any(f.line for f in failures)
+    with_message = any(f.message.strip() for f in failures)
     where = against(report)
-    header = (["Status"] if compared else []) + ["Test"] + (["Line"] if with_line else [])
-    header += ["Message"] if with_message else []
+    header = (["Status"] if compared else []) + (["File"] if with_place else []) + ["Test"]
+    header += (["Line"] if with_line else []) + (["Message"] if with_message else [])
 
-    def row(f: FailedExecution) -> list[str]:
+    def row(f: FailedExecution, place: str) -> list[str]:
         cells = [novelty_label(f, where)] if compared else []
+        cells += [place] if with_place else []
         cells.append(md.link(f.name, f.url, 200))
         if with_line:
             target = source_url(report.source, f.file, f.line) if f.line else None
@@ -241,39 +244,41 @@ def _section_heading(report: Report, heading: str, failures: list[FailedExecutio
 def _failure_section(
     report: Report, heading: str, failures: list[FailedExecution], budget: _Budget, reserve: int
 ) -> list[str]:
-    """A heading, then per file a heading, a table and the details, while the budget lasts (keeping
-    `reserve` bytes for what follows)."""
+    """A heading, one table of every failure grouped by file, then the collapsed details, while the
+    budget lasts (keeping `reserve` bytes for what follows)."""
     if not failures:
         return []
     compared = any(f.novelty for f in failures) and not all(f.flaky for f in failures)
     title_line = _section_heading(report, heading, failures, compared)
-    if not budget.take(title_line, reserve):
+    header, row = _columns(report, failures, compared)
+    table = md.table(header, [])
+    if not budget.take(title_line, reserve) or not budget.take(table, reserve):
         return [f"_{len(failures)} {heading.lower()} not listed: the summary reached its size limit._"]
-    blocks, shown = [title_line], 0
+    rows: list[str] = []
+    listed: list[FailedExecution] = []
+    full = False
     for name, members in _groups(failures):
-        header, row = _columns(report, members, compared)
-        table = _group_heading(report, name, members) + "\n\n" + md.table(header, [])
-        if not budget.take(table, reserve):
-            break
-        rows = []
+        place = _place(report, name, members)
         for failure in members:
-            line = "| " + " | ".join(cell or " " for cell in row(failure)) + " |"
-            if not budget.take(line, reserve):
+            line = "| " + " | ".join(cell or " " for cell in row(failure, place)) + " |"
+            full = not budget.take(line, reserve)
+            if full:
                 break
             rows.append(line)
-        shown += len(rows)
-        blocks.append(table + "".join("\n" + r for r in rows))
-        for failure in members[: len(rows)]:
-            # The table has the message's first line: a block only when there is more to read.
-            if failure.details.strip() or len(failure.message.strip().splitlines()) > 1:
-                block = _details(failure)
-                if budget.take(block, reserve):
-                    blocks.append(block)
-        if len(rows) < len(members):
+            listed.append(failure)
+            place = "″" if place != "–" else place  # the same file as the row above
+        if full:
             break
-    if shown < len(failures):
+    blocks = [title_line, table + "".join("\n" + r for r in rows)]
+    for failure in listed:
+        # The table has the message's first line: a block only when there is more to read.
+        if failure.details.strip() or len(failure.message.strip().splitlines()) > 1:
+            block = _details(failure)
+            if budget.take(block, reserve):
+                blocks.append(block)
+    if len(listed) < len(failures):
         blocks.append(
-            f"_…and {len(failures) - shown} more not listed here (size limit); see the full report._"
+            f"_…and {len(failures) - len(listed)} more not listed here (size limit); see the full report._"
         )
     return blocks
 
