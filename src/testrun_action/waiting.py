@@ -60,8 +60,11 @@ def describe(run: TestRun) -> str:
 
 
 def _minutes(seconds: float) -> str:
-    seconds = int(seconds)
-    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+    """`4m50s`, `60m`, `15s`: rounded to the second (3599.99 s is 60m, 14.99 s is 15s)."""
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    return f"{seconds // 60}m" + (f"{seconds % 60:02d}s" if seconds % 60 else "")
 
 
 @dataclass(frozen=True, slots=True)
