@@ -123,11 +123,26 @@ class FailedExecution:
     group: str | None = None  # suite, describe block or machine: whatever groups tests in the service
     key: str | None = None  # the service's id of the test, stable across runs (matches history)
     novelty: Novelty | None = None  # set by the comparison with recent runs, when there was one
+    duration_seconds: float | None = None  # how long this execution took, where the service says
 
     @property
     def test_key(self) -> str:
         """What identifies the test across runs: the service's id, else its place and name."""
         return self.key or f"{self.file or self.group or ''}::{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class TestResult:
+    """One test of the run as the service lists it, whatever its outcome. Untrusted service data."""
+
+    __test__ = False  # not a pytest test class
+
+    name: str
+    status: str  # "passed", "failed", "flaky", "skipped" or "snoozed"
+    file: str | None = None
+    group: str | None = None
+    key: str | None = None  # as `FailedExecution.key`: matches a failed execution of the same test
+    duration_seconds: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +152,8 @@ class Failures:
     executions: tuple[FailedExecution, ...] = ()
     complete: bool = True
     note: str | None = None  # why details are missing, when they are
+    # Every test of the run, where the service lists them (passed and skipped too): the JUnit file's.
+    tests: tuple[TestResult, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
