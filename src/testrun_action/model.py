@@ -84,6 +84,8 @@ class TestRun:
     # Where the state was seen: True once a status read of the run said it, False when only the
     # trigger's answer did. A pass needs a terminal state seen on a status read.
     confirmed: bool = False
+    # The build whose tests this run reports, where that is another page (Buildkite: the build's logs).
+    build_url: str | None = None
 
     @property
     def terminal(self) -> bool:

@@ -96,11 +96,16 @@ def _glance(report: Report) -> list[str]:
     lines = []
     if run and run.counts.done:
         link = md.link(f"Open the report in {report.provider}", run.url) if run.url else ""
+        if run.build_url and run.build_url != run.url:
+            link += (" · " if link else "") + md.link("Build logs", run.build_url)
         key = legend(run.counts, report.failures.executions)
         lines.append(f"{bar(run.counts)}\\\n{key}" + (f" · {link}" if link else ""))
     elif run and run.url:
+        build = (
+            f" · {md.link('Build logs', run.build_url)}" if run.build_url and run.build_url != run.url else ""
+        )
         lines.append(
-            f"**{md.text(title(report))}** · {md.link(f'Open the report in {report.provider}', run.url)}"
+            f"**{md.text(title(report))}** · {md.link(f'Open the report in {report.provider}', run.url)}{build}"
         )
     for line in (trend_line(report), history_note(report)):
         if line:
@@ -191,9 +196,11 @@ def _columns(
     with_place = any(f.file or f.group for f in failures)
     with_line = any(f.line for f in failures)
     with_message = any(f.message.strip() for f in failures)
+    with_time = any(f.duration_seconds is not None for f in failures)
     where = against(report)
     header = (["Status"] if compared else []) + (["File"] if with_place else []) + ["Test"]
-    header += (["Line"] if with_line else []) + (["Message"] if with_message else [])
+    header += (["Line"] if with_line else []) + (["Time"] if with_time else [])
+    header += ["Message"] if with_message else []
 
     def row(f: FailedExecution, place: str) -> list[str]:
         cells = [novelty_label(f, where)] if compared else []
@@ -202,11 +209,43 @@ def _columns(
         if with_line:
             target = source_url(report.source, f.file, f.line) if f.line else None
             cells.append(md.link(f"L{f.line}", target) if target else (f"L{f.line}" if f.line else "–"))
+        if with_time:
+            cells.append(test_time(f.duration_seconds))
         if with_message:
             cells.append(_message(f))
         return cells
 
     return header, row
+
+
+def test_time(seconds: float | None) -> str:
+    """One test's time: `850ms`, `3.8s`, `2m 5s`."""
+    if seconds is None:
+        return "–"
+    if seconds < 1:
+        return f"{round(seconds * 1000)}ms"
+    return f"{seconds:.1f}s" if seconds < 60 else duration(seconds)
+
+
+SLOWEST = 5  # tests listed as the slowest
+
+
+def slowest(report: Report) -> str | None:
+    """The slowest tests whose times the service gave (every listed test, else the failed ones)."""
+    timed: dict[str, tuple[float, str, str | None]] = {}
+    for f in report.failures.executions:
+        if f.duration_seconds is not None:
+            timed[f.test_key] = (f.duration_seconds, f.name, f.url)
+    for t in report.failures.tests:
+        key = t.key or f"{t.file or t.group or ''}::{t.name}"
+        if t.duration_seconds is not None and key not in timed:
+            timed[key] = (t.duration_seconds, t.name, None)
+    if not timed:
+        return None
+    top = sorted(timed.values(), key=lambda item: -item[0])[:SLOWEST]
+    which = "tests" if report.failures.tests else "failed tests"
+    rows = [[test_time(seconds), md.link(name, url, 200)] for seconds, name, url in top]
+    return f"### Slowest {which}\n\n" + md.table(["Time", "Test"], rows, align="r-")
 
 
 def _details(failure: FailedExecution) -> str:
@@ -299,4 +338,7 @@ def render_summary(report: Report, limit: int = SUMMARY_LIMIT) -> str:
     reserve = 300  # room for the flaky section's "not listed" note and the size-limit notes
     sections = _failure_section(report, "Failed tests", failed, budget, reserve)
     sections += _failure_section(report, "Flaky tests", flaky, budget, 100)
+    slow = slowest(report)
+    if slow and budget.take(slow):
+        sections.append(slow)
     return "\n\n".join([head, *sections, footer]) + "\n"
