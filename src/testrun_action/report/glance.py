@@ -9,7 +9,6 @@ notification and the REST API's raw text show alike.
 
 from __future__ import annotations
 
-import math
 from urllib.parse import quote
 
 from ..comparison import trend
@@ -104,7 +103,7 @@ def count_median(value: float) -> str:
     if value == int(value):
         return str(int(value))
     if value * 2 == int(value * 2):
-        return f"{math.floor(value)}–{math.ceil(value)}"
+        return f"{int(value)}–{int(value) + 1}"  # counts are never negative: int() is the floor
     return f"{value:.1f}"
 
 
