@@ -340,3 +340,20 @@ def test_dry_run_prints_the_build_request_with_secret_env_masked(bk_job: Job, bu
     assert '"API_SECRET": "***"' in result.log
     assert f'"commit": "{HEAD_SHA}"' in result.log
     assert buildkite.app.requests == []
+
+
+def test_a_failed_build_shows_each_failure_s_time_the_slowest_and_a_link_to_the_build(
+    bk_job: Job, buildkite: Simulated
+) -> None:
+    script(buildkite, failed=3, flaky=1)
+
+    result = bk_job.run()
+
+    summary = result.summary
+    assert "| File | Test | Line | Time | Message |" in summary
+    slow = summary.split("### Slowest failed tests\n\n")[1].split("\n\n")[0]
+    times = [float(line.split(" | ")[0].strip("| s")) for line in slow.splitlines()[2:]]
+    assert len(times) == 4  # three failed, one flaky: each with the `duration` of its execution
+    assert times == sorted(times, reverse=True)
+    assert "· [Build logs](https://buildkite.com/acme/e2e-tests/builds/1)" in summary
+    assert "Open the report in Buildkite](https://buildkite.com/organizations/" in summary

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from testrun_sim.empirical import Scenario
 
 from .conftest import FAST, HEAD_SHA, Job, Simulated
@@ -276,3 +278,21 @@ def test_secrets_never_appear_in_any_output(job: Job, empirical: Simulated) -> N
         assert secret not in visible
         assert f"::add-mask::{secret}" in result.log.splitlines()
     assert result.log.index("::add-mask::") == 0  # masked before anything else is printed
+
+
+def test_a_timeout_reports_the_limit_the_failures_so_far_and_the_state_after_the_cancel(
+    job: Job, empirical: Simulated
+) -> None:
+    empirical.app.scenarios["staging"] = Scenario(queued=0.1, duration=4, tests=400, failed=40)
+
+    result = job.run(timeout_minutes="0.05")  # 3 s: some of the 40 failures happen before it
+
+    assert result.outputs["result"] == "timed_out"
+    assert result.outputs["state"] == "cancelling"  # what the service says right after the cancel
+    assert (
+        "did not end before `timeout-minutes` (3s); it was cancelled (the service now says `cancelling`)"
+        in (result.summary)
+    )
+    assert "### Failed tests (" in result.summary
+    assert re.search(r"\| \d+s \(so far\) \| cancelling \|", result.summary)
+    assert re.search(r"By then \d+ of 400 tests had run, \d+ failed\.", result.summary)

@@ -293,3 +293,16 @@ def test_testsigma_new_failures_fails_on_a_new_failure(testsigma_job: Job, tests
 
     assert result.code == 1
     assert "1 failed test did not fail in earlier runs of test plan 3058 lately" in result.summary
+
+
+def test_the_last_log_line_says_why_new_failures_lets_the_step_pass(
+    job: Job, empirical: Simulated, three_failing: list[str]
+) -> None:
+    empirical.app.seed_history("staging", [PastRun(failed=three_failing, ago=30)])
+
+    result = job.run(event="pull_request", fail_on="new-failures")
+
+    last = result.log.strip().splitlines()[-1]
+    assert result.code == 0
+    assert last.startswith("✅ Step passes: 3 of 12 tests failed, none new (fail-on: new-failures).")
+    assert "❌" not in last

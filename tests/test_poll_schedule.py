@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import statistics
 from collections.abc import Callable
 
@@ -571,3 +572,24 @@ def test_whatever_the_progress_a_stalled_or_silent_run_is_never_left_more_than_1
 
     assert delay <= 10.0
     assert len(provider.moments) <= provider.every_10_s
+
+
+def test_the_heartbeat_says_when_the_run_should_end() -> None:
+    clock = VirtualClock()
+    provider = EvenRun(clock, 2 * 3600, 400)  # 400 tests at an even pace over two hours
+    log: list[str] = []
+
+    wait_for_run(
+        provider,  # type: ignore[arg-type]
+        QUEUED,
+        deadline=Deadline(clock, 6 * 3600),
+        schedule=PollSchedule(),
+        clock=clock,
+        log=log.append,
+    )
+
+    heartbeats = [line for line in log if "still started" in line]
+    halfway = next(line for line in heartbeats if "200/400 done" in line or "201/400 done" in line)
+    ends_in = re.search(r"ends in about (\d+)m(?:\d+s)?-(\d+)m", halfway)
+    assert ends_in is not None, halfway
+    assert 55 <= int(ends_in.group(1)) <= int(ends_in.group(2)) <= 65  # an hour left, by the count

@@ -110,28 +110,30 @@ def test_the_top_renders_as_a_headline_a_bar_and_a_key(render: object) -> None:
 
 
 @pytest.mark.parametrize("render", [render_summary, check_summary], ids=["job summary", "check run"])
-def test_failures_render_as_one_table_per_file_new_first_with_links(render: object) -> None:
+def test_failures_render_as_one_table_grouped_by_file_new_first_with_links(render: object) -> None:
     html = render_html(render(compared_report()))  # type: ignore[operator]
 
     failed = html.split(
         "<h3>Failed tests (3): 1 new, 1 also failing on <code>main</code>, 1 flaky lately</h3>"
     )[1].split("<h3>")[0]
-    groups = re.findall(r"<h4>(.*?)</h4>\s*<table>(.*?)</table>", failed, re.DOTALL)
-    files = [re.search(r">([^<]+)</a>", heading).group(1) for heading, _ in groups]  # type: ignore[union-attr]
-    assert files == ["tests/checkout.spec.ts", "./tests/login.spec.ts"]  # the group with a new failure first
-    assert f'href="https://github.com/acme/shop/blob/{SHA}/tests/checkout.spec.ts"' in groups[0][0]
-    checkout = groups[0][1]
-    assert re.findall(r"<th>(.*?)</th>", checkout) == ["Status", "Test", "Line", "Message"]
-    rows = re.findall(
-        r"<tr>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>", checkout, re.DOTALL
-    )
-    assert [r[0] for r in rows] == ["🆕 <strong>new failure</strong>", "🔁 also failing on <code>main</code>"]
-    assert ">Checkout › charges the saved card</a>" in rows[0][1]  # new before known
-    assert f'href="https://github.com/acme/shop/blob/{SHA}/tests/checkout.spec.ts#L77">L77</a>' in rows[0][2]
-    assert rows[0][3] == "Timed out 5000ms waiting for expect(locator).toBeVisible()"  # the first line
-    login = groups[1][1]
-    assert "🎲 flaky lately (50% of recent runs)" in login  # 2 of the 4 runs that ran it
-    assert f"/blob/{SHA}/tests/login.spec.ts#L12" in login  # "./" dropped from the link
+    assert "<h4>" not in failed  # no heading per file
+    [table] = re.findall(r"<table>(.*?)</table>", failed, re.DOTALL)
+    assert re.findall(r"<th>(.*?)</th>", table) == ["Status", "File", "Test", "Line", "Message"]
+    rows = re.findall(r"<tr>\s*" + r"<td>(.*?)</td>\s*" * 5, table, re.DOTALL)
+    files = [re.search(r">([^<]+)</a>", r[1]).group(1) if "</a>" in r[1] else r[1] for r in rows]  # type: ignore[union-attr]
+    # The group with a new failure first; the file is named on its group's first row only.
+    assert files == ["tests/checkout.spec.ts", "″", "./tests/login.spec.ts"]
+    assert f'href="https://github.com/acme/shop/blob/{SHA}/tests/checkout.spec.ts"' in rows[0][1]
+    assert [r[0] for r in rows[:2]] == [
+        "🆕 <strong>new failure</strong>",
+        "🔁 also failing on <code>main</code>",
+    ]
+    assert ">Checkout › charges the saved card</a>" in rows[0][2]  # new before known
+    assert f'href="https://github.com/acme/shop/blob/{SHA}/tests/checkout.spec.ts#L77">L77</a>' in rows[0][3]
+    assert rows[0][4] == "Timed out 5000ms waiting for expect(locator).toBeVisible()"  # the first line
+    assert "🎲 flaky lately (50% of recent runs)" in rows[2][0]  # 2 of the 4 runs that ran it
+    assert f"/blob/{SHA}/tests/login.spec.ts#L12" in rows[2][3]  # "./" dropped from the link
+    assert "<details><summary>Checkout › applies a discount code</summary>" in failed  # kept, collapsed
 
 
 EVIL = "<img src=x onerror=alert(1)> ``` <script>alert(2)</script> | [x](javascript:alert(3)) <!--"

@@ -135,7 +135,7 @@ def test_untrusted_test_names_cannot_inject_html_break_tables_or_open_fences() -
     assert 'href="javascript' not in html
     assert "<h1>" not in html  # the message's "# Heading" stayed inside its code block
     failed_table = html.split("<h3>Failed tests (1)</h3>")[1].split("</table>")[0]
-    assert [row.count("<td") for row in failed_table.split("<tr>")[2:]] == [2]  # test, message
+    assert [row.count("<td") for row in failed_table.split("<tr>")[2:]] == [3]  # file, test, message
     # The details block's fence outlasts every backtick run in the text: it ends where it should.
     assert "</details>" in html.split("````\nunclosed")[1]
 

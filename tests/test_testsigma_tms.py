@@ -60,7 +60,8 @@ def test_an_empirical_run_is_recorded_with_seed_003s_body_and_its_junit_imported
     assert before_ms - 5_000 <= body["start_date"] <= body["end_date"] <= int(time.time() * 1000)
     assert result.outputs["testsigma-tms-run-id"] == record["id"]
     [imported] = record["imports"]
-    assert (imported["testcases"], imported["failures"]) == (2, 2)
+    # Every test the service lists is in the JUnit file (issue 15; it held only the 2 failed ones).
+    assert (imported["testcases"], imported["failures"]) == (12, 2)
     assert 'tests="12"' in imported["xml"]
     assert 'failures="2"' in imported["xml"]
     polls = tms.app.recorded("GET", r"/junit-imports/.+/status$")

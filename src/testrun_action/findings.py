@@ -18,6 +18,27 @@ from .settings import Settings
 
 FAILURES_SECONDS = 120.0  # fetching failure details after the run ended
 HISTORY_SECONDS = 30.0  # fetching recent runs for the trend and the comparison: an extra, kept short
+# The run's state and failures read once more after a timeout: both within it, so that with the cancel
+# the step ends within the 5 s past a budget that tests/hostile/test_deadlines.py holds it to.
+AFTER_TIMEOUT_SECONDS = 3.0
+
+
+def seen_so_far(
+    provider: Provider, run: TestRun, clock: Clock, log: Callable[[str], None]
+) -> tuple[TestRun, Failures]:
+    """After a timeout: the run as the service says it now (after the cancel) and the failures seen
+    so far, read once more within a short budget; best effort, the verdict stays a timeout."""
+    budget = Deadline(clock, AFTER_TIMEOUT_SECONDS)
+    try:
+        run = provider.poll(run.id, budget)
+    except TestrunError as exc:
+        log(f"The run's state after the timeout could not be read: {exc.message}")
+    if not (run.counts.failed or run.counts.flaky) or budget.passed:
+        return run, Failures()
+    try:
+        return run, provider.failures(run, budget)
+    except TestrunError as exc:
+        return run, Failures(complete=False, note=f"Failure details were unavailable: {exc.message}")
 
 
 def failures(provider: Provider, run: TestRun, clock: Clock) -> Failures:

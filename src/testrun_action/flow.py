@@ -221,7 +221,14 @@ class Flow:
             gha.log(f"The run did not end within {settings.timeout_seconds / 60:g} minutes.")
             if settings.cancel_on_abort:
                 self._cancel(provider, run, "timeout-minutes reached", CLEANUP_SECONDS)
-            return self._report(self._decide(timed_out=True, unreadable=waited.unreadable))
+            elapsed = deadline.elapsed()
+            self.run, failures = findings.seen_so_far(provider, run, self.clock, gha.log)
+            verdict = self._decide(timed_out=True, unreadable=waited.unreadable)
+            return dataclasses.replace(
+                self._report(verdict, failures=failures),
+                timeout_seconds=settings.timeout_seconds,
+                elapsed_seconds=elapsed,
+            )
         failures = Failures()
         if run.counts.failed or run.counts.flaky:  # read by the wait where they decided the counts
             failures = (

@@ -84,6 +84,8 @@ class TestRun:
     # Where the state was seen: True once a status read of the run said it, False when only the
     # trigger's answer did. A pass needs a terminal state seen on a status read.
     confirmed: bool = False
+    # The build whose tests this run reports, where that is another page (Buildkite: the build's logs).
+    build_url: str | None = None
 
     @property
     def terminal(self) -> bool:
@@ -123,11 +125,26 @@ class FailedExecution:
     group: str | None = None  # suite, describe block or machine: whatever groups tests in the service
     key: str | None = None  # the service's id of the test, stable across runs (matches history)
     novelty: Novelty | None = None  # set by the comparison with recent runs, when there was one
+    duration_seconds: float | None = None  # how long this execution took, where the service says
 
     @property
     def test_key(self) -> str:
         """What identifies the test across runs: the service's id, else its place and name."""
         return self.key or f"{self.file or self.group or ''}::{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class TestResult:
+    """One test of the run as the service lists it, whatever its outcome. Untrusted service data."""
+
+    __test__ = False  # not a pytest test class
+
+    name: str
+    status: str  # "passed", "failed", "flaky", "skipped" or "snoozed"
+    file: str | None = None
+    group: str | None = None
+    key: str | None = None  # as `FailedExecution.key`: matches a failed execution of the same test
+    duration_seconds: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +154,8 @@ class Failures:
     executions: tuple[FailedExecution, ...] = ()
     complete: bool = True
     note: str | None = None  # why details are missing, when they are
+    # Every test of the run, where the service lists them (passed and skipped too): the JUnit file's.
+    tests: tuple[TestResult, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,3 +240,6 @@ class Report:
     verdict_note: str | None = None  # why `fail-on` decided as it did, when that is not obvious
     reason: str = ""  # the verdict in one line: why the step passed, failed or does not know
     conclusion: str = "neutral"  # the check run's conclusion, decided with the verdict
+    # On a timeout: the limit (`timeout-minutes`, in seconds) and how long the step followed the run.
+    timeout_seconds: float | None = None
+    elapsed_seconds: float | None = None

@@ -163,6 +163,12 @@ class PollSchedule:
             self._complete_at = running_for
         return combined(progress_window(run, running_for, self._complete_at), history_window(self.history))
 
+    def estimate(self, run: TestRun, running_for: float | None) -> Window | None:
+        """The window the run should end in, as `window` says, without changing the schedule."""
+        if run.phase is not Phase.RUNNING or running_for is None:
+            return None
+        return combined(progress_window(run, running_for, self._complete_at), history_window(self.history))
+
     def next_delay(
         self,
         run: TestRun,

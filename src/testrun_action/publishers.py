@@ -1,11 +1,12 @@
 """Where a run is reported, in two stages; data moves forward only.
 
-1. The publishers record the run: the log, the JUnit file, the check run (`github.check_run`) and the
+1. The publishers record the run: the log (the failed tests), the JUnit file, the check run (`github.check_run`) and the
    Testsigma Test Management record. Each hears `started` once the run exists and `finished` with the
    final `Report`, and returns `Receipts`: what it made (the file's path, the check run's page, the
    record's id). None reads another's state, so their order matters to no one.
 2. The writers go last, rendering from the report and every receipt: the step outputs, the job summary
-   (one page of sections, `report.page`) and the pull-request comment (`github.comment`).
+   (one page of sections, `report.page`), the pull-request comment (`github.comment`) and the log's
+   last line, the verdict (`report.last_line`).
 
 Each runs on its own: one that fails is a warning and costs no other, and a signal while one writes
 ends that one alone; the rest still write, within the short budgets of a cancelled step. The exit code
@@ -33,9 +34,9 @@ from .github.check_run import CheckRunPublisher
 from .github.comment import CommentWriter
 from .model import NotRun, Report, TestRun
 from .receipts import CutShort, Receipts, Unfinished
+from .report.last_line import last_line
 from .report.outputs import outputs
 from .report.page import job_summary
-from .report.summary import headline
 from .settings import Settings
 from .untrusted import redacted, valid
 
@@ -141,7 +142,7 @@ class LogPublisher:
         pass
 
     def finished(self, report: Report) -> Receipts:
-        gha, run = self._gha, report.run
+        gha = self._gha
         failures = report.failures.executions
         if failures:
             with gha.group(f"{len(failures)} failed or flaky test{'s' if len(failures) != 1 else ''}"):
@@ -158,8 +159,6 @@ class LogPublisher:
                     gha.log(f"  [{kind}] {failure.name}{where}{': ' + message if message else ''}")
         if report.failures.note:
             gha.log(report.failures.note)
-        counts = f" ({run.counts.done}/{run.counts.total} tests)" if run and run.counts.total else ""
-        gha.log(f"{headline(report)}{counts}.{' Report: ' + run.url if run else ''}")
         return Receipts()
 
 
@@ -208,6 +207,19 @@ class SummaryWriter:
         self._gha.write_summary(job_summary(ending, receipts))
 
 
+class VerdictLineWriter:
+    """The log's last line: the verdict and the counts, or why `fail-on` lets the step pass (or not)."""
+
+    name = "verdict line"
+
+    def __init__(self, gha: Actions) -> None:
+        self._gha = gha
+
+    def write(self, ending: Report | NotRun, receipts: Receipts) -> None:
+        if isinstance(ending, Report):  # when nothing was started, the error was the last word
+            self._gha.log(last_line(ending))
+
+
 def _files(gha: Actions, summary: bool) -> list[Writer]:
     """The writers of the runner's files: the outputs always, the summary unless `job-summary` is off."""
     return [OutputsWriter(gha), *([SummaryWriter(gha)] if summary else [])]
@@ -238,6 +250,7 @@ def default_publishers(
     writers = _files(gha, settings.job_summary)
     if settings.pr_comment:
         writers.append(CommentWriter(settings, context, gha))
+    writers.append(VerdictLineWriter(gha))  # last, so that it ends the log
     return Publishers(gha, publishers, writers)
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from .model import FailedExecution, Report, TestRun
+from .model import FailedExecution, Report, TestResult, TestRun
 
 ELLIPSIS = "…"
 _SURROGATES = re.compile("[\ud800-\udfff]")
@@ -121,10 +121,21 @@ def sanitised(report: Report, redact: Callable[[str], str]) -> Report:
             group=short(f.group, NAME_CHARS),
         )
 
+    def listed(t: TestResult) -> TestResult:
+        return dataclasses.replace(
+            t,
+            name=clip_chars(redact(valid(t.name)), NAME_CHARS),
+            status=short(t.status, 50) or "",
+            file=short(t.file),
+            group=short(t.group, NAME_CHARS),
+            key=short(t.key),
+        )
+
     failures = dataclasses.replace(
         report.failures,
         executions=tuple(map(failure, report.failures.executions)),
         note=short(report.failures.note),
+        tests=tuple(map(listed, report.failures.tests)),
     )
     run = report.run
     if run is not None:
@@ -132,6 +143,7 @@ def sanitised(report: Report, redact: Callable[[str], str]) -> Report:
             run,
             id=short(run.id) or "",
             url=short(run.url) or "",
+            build_url=short(run.build_url),
             state=short(run.state, 200) or "",
             error_code=short(run.error_code, 200),
             created_at=short(run.created_at, 100),
@@ -159,6 +171,13 @@ def redacted(report: Report, redact: Callable[[str], str]) -> Report:
             file=redact(f.file) if f.file else f.file,
         )
 
-    failures = dataclasses.replace(report.failures, executions=tuple(map(clean, report.failures.executions)))
+    def clean_listed(t: TestResult) -> TestResult:
+        return dataclasses.replace(t, name=redact(t.name), file=redact(t.file) if t.file else t.file)
+
+    failures = dataclasses.replace(
+        report.failures,
+        executions=tuple(map(clean, report.failures.executions)),
+        tests=tuple(map(clean_listed, report.failures.tests)),
+    )
     problem = redact(report.problem) if report.problem else report.problem
     return dataclasses.replace(report, failures=failures, problem=problem)

@@ -60,8 +60,11 @@ def describe(run: TestRun) -> str:
 
 
 def _minutes(seconds: float) -> str:
-    seconds = int(seconds)
-    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+    """`4m50s`, `60m`, `15s`: rounded to the second (3599.99 s is 60m, 14.99 s is 15s)."""
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    return f"{seconds // 60}m" + (f"{seconds % 60:02d}s" if seconds % 60 else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,11 +225,26 @@ class _Wait:
             self.last_said = now
         elif now - self.last_said >= HEARTBEAT_SECONDS:
             self.log(
-                f"Run {latest.id}: still {describe(latest)} ({_minutes(self.deadline.elapsed())} elapsed)."
+                f"Run {latest.id}: still {describe(latest)} ({_minutes(self.deadline.elapsed())} elapsed"
+                f"{self._expected_end(latest, now)})."
             )
             self.last_said = now
         self.on_update(latest)
         return latest
+
+    def _expected_end(self, run: TestRun, now: float) -> str:
+        """`; ends in about 3m-5m`, from the window the schedule sees; empty when it sees none."""
+        running_for = now - self.running_since if self.running_since is not None else None
+        window = self.schedule.estimate(run, running_for)
+        if window is None or running_for is None:
+            return ""
+        early, late = (
+            _minutes(max(0.0, window.early - running_for)),
+            _minutes(max(0.0, window.late - running_for)),
+        )
+        if late == "0s":
+            return "; should end any moment"
+        return f"; ends in about {late}" if early == late else f"; ends in about {early}-{late}"
 
     def _failed(self, exc: ServiceError, step: str, steps: str, since: float | None = None) -> None:
         """A failed `step` (one of the `steps`), failing since `since` (the status checks: since they

@@ -76,6 +76,7 @@ class DemoJob:
     summary: str
     outputs: dict[str, str]
     check_runs: list[dict[str, Any]]
+    junit: str = ""  # the JUnit file the step wrote
 
 
 def demo_job(provider: str = DEFAULT_PROVIDER, out: TextIO | None = None) -> DemoJob:
@@ -100,6 +101,7 @@ def demo_job(provider: str = DEFAULT_PROVIDER, out: TextIO | None = None) -> Dem
             summary=(tmp / "summary").read_text(encoding="utf-8"),
             outputs=read_outputs(tmp / "output"),
             check_runs=github.admin_check_runs(),
+            junit=junit.read_text(encoding="utf-8") if (junit := tmp / "e2e-results.xml").exists() else "",
         )
 
 

@@ -60,7 +60,7 @@ def legend(counts: Counts, failures: tuple[FailedExecution, ...]) -> str:
             continue
         words = f"{n} {name}"
         if name == "failed":
-            words = f"**{words}**" + (f" ({new} new)" if judged else "")
+            words = f"**{words}**" + ((f" ({new} new)" if new else " (none new)") if judged else "")
         pieces.append(f"{square} {words}")
     if counts.total > counts.done:  # tests not run at all (stopped, not executed): said, not drawn
         pieces.append(f"{counts.total - counts.done} not run")
@@ -97,8 +97,14 @@ def _change(now: float, then: float) -> str:
     return f", {'+' if percent > 0 else ''}{percent}%" if percent else ", same"
 
 
-def _number(value: float) -> str:
-    return f"{value:g}" if value == int(value) else f"{value:.1f}"
+def count_median(value: float) -> str:
+    """A median of counts: whole, or between two counts (`0–1`) where an even number of runs split it;
+    never half a test."""
+    if value == int(value):
+        return str(int(value))
+    if value * 2 == int(value * 2):
+        return f"{int(value)}–{int(value) + 1}"  # counts are never negative: int() is the floor
+    return f"{value:.1f}"
 
 
 def duration(seconds: float | None) -> str:
@@ -124,10 +130,10 @@ def trend_line(report: Report) -> str | None:
             f"{_change(t.duration, t.median_duration)})"
         )
     if t.failed is not None and t.median_failed is not None:
-        pieces.append(f"**{t.failed} failed** (median {_number(t.median_failed)})")
+        pieces.append(f"**{t.failed} failed** (median {count_median(t.median_failed)})")
     if not pieces:
         return None
-    runs = f"the last {t.runs} ended run{'s' if t.runs != 1 else ''}"
+    runs = f"the last {t.runs} ended runs" if t.runs != 1 else "the last ended run"
     return f"📈 Against {runs} of {md.code(report.environment)}: " + " · ".join(pieces)
 
 

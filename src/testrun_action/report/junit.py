@@ -1,10 +1,15 @@
 """The run as JUnit XML: a pure function from a `Report` to the text of the file.
 
-One testsuite with the run's counts (tests, failures, skipped, time) and one testcase per failed or flaky
-execution. A failure is a `<failure>` with the reason as its message and the details as its text. A
-flaky test passed in the end, so its testcase passes and carries Surefire's `<flakyFailure>`, which
-readers that don't know it (junitparser, dorny/test-reporter, Buildkite) skip. An errored or timed-out
-run adds one testcase with an `<error>`, so no reader shows it green.
+Valid against the Jenkins JUnit XSD that pytest validates its own output against (tests/fixtures/
+junit-10.xsd), with a test case's `file` and `line` (read by GitLab and pytest's xunit1) as the one
+extension. One testsuite with one testcase per test the service listed (passed and skipped too, with
+their durations where it gives them), else one per failed or flaky execution; its counts are those of
+the test cases written, so every reader agrees with itself, and the run's own counts are properties.
+
+A failure is a `<failure>` with the reason as its message and the details as its text. A flaky test
+passed in the end, so its testcase passes and carries Surefire's `<flakyFailure>`, which readers that
+don't know it (junitparser, dorny/test-reporter, Buildkite) skip. An errored or timed-out run adds one
+testcase with an `<error>`, so no reader shows it green.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from ..model import FailedExecution, Outcome, Report
+from ..model import FailedExecution, Outcome, Report, TestResult
 from ..untrusted import MESSAGE_BYTES, NAME_CHARS, clip_bytes, clip_chars
 
 # XML 1.0 allows only these characters (W3C XML 1.0, section 2.2); service text can hold anything.
@@ -32,16 +37,25 @@ def _first_line(text: str) -> str:
     return line if len(line) <= MESSAGE_CHARS else line[: MESSAGE_CHARS - 1] + "…"
 
 
-def _testcase(suite: ET.Element, failure: FailedExecution, provider: str) -> None:
-    case = ET.SubElement(
+def _time(seconds: float | None) -> dict[str, str]:
+    """The `time` attribute, in seconds with three decimals (the XSD's SUREFIRE_TIME); none when unknown."""
+    return {"time": f"{seconds:.3f}"} if seconds is not None and seconds >= 0 else {}
+
+
+def _case(suite: ET.Element, name: str, classname: str, seconds: float | None) -> ET.Element:
+    return ET.SubElement(
         suite,
         "testcase",
         {
-            "name": _xml(clip_chars(failure.name, NAME_CHARS)),
-            "classname": _xml(clip_chars(failure.group or failure.file or provider, NAME_CHARS)),
-            "time": "0",
+            "name": _xml(clip_chars(name, NAME_CHARS)),
+            "classname": _xml(clip_chars(classname, NAME_CHARS)),
+            **_time(seconds),
         },
     )
+
+
+def _testcase(suite: ET.Element, failure: FailedExecution, provider: str) -> None:
+    case = _case(suite, failure.name, failure.group or failure.file or provider, failure.duration_seconds)
     if failure.file:
         case.set("file", _xml(failure.file))
     if failure.line:
@@ -55,33 +69,47 @@ def _testcase(suite: ET.Element, failure: FailedExecution, provider: str) -> Non
     element.text = _xml(clip_bytes(details, DETAILS_BYTES))
 
 
+def _listed(suite: ET.Element, test: TestResult, provider: str) -> None:
+    """A test the service listed that has no failed execution: passed, or skipped (snoozed and unknown
+    outcomes too, with the reason)."""
+    case = _case(suite, test.name, test.group or test.file or provider, test.duration_seconds)
+    if test.file:
+        case.set("file", _xml(test.file))
+    if test.status == "passed":
+        return
+    reason = "Snoozed failure" if test.status == "snoozed" else f"Outcome: {test.status}"
+    ET.SubElement(case, "skipped", {"message": _xml(_first_line(reason))})
+
+
 def render_junit(report: Report) -> str:
     run = report.run
-    counts = run.counts if run else None
-    seconds = run.duration_seconds if run and run.duration_seconds is not None else 0.0
+    seconds = run.duration_seconds if run else None
     errored = report.outcome in (Outcome.ERROR, Outcome.TIMED_OUT)
-    executions = report.failures.executions
-    tests = counts.total if counts and counts.total else len(executions)
-    failures = counts.failed if counts else sum(1 for f in executions if not f.flaky)
-    totals = {
-        "tests": str(tests + (1 if errored else 0)),
-        "failures": str(failures),
-        "errors": "1" if errored else "0",
-        "skipped": str(counts.skipped if counts else 0),
-        "time": f"{seconds:.3f}",
-    }
     name = _xml(f"E2E tests ({report.environment})")
-    root = ET.Element("testsuites", {"name": name, **totals})
-    suite = ET.SubElement(root, "testsuite", {"name": name, **totals})
+    root = ET.Element("testsuites", {"name": name})
+    suite = ET.SubElement(root, "testsuite", {"name": name})
     if run:
         if run.created_at:
             suite.set("timestamp", _xml(run.created_at))
         properties = ET.SubElement(suite, "properties")
+        c = run.counts
+        counted = [("total", c.total), ("passed", c.passed), ("failed", c.failed), ("flaky", c.flaky)]
+        counted += [("skipped", c.skipped), ("snoozed", c.snoozed)]
         for key, value in (("provider", report.provider), ("run-id", run.id), ("run-url", run.url)):
             if value:
                 ET.SubElement(properties, "property", {"name": key, "value": _xml(value)})
+        for key, count in counted:  # the run's own counts, as the service gave them
+            if key not in c.missing:
+                ET.SubElement(properties, "property", {"name": f"run-{key}", "value": str(count)})
+    executions = report.failures.executions
     for failure in executions:
         _testcase(suite, failure, report.provider)
+    written = {f.test_key for f in executions}
+    for test in report.failures.tests:
+        # A failed or flaky test is written from its execution, which has the details.
+        if test.status in ("failed", "flaky") or (test.key is not None and test.key in written):
+            continue
+        _listed(suite, test, report.provider)
     if errored:
         case = ET.SubElement(
             suite, "testcase", {"name": f"{report.provider} run", "classname": report.provider}
@@ -93,5 +121,14 @@ def render_junit(report: Report) -> str:
             case, "error", {"message": _xml(_first_line(said or "The run errored")), "type": "error"}
         )
         error.text = _xml(said or (f"Error code: {run.error_code}" if run and run.error_code else ""))
+    cases = suite.findall("testcase")
+    totals = {
+        "tests": str(len(cases)),
+        "failures": str(sum(1 for c in cases if c.find("failure") is not None)),
+        "errors": str(sum(1 for c in cases if c.find("error") is not None)),
+        "time": f"{seconds:.3f}" if seconds is not None and seconds >= 0 else "0.000",
+    }
+    root.attrib.update(totals)  # the XSD allows no `skipped` on `testsuites`
+    suite.attrib.update({**totals, "skipped": str(sum(1 for c in cases if c.find("skipped") is not None))})
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

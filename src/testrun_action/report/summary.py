@@ -76,7 +76,7 @@ def _notes(report: Report) -> list[str]:
             + (f": {md.text(meaning)}." if meaning else ".")
         )
     if report.outcome is Outcome.TIMED_OUT:
-        notes.append("The run did not end before `timeout-minutes`; it was cancelled.")
+        notes.append(timeout_note(report))
     if report.outcome is Outcome.TRIGGERED:
         notes.append("`wait` is `false`: the run was triggered and not followed.")
     if report.failures.note:
@@ -96,16 +96,49 @@ def _glance(report: Report) -> list[str]:
     lines = []
     if run and run.counts.done:
         link = md.link(f"Open the report in {report.provider}", run.url) if run.url else ""
+        if run.build_url and run.build_url != run.url:
+            link += (" · " if link else "") + md.link("Build logs", run.build_url)
         key = legend(run.counts, report.failures.executions)
         lines.append(f"{bar(run.counts)}\\\n{key}" + (f" · {link}" if link else ""))
     elif run and run.url:
+        build = (
+            f" · {md.link('Build logs', run.build_url)}" if run.build_url and run.build_url != run.url else ""
+        )
         lines.append(
-            f"**{md.text(title(report))}** · {md.link(f'Open the report in {report.provider}', run.url)}"
+            f"**{md.text(title(report))}** · {md.link(f'Open the report in {report.provider}', run.url)}{build}"
         )
     for line in (trend_line(report), history_note(report)):
         if line:
             lines.append(line)
     return lines
+
+
+def timeout_note(report: Report) -> str:
+    """What a timeout means: the limit, what the run did by then, and what the service says now."""
+    limit = f" ({duration(report.timeout_seconds)})" if report.timeout_seconds else ""
+    run = report.run
+    if run is None:
+        return f"The run did not end before `timeout-minutes`{limit}."
+    now = f"the service now says {md.code(run.state)}"
+    if run.phase in (Phase.CANCELLED, Phase.CANCELLING):
+        then = "it was cancelled"
+    else:
+        then = "it ended meanwhile" if run.terminal else "it was left running"
+    seen = ""
+    if run.counts.done:
+        seen = f" By then {run.counts.done} of {run.counts.total or run.counts.done} tests had run"
+        seen += f", {run.counts.failed} failed." if run.counts.failed else ", none failed."
+    return f"The run did not end before `timeout-minutes`{limit}; {then} ({now}).{seen}"
+
+
+def _duration(report: Report) -> str:
+    """The run's duration; on a timeout without one, how long it was followed."""
+    run = report.run
+    if run is None:
+        return "–"
+    if run.duration_seconds is None and report.elapsed_seconds is not None:
+        return f"{duration(report.elapsed_seconds)} (so far)"
+    return duration(run.duration_seconds)
 
 
 def _facts(report: Report) -> str:
@@ -116,7 +149,7 @@ def _facts(report: Report) -> str:
         md.code(report.environment),
         commit,
         md.code(source.branch) if source.branch else "–",
-        duration(run.duration_seconds) if run else "–",
+        _duration(report),
         md.text(run.state) if run else "–",
     ]
     return md.table(["Run", "Environment", "Commit", "Branch", "Duration", "State"], [cells])
@@ -139,14 +172,14 @@ def _groups(failures: list[FailedExecution]) -> list[tuple[str, list[FailedExecu
     return [(name, sorted(members, key=_rank)) for name, members in ordered]
 
 
-def _group_heading(report: Report, name: str, members: list[FailedExecution]) -> str:
-    count = f" ({len(members)})"
+def _place(report: Report, name: str, members: list[FailedExecution]) -> str:
+    """The group's cell: the file (linked at the tested commit), else its suite or group."""
     if not name:
-        return f"#### Other tests{count}"
+        return "–"
     if members[0].file:
         target = source_url(report.source, name)
-        return f"#### 📄 {md.link(name, target) if target else md.code(name)}{count}"
-    return f"#### {md.text(name, 200)}{count}"
+        return md.link(name, target, 200) if target else md.code(name)
+    return md.text(name, 200)
 
 
 def _message(failure: FailedExecution) -> str:
@@ -155,27 +188,64 @@ def _message(failure: FailedExecution) -> str:
 
 
 def _columns(
-    report: Report, members: list[FailedExecution], compared: bool
-) -> tuple[list[str], Callable[[FailedExecution], list[str]]]:
-    """The group's table: status when compared, the test (linked to the service), the line (linked to
-    the file at the tested commit) and the message's first line, each only when some row has one."""
-    with_line = any(f.line for f in members)
-    with_message = any(f.message.strip() for f in members)
+    report: Report, failures: list[FailedExecution], compared: bool
+) -> tuple[list[str], Callable[[FailedExecution, str], list[str]]]:
+    """One table for the section: status when compared, the file (on the first row of its group), the
+    test (linked to the service), the line (linked to the file at the tested commit) and the message's
+    first line, each column only when some row has one."""
+    with_place = any(f.file or f.group for f in failures)
+    with_line = any(f.line for f in failures)
+    with_message = any(f.message.strip() for f in failures)
+    with_time = any(f.duration_seconds is not None for f in failures)
     where = against(report)
-    header = (["Status"] if compared else []) + ["Test"] + (["Line"] if with_line else [])
+    header = (["Status"] if compared else []) + (["File"] if with_place else []) + ["Test"]
+    header += (["Line"] if with_line else []) + (["Time"] if with_time else [])
     header += ["Message"] if with_message else []
 
-    def row(f: FailedExecution) -> list[str]:
+    def row(f: FailedExecution, place: str) -> list[str]:
         cells = [novelty_label(f, where)] if compared else []
+        cells += [place] if with_place else []
         cells.append(md.link(f.name, f.url, 200))
         if with_line:
             target = source_url(report.source, f.file, f.line) if f.line else None
             cells.append(md.link(f"L{f.line}", target) if target else (f"L{f.line}" if f.line else "–"))
+        if with_time:
+            cells.append(test_time(f.duration_seconds))
         if with_message:
             cells.append(_message(f))
         return cells
 
     return header, row
+
+
+def test_time(seconds: float | None) -> str:
+    """One test's time: `850ms`, `3.8s`, `2m 5s`."""
+    if seconds is None:
+        return "–"
+    if seconds < 1:
+        return f"{round(seconds * 1000)}ms"
+    return f"{seconds:.1f}s" if seconds < 60 else duration(seconds)
+
+
+SLOWEST = 5  # tests listed as the slowest
+
+
+def slowest(report: Report) -> str | None:
+    """The slowest tests whose times the service gave (every listed test, else the failed ones)."""
+    timed: dict[str, tuple[float, str, str | None]] = {}
+    for f in report.failures.executions:
+        if f.duration_seconds is not None:
+            timed[f.test_key] = (f.duration_seconds, f.name, f.url)
+    for t in report.failures.tests:
+        key = t.key or f"{t.file or t.group or ''}::{t.name}"
+        if t.duration_seconds is not None and key not in timed:
+            timed[key] = (t.duration_seconds, t.name, None)
+    if not timed:
+        return None
+    top = sorted(timed.values(), key=lambda item: -item[0])[:SLOWEST]
+    which = "tests" if report.failures.tests else "failed tests"
+    rows = [[test_time(seconds), md.link(name, url, 200)] for seconds, name, url in top]
+    return f"### Slowest {which}\n\n" + md.table(["Time", "Test"], rows, align="r-")
 
 
 def _details(failure: FailedExecution) -> str:
@@ -213,39 +283,41 @@ def _section_heading(report: Report, heading: str, failures: list[FailedExecutio
 def _failure_section(
     report: Report, heading: str, failures: list[FailedExecution], budget: _Budget, reserve: int
 ) -> list[str]:
-    """A heading, then per file a heading, a table and the details, while the budget lasts (keeping
-    `reserve` bytes for what follows)."""
+    """A heading, one table of every failure grouped by file, then the collapsed details, while the
+    budget lasts (keeping `reserve` bytes for what follows)."""
     if not failures:
         return []
     compared = any(f.novelty for f in failures) and not all(f.flaky for f in failures)
     title_line = _section_heading(report, heading, failures, compared)
-    if not budget.take(title_line, reserve):
+    header, row = _columns(report, failures, compared)
+    table = md.table(header, [])
+    if not budget.take(title_line, reserve) or not budget.take(table, reserve):
         return [f"_{len(failures)} {heading.lower()} not listed: the summary reached its size limit._"]
-    blocks, shown = [title_line], 0
+    rows: list[str] = []
+    listed: list[FailedExecution] = []
+    full = False
     for name, members in _groups(failures):
-        header, row = _columns(report, members, compared)
-        table = _group_heading(report, name, members) + "\n\n" + md.table(header, [])
-        if not budget.take(table, reserve):
-            break
-        rows = []
+        place = _place(report, name, members)
         for failure in members:
-            line = "| " + " | ".join(cell or " " for cell in row(failure)) + " |"
-            if not budget.take(line, reserve):
+            line = "| " + " | ".join(cell or " " for cell in row(failure, place)) + " |"
+            full = not budget.take(line, reserve)
+            if full:
                 break
             rows.append(line)
-        shown += len(rows)
-        blocks.append(table + "".join("\n" + r for r in rows))
-        for failure in members[: len(rows)]:
-            # The table has the message's first line: a block only when there is more to read.
-            if failure.details.strip() or len(failure.message.strip().splitlines()) > 1:
-                block = _details(failure)
-                if budget.take(block, reserve):
-                    blocks.append(block)
-        if len(rows) < len(members):
+            listed.append(failure)
+            place = "″" if place != "–" else place  # the same file as the row above
+        if full:
             break
-    if shown < len(failures):
+    blocks = [title_line, table + "".join("\n" + r for r in rows)]
+    for failure in listed:
+        # The table has the message's first line: a block only when there is more to read.
+        if failure.details.strip() or len(failure.message.strip().splitlines()) > 1:
+            block = _details(failure)
+            if budget.take(block, reserve):
+                blocks.append(block)
+    if len(listed) < len(failures):
         blocks.append(
-            f"_…and {len(failures) - shown} more not listed here (size limit); see the full report._"
+            f"_…and {len(failures) - len(listed)} more not listed here (size limit); see the full report._"
         )
     return blocks
 
@@ -266,4 +338,7 @@ def render_summary(report: Report, limit: int = SUMMARY_LIMIT) -> str:
     reserve = 300  # room for the flaky section's "not listed" note and the size-limit notes
     sections = _failure_section(report, "Failed tests", failed, budget, reserve)
     sections += _failure_section(report, "Flaky tests", flaky, budget, 100)
+    slow = slowest(report)
+    if slow and budget.take(slow):
+        sections.append(slow)
     return "\n\n".join([head, *sections, footer]) + "\n"

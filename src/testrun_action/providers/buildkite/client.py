@@ -273,6 +273,7 @@ class BuildkiteProvider(HttpProvider):
             phase=Phase.RUNNING,
             created_at=_text((build or run).get("created_at")) or None,
             duration_seconds=duration(build) if build else None,
+            build_url=(_text(build.get("web_url")) or None) if build else None,
         )
         if result == "stale":
             return self._ended(replace(base, phase=Phase.ERRORED, error_code="stale"))

@@ -13,6 +13,7 @@ never the list.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -97,9 +98,18 @@ def failed_executions(items: Iterable[dict[str, Any]], flaky_tests: frozenset[st
                 url=_url(item.get("test_execution_url"), item.get("test_url"), item.get("run_url")),
                 group=scope or None,
                 key=key,
+                duration_seconds=seconds(item.get("duration")),
             )
         )
     return executions
+
+
+def seconds(value: Any) -> float | None:
+    """A failed execution's `duration`, in seconds (providers.md 3.3); None when not a finite, non-negative
+    number: read defensively, the verdict does not depend on it."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) and value >= 0 else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from typing import Any
 from ...clock import Deadline
 from ...errors import TestrunError
 from ...http import HttpClient
-from ...model import FailedExecution, Failures, TestRun
+from ...model import FailedExecution, Failures, TestResult, TestRun
 from ..readers import first_text, mapping
 from .payload import FAILED_STATUSES, summary_details
 
@@ -48,7 +48,34 @@ def read_failures(http: HttpClient, run: TestRun, deadline: Deadline) -> Failure
                 key=pw_id or None,
             )
         )
-    return Failures(executions=tuple(executions), complete=note is None, note=note)
+    return Failures(
+        executions=tuple(executions), complete=note is None, note=note, tests=_tests(details, executions)
+    )
+
+
+def _tests(details: list[dict[str, Any]], executions: list[FailedExecution]) -> tuple[TestResult, ...]:
+    """Every test the summary lists, passed and skipped too (no durations: the summary has none)."""
+    failed = {f.key: f for f in executions if f.key}
+    tests = []
+    for detail in details:
+        pw_id = str(detail.get("pw_test_id") or "")
+        known = failed.get(pw_id)
+        status = str(detail.get("status", "")).lower()
+        if status in FAILED_STATUSES:
+            status = "snoozed" if detail.get("snooze_info") else "failed"
+        elif status == "expected":
+            status = "passed"
+        name = known.name if known else first_text(detail.get("name"), pw_id) or "unnamed test"
+        tests.append(
+            TestResult(
+                name,
+                status,
+                file=known.file if known else None,
+                group=known.group if known else None,
+                key=pw_id or None,
+            )
+        )
+    return tuple(tests)
 
 
 def _test_cases(
