@@ -12,7 +12,7 @@ import xmlschema
 from junitparser import JUnitXml, Skipped
 
 from testrun_action.model import Counts, FailedExecution, Failures, Outcome, Phase, TestResult
-from testrun_action.report.junit import render_junit
+from testrun_action.report.junit import LISTED_CASES, render_junit
 from testrun_sim.empirical import Scenario
 
 from .conftest import FAST, Job, Simulated
@@ -139,3 +139,20 @@ def test_a_service_counting_only_failures_writes_counts_equal_to_its_cases() -> 
 
     assert 'tests="1" failures="1" errors="0"' in text
     assert 'name="run-total"' not in text  # a count the service did not give is not written
+
+
+def test_a_run_listing_more_tests_than_the_file_holds_says_how_many_were_left_out(
+    schema: xmlschema.XMLSchema,
+) -> None:
+    many = tuple(TestResult(name=f"Suite › test {i}", status="passed") for i in range(LISTED_CASES + 7))
+    base = reports()["every test listed"]
+    listing = dataclasses.replace(base, failures=dataclasses.replace(base.failures, tests=many))
+
+    text = render_junit(listing)
+
+    schema.validate(text)
+    [suite] = list(JUnitXml.fromstring(text))
+    cases = list(suite)
+    assert len(cases) == suite.tests <= LISTED_CASES + len(base.failures.executions)
+    properties = {p.name: p.value for p in suite.properties()}
+    assert properties["listed-tests-left-out"] == "7"

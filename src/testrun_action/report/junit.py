@@ -25,6 +25,10 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 MESSAGE_CHARS = 1_000  # the `message` attribute: one line that readers show in a table
 # A failure's text: its message and its details, each as much as an annotation holds (untrusted.py).
 DETAILS_BYTES = 2 * MESSAGE_BYTES + 2_000
+# Passed and skipped tests written at the most: with names clipped to NAME_CHARS, about 25 MB of XML at
+# worst, the same order as the 20 MB JUnit report Testsigma's own limit allows (bodies.py); a run listing
+# more says how many were left out in a property, and its counts stay those of the cases written.
+LISTED_CASES = 20_000
 
 
 def _xml(text: str) -> str:
@@ -105,11 +109,21 @@ def render_junit(report: Report) -> str:
     for failure in executions:
         _testcase(suite, failure, report.provider)
     written = {f.test_key for f in executions}
-    for test in report.failures.tests:
-        # A failed or flaky test is written from its execution, which has the details.
-        if test.status in ("failed", "flaky") or (test.key is not None and test.key in written):
-            continue
+    # A failed or flaky test is written from its execution, which has the details.
+    listed = [
+        test
+        for test in report.failures.tests
+        if test.status not in ("failed", "flaky") and (test.key is None or test.key not in written)
+    ]
+    for test in listed[:LISTED_CASES]:
         _listed(suite, test, report.provider)
+    if len(listed) > LISTED_CASES:
+        found = suite.find("properties")
+        if found is None:  # the XSD wants them first
+            found = ET.Element("properties")
+            suite.insert(0, found)
+        left = str(len(listed) - LISTED_CASES)
+        ET.SubElement(found, "property", {"name": "listed-tests-left-out", "value": left})
     if errored:
         case = ET.SubElement(
             suite, "testcase", {"name": f"{report.provider} run", "classname": report.provider}
