@@ -49,6 +49,13 @@ def failures(provider: Provider, run: TestRun, clock: Clock) -> Failures:
         return Failures(complete=False, note=f"Failure details were unavailable: {exc.message}")
 
 
+def listed(provider: Provider, run: TestRun, clock: Clock) -> Failures:
+    """The tests a run without failures lists (passed and skipped), for the JUnit file and Test
+    Management; where they can't be read, none, without a note: there is no failure to detail."""
+    found = failures(provider, run, clock)
+    return Failures(tests=found.tests) if found.complete else Failures()
+
+
 def history(
     provider: Provider,
     run: TestRun,
