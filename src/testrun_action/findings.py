@@ -37,8 +37,11 @@ def history(
     clock: Clock,
     gha: Actions,
 ) -> History:
-    """Recent runs, best effort: whatever goes wrong becomes one line, and the report stands."""
-    branch = (settings.compare_with or context.default_branch or "main") if settings.compare else None
+    """Recent runs, best effort: whatever goes wrong becomes one line, and the report stands.
+    `compare-with: none` reads no history at all: neither comparison nor trend."""
+    if not settings.compare:
+        return History()
+    branch = settings.compare_with or context.default_branch or "main"
     try:
         found = provider.history(run, failures, branch, Deadline(clock, HISTORY_SECONDS))
     except TestrunError as exc:

@@ -70,7 +70,7 @@ RUN_INPUTS: tuple[Input, ...] = (
     Input(
         "compare-with",
         "Branch whose recent runs of the same environment each failure is compared with, to tell new "
-        "failures from known ones. `none` turns the comparison off.",
+        "failures from known ones. `none` turns the comparison and the trend off: no history is read.",
         shown_default="the repository's default branch",
     ),
     Input(
