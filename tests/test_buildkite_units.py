@@ -13,7 +13,7 @@ from testrun_action.http import HttpClient
 from testrun_action.model import Counts
 from testrun_action.paging import read_all, with_page
 from testrun_action.providers.buildkite.results import counts, failed_executions, split_location, tally
-from testrun_action.quota import Headroom, RateGate, rate_limit_reset, retry_after
+from testrun_action.quota import RATE_BURST, Headroom, RateGate, rate_limit_reset, retry_after
 from testrun_action.settings import load_settings, read_raw_inputs
 
 
@@ -133,10 +133,64 @@ def test_rate_gate_spaces_the_last_requests_and_waits_for_the_reset() -> None:
                                 "RateLimit-Remaining": "150", "RateLimit-Reset": "10"}))  # fmt: skip
     first, second, third = gate.reserve(), gate.reserve(), gate.reserve()
     assert first == 0.0
-    assert second == pytest.approx(5.0)  # the two left, spread over the 10 s to the reset
+    # The two left, spread over the 10 s to the reset (5 s apart), counted from where the even pace of
+    # the earlier announcement (40 over 30 s) had reached: -2.25 s, so the second goes at 2.75 s.
+    assert second == pytest.approx(2.75)
     assert third == pytest.approx(10.0)  # none left: wait for the reset
     clock.t = 10.0
     assert gate.reserve() == 0.0  # a new window
+
+
+def test_the_rate_gate_spreads_what_is_left_over_the_window_after_a_short_burst() -> None:
+    clock = FakeClock()
+    gate = RateGate(clock)
+    gate.observe(httpx.Headers({"RateLimit-User-Remaining": "50", "RateLimit-User-Reset": "60"}))
+
+    waits = []
+    for _ in range(RATE_BURST + 3):
+        wait = gate.reserve()
+        waits.append(wait)
+        clock.t += wait
+
+    assert waits[:RATE_BURST] == [0.0] * RATE_BURST  # the burst, then the even pace
+    assert 0.0 < waits[RATE_BURST] < 1.0  # the burst's credit, nearly spent
+    assert all(w > 1.0 for w in waits[RATE_BURST + 1 :])  # about 60 s / 45 left apart, not at once
+
+
+def test_a_429_holds_every_request_of_the_process_until_the_reset() -> None:
+    clock = FakeClock()
+    gate = RateGate(clock)
+    gate.observe(httpx.Headers({"RateLimit-User-Remaining": "40", "RateLimit-User-Reset": "30"}))
+
+    gate.hold(12.0)
+
+    assert gate.reserve() == pytest.approx(12.0)  # however much the headers say is left
+    clock.t = 5.0
+    assert gate.reserve() == pytest.approx(7.0)
+    gate.hold(3.0)  # a shorter wait does not reopen it early
+    assert gate.reserve() == pytest.approx(7.0)
+    clock.t = 12.0
+    assert gate.reserve() < 1.0
+
+
+def test_a_429_through_the_client_makes_the_other_threads_wait_for_the_reset() -> None:
+    clock = FakeClock()
+    answered = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        answered.append(clock.t)
+        if len(answered) == 1:
+            return httpx.Response(429, headers={"Retry-After": "9"})
+        return httpx.Response(200, json={})
+
+    http = HttpClient(service="Sim", base_url="http://sim.test", headers={}, clock=clock, log=lambda _: None,
+                      transport=httpx.MockTransport(handler))  # fmt: skip
+    http.json("GET", "/a", deadline=Deadline(clock, 60))
+
+    assert len(answered) == 2  # refused, then served once the reset came
+    assert answered[1] >= 9.0
+    clock.t = 1.0  # as if another thread had sent just after the refusal
+    assert http.gate.reserve() == pytest.approx(8.0)  # another request, from any thread, waits for the reset
 
 
 def _pages_transport(total_pages: int, seen: list[str], last: bool = True) -> httpx.MockTransport:

@@ -4,6 +4,7 @@ or one log line; the verdict and the report stand."""
 
 from __future__ import annotations
 
+import random
 import traceback
 from collections.abc import Callable
 
@@ -13,11 +14,16 @@ from .context import GitHubContext
 from .errors import TestrunError
 from .gha import Actions
 from .model import Failures, History, TestRun
-from .providers import Provider
+from .providers import AnnouncesQuota, Provider
 from .settings import Settings
 
 FAILURES_SECONDS = 120.0  # fetching failure details after the run ended
 HISTORY_SECONDS = 30.0  # fetching recent runs for the trend and the comparison: an extra, kept short
+# Where the service announces a quota, the history reads start after a random pause of up to this many
+# seconds (and at most half the time to the quota's reset), so that the jobs of a matrix, whose runs
+# end together, do not all read at once; a fraction of the history's own 30 s.
+HISTORY_JITTER = 2.0
+_jitter = random.Random()  # noqa: S311 - spreading load, not secrecy
 
 
 def failures(provider: Provider, run: TestRun, clock: Clock) -> Failures:
@@ -42,6 +48,9 @@ def history(
     if not settings.compare:
         return History()
     branch = settings.compare_with or context.default_branch or "main"
+    headroom = provider.headroom() if isinstance(provider, AnnouncesQuota) else None
+    if headroom is not None:
+        clock.sleep(_jitter.uniform(0.0, min(HISTORY_JITTER, headroom.reset_in / 2)))
     try:
         found = provider.history(run, failures, branch, Deadline(clock, HISTORY_SECONDS))
     except TestrunError as exc:
