@@ -57,6 +57,13 @@ def test_history_reads_start_after_a_random_pause_within_the_jitter_where_a_quot
     assert max(waits) - min(waits) > findings.HISTORY_JITTER / 4  # spread, not one fixed pause
 
 
+def test_a_quota_whose_window_has_reset_still_gets_the_jitter() -> None:
+    clock, reader = Clock(), QuotaReader(None)
+    findings.history(reader, RUN, Failures(), SETTINGS, CONTEXT, clock, GHA)  # type: ignore[arg-type]
+    assert len(clock.slept) == 1
+    assert 0.0 <= clock.slept[0] <= findings.HISTORY_JITTER
+
+
 def test_the_jitter_is_at_most_half_the_time_to_the_quotas_reset() -> None:
     for _ in range(20):
         clock, reader = Clock(), QuotaReader(Headroom(remaining=3, reset_in=1.0))
@@ -64,8 +71,8 @@ def test_the_jitter_is_at_most_half_the_time_to_the_quotas_reset() -> None:
         assert all(w <= 0.5 for w in clock.slept)
 
 
-def test_no_pause_without_a_quota_and_no_read_at_all_with_compare_with_none() -> None:
-    clock, reader = Clock(), QuotaReader(None)
+def test_no_pause_for_a_service_without_a_quota_and_no_read_at_all_with_compare_with_none() -> None:
+    clock, reader = Clock(), Reader(None)
     findings.history(reader, RUN, Failures(), SETTINGS, CONTEXT, clock, GHA)  # type: ignore[arg-type]
     assert (clock.slept, reader.read) == ([], 1)
 

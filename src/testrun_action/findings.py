@@ -48,9 +48,10 @@ def history(
     if not settings.compare:
         return History()
     branch = settings.compare_with or context.default_branch or "main"
-    headroom = provider.headroom() if isinstance(provider, AnnouncesQuota) else None
-    if headroom is not None:
-        clock.sleep(_jitter.uniform(0.0, min(HISTORY_JITTER, headroom.reset_in / 2)))
+    if isinstance(provider, AnnouncesQuota):  # its window may have reset since: jitter all the same
+        headroom = provider.headroom()
+        longest = min(HISTORY_JITTER, headroom.reset_in / 2) if headroom is not None else HISTORY_JITTER
+        clock.sleep(_jitter.uniform(0.0, longest))
     try:
         found = provider.history(run, failures, branch, Deadline(clock, HISTORY_SECONDS))
     except TestrunError as exc:

@@ -121,6 +121,11 @@ class RateGate:
         self._lock = threading.Lock()
         self._quota: _Quota | None = None
         self._closed_until = 0.0  # after a 429: no request before this moment, on the clock
+        self._burst = RATE_BURST  # requests still allowed ahead of the pace: once per process, not per window
+        # Between windows (the last one reset, no answer yet from the next): the last window's pace, so
+        # that jobs sharing the key, idle through the reset, do not all spend the new one at once.
+        self._pace = 0.0
+        self._next_unknown = 0.0
 
     def hold(self, seconds: float) -> None:
         """A 429 answered: every request waits `seconds` (the announced reset), whoever sends it."""
@@ -144,6 +149,8 @@ class RateGate:
             # before others were reserved counts fewer spent than we know of, so keep the lower count.
             if old is not None and now < old.reset_at and reset_at <= old.reset_at + 1.0:
                 remaining = min(remaining, old.remaining)
+            if old is None or now >= old.reset_at or reset_at > old.reset_at + 1.0:  # a new window
+                self._pace = tightest[1] / max(1, remaining)
             self._quota = _Quota(remaining, reset_at, old.next_at if old else None)
 
     def headroom(self) -> Headroom | None:
@@ -161,13 +168,19 @@ class RateGate:
             closed = max(0.0, self._closed_until - now)
             if quota is None or now >= quota.reset_at:
                 self._quota = None
-                return closed
+                start = max(now, self._next_unknown)
+                self._next_unknown = start + self._pace
+                return max(closed, start - now)
             if quota.remaining <= 0:
                 return max(closed, quota.reset_at - now)
             interval = (quota.reset_at - now) / quota.remaining
-            credit = now - RATE_BURST * interval  # at most RATE_BURST requests ahead of the pace
-            earliest = credit if quota.next_at is None else max(credit, quota.next_at)
-            start = max(now, earliest)
-            quota.next_at = earliest + interval if earliest < now else start + interval
+            if self._burst > 0 and quota.remaining > RATE_LOW_WATER:  # the process's first requests: at once
+                self._burst -= 1
+                quota.remaining -= 1
+                return closed
+            # An idle spell earns one request at once, never a burst: jobs sharing the key that all
+            # wake at a window's start would otherwise spend it together.
+            start = max(now, quota.next_at if quota.next_at is not None else now)
+            quota.next_at = start + interval
             quota.remaining -= 1
             return max(closed, start - now)
