@@ -129,7 +129,8 @@ def test_rate_gate_spaces_the_last_requests_and_waits_for_the_reset() -> None:
     gate.observe(httpx.Headers({"RateLimit-User-Remaining": "40", "RateLimit-User-Reset": "30"}))
     assert gate.reserve() == 0.0  # plenty left
 
-    gate.observe(httpx.Headers({"RateLimit-User-Remaining": "2", "RateLimit-User-Reset": "10",
+    # 12 left: the 10 of RATE_LOW_WATER are left to other jobs sharing the key, so two are spent.
+    gate.observe(httpx.Headers({"RateLimit-User-Remaining": "12", "RateLimit-User-Reset": "10",
                                 "RateLimit-Remaining": "150", "RateLimit-Reset": "10"}))  # fmt: skip
     first, second, third = gate.reserve(), gate.reserve(), gate.reserve()
     assert first == 0.0
@@ -249,14 +250,15 @@ def test_a_list_wanted_whole_is_not_read_past_its_first_page_when_it_is_too_long
 def test_a_late_answer_does_not_give_back_requests_already_reserved() -> None:
     clock = FakeClock()
     gate = RateGate(clock)
-    gate.observe(httpx.Headers({"RateLimit-User-Remaining": "12", "RateLimit-User-Reset": "30"}))
+    gate.observe(httpx.Headers({"RateLimit-User-Remaining": "22", "RateLimit-User-Reset": "30"}))
+    # (22 left: above the 10 kept for other jobs, so the four go at once.)
     for _ in range(4):  # four pages sent at once
         gate.reserve()
 
     # The answer to the first of them was counted before the other three were sent.
-    gate.observe(httpx.Headers({"RateLimit-User-Remaining": "11", "RateLimit-User-Reset": "30"}))
+    gate.observe(httpx.Headers({"RateLimit-User-Remaining": "21", "RateLimit-User-Reset": "30"}))
 
-    assert gate.headroom() == Headroom(remaining=8, reset_in=30.0)
+    assert gate.headroom() == Headroom(remaining=18, reset_in=30.0)
     clock.t = 31.0
     gate.observe(httpx.Headers({"RateLimit-User-Remaining": "49", "RateLimit-User-Reset": "60"}))
     assert gate.headroom() == Headroom(remaining=49, reset_in=60.0)  # a new window: as announced

@@ -22,7 +22,9 @@ from .clock import Clock
 # per scope where a service has several quotas (`RateLimit-<scope>-Remaining`: providers.md 3.4).
 _QUOTA_HEADER = re.compile(r"ratelimit(-[a-z0-9]{1,20})?-(?:remaining|reset)")
 MAX_QUOTA_SCOPES = 4  # more is not a real service's answer: the rest are not read
-# Kept for the poll schedule's reserve (polling.QUOTA_RESERVE): requests left for failures and a cancel.
+# Requests of a window left unspent, for other jobs sharing the key (a matrix) and their answers in flight:
+# each process spreads only what is above this over the time to the reset, then waits for the reset.
+# The poll schedule keeps as many back (polling.QUOTA_RESERVE).
 RATE_LOW_WATER = 10
 # Requests a process may send ahead of its even pace: the four pages or runs read at once (paging.WORKERS).
 # Beyond that it spends no faster than what is left over the time to the reset, so jobs sharing a key
@@ -107,9 +109,9 @@ class RateGate:
     """Spends an announced request quota evenly instead of running into 429s.
 
     Each response's `RateLimit-*` headers (the tighter of the organization and user scopes) say how
-    many requests are left and when the window resets. What is left is spread evenly over the time to
-    the reset, with at most `RATE_BURST` requests sent ahead of that pace; with none left, requests
-    wait for the reset. Reservations count down locally, so threads sharing the client don't all spend
+    many requests are left and when the window resets. What is left beyond `RATE_LOW_WATER` is spread
+    evenly over the time to the reset, after at most `RATE_BURST` requests at a process's start; the
+    rest waits for the reset. Reservations count down locally, so threads sharing the client don't all spend
     the last request.
 
     A 429 closes the gate for every request of the process (history reads, status reads, a cancel)
@@ -150,7 +152,7 @@ class RateGate:
             if old is not None and now < old.reset_at and reset_at <= old.reset_at + 1.0:
                 remaining = min(remaining, old.remaining)
             if old is None or now >= old.reset_at or reset_at > old.reset_at + 1.0:  # a new window
-                self._pace = tightest[1] / max(1, remaining)
+                self._pace = tightest[1] / max(1, remaining - RATE_LOW_WATER)
             self._quota = _Quota(remaining, reset_at, old.next_at if old else None)
 
     def headroom(self) -> Headroom | None:
@@ -171,10 +173,11 @@ class RateGate:
                 start = max(now, self._next_unknown)
                 self._next_unknown = start + self._pace
                 return max(closed, start - now)
-            if quota.remaining <= 0:
+            usable = quota.remaining - RATE_LOW_WATER  # the rest is left to other jobs sharing the key
+            if usable <= 0:
                 return max(closed, quota.reset_at - now)
-            interval = (quota.reset_at - now) / quota.remaining
-            if self._burst > 0 and quota.remaining > RATE_LOW_WATER:  # the process's first requests: at once
+            interval = (quota.reset_at - now) / usable
+            if self._burst > 0 and usable > RATE_BURST:  # the process's first requests: at once
                 self._burst -= 1
                 quota.remaining -= 1
                 return closed
