@@ -13,7 +13,7 @@ from testrun_action.http import HttpClient
 from testrun_action.model import Counts
 from testrun_action.paging import read_all, with_page
 from testrun_action.providers.buildkite.results import counts, failed_executions, split_location, tally
-from testrun_action.quota import Headroom, RateGate, rate_limit_reset, retry_after
+from testrun_action.quota import RATE_BURST, Headroom, RateGate, rate_limit_reset, retry_after
 from testrun_action.settings import load_settings, read_raw_inputs
 
 
@@ -129,7 +129,8 @@ def test_rate_gate_spaces_the_last_requests_and_waits_for_the_reset() -> None:
     gate.observe(httpx.Headers({"RateLimit-User-Remaining": "40", "RateLimit-User-Reset": "30"}))
     assert gate.reserve() == 0.0  # plenty left
 
-    gate.observe(httpx.Headers({"RateLimit-User-Remaining": "2", "RateLimit-User-Reset": "10",
+    # 12 left: the 10 of RATE_LOW_WATER are left to other jobs sharing the key, so two are spent.
+    gate.observe(httpx.Headers({"RateLimit-User-Remaining": "12", "RateLimit-User-Reset": "10",
                                 "RateLimit-Remaining": "150", "RateLimit-Reset": "10"}))  # fmt: skip
     first, second, third = gate.reserve(), gate.reserve(), gate.reserve()
     assert first == 0.0
@@ -137,6 +138,59 @@ def test_rate_gate_spaces_the_last_requests_and_waits_for_the_reset() -> None:
     assert third == pytest.approx(10.0)  # none left: wait for the reset
     clock.t = 10.0
     assert gate.reserve() == 0.0  # a new window
+
+
+def test_the_rate_gate_spreads_what_is_left_over_the_window_after_a_short_burst() -> None:
+    clock = FakeClock()
+    gate = RateGate(clock)
+    gate.observe(httpx.Headers({"RateLimit-User-Remaining": "50", "RateLimit-User-Reset": "60"}))
+
+    waits = []
+    for _ in range(RATE_BURST + 3):
+        wait = gate.reserve()
+        waits.append(wait)
+        clock.t += wait
+
+    assert waits[: RATE_BURST + 1] == [0.0] * (RATE_BURST + 1)  # the burst, then the even pace
+    assert all(w > 1.0 for w in waits[RATE_BURST + 1 :])  # about 60 s / 45 left apart, not at once
+
+
+def test_a_429_holds_every_request_of_the_process_until_the_reset() -> None:
+    clock = FakeClock()
+    gate = RateGate(clock)
+    gate.observe(httpx.Headers({"RateLimit-User-Remaining": "40", "RateLimit-User-Reset": "30"}))
+
+    gate.hold(12.0)
+
+    assert gate.reserve() == pytest.approx(12.0)  # however much the headers say is left
+    clock.t = 5.0
+    assert gate.reserve() == pytest.approx(7.0)
+    gate.hold(3.0)  # a shorter wait does not reopen it early
+    assert gate.reserve() == pytest.approx(7.0)
+    clock.t = 12.0
+    assert gate.reserve() < 1.0
+
+
+def test_a_429_through_the_client_makes_the_other_threads_wait_for_the_reset() -> None:
+    clock = FakeClock()
+    answered = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        answered.append(clock.t)
+        if len(answered) == 1:
+            return httpx.Response(429, headers={"Retry-After": "9"})
+        return httpx.Response(200, json={})
+
+    http = HttpClient(service="Sim", base_url="http://sim.test", headers={}, clock=clock, log=lambda _: None,
+                      transport=httpx.MockTransport(handler))  # fmt: skip
+    http.json("GET", "/a", deadline=Deadline(clock, 60))
+
+    assert len(answered) == 2  # refused, then served once the reset came
+    assert answered[1] >= 9.0
+    clock.t = 1.0  # as if another thread had sent just after the refusal
+    assert http.gate.reserve() == pytest.approx(
+        8.0, abs=0.6
+    )  # another request, from any thread, waits for the reset
 
 
 def _pages_transport(total_pages: int, seen: list[str], last: bool = True) -> httpx.MockTransport:
@@ -196,14 +250,15 @@ def test_a_list_wanted_whole_is_not_read_past_its_first_page_when_it_is_too_long
 def test_a_late_answer_does_not_give_back_requests_already_reserved() -> None:
     clock = FakeClock()
     gate = RateGate(clock)
-    gate.observe(httpx.Headers({"RateLimit-User-Remaining": "12", "RateLimit-User-Reset": "30"}))
+    gate.observe(httpx.Headers({"RateLimit-User-Remaining": "22", "RateLimit-User-Reset": "30"}))
+    # (22 left: above the 10 kept for other jobs, so the four go at once.)
     for _ in range(4):  # four pages sent at once
         gate.reserve()
 
     # The answer to the first of them was counted before the other three were sent.
-    gate.observe(httpx.Headers({"RateLimit-User-Remaining": "11", "RateLimit-User-Reset": "30"}))
+    gate.observe(httpx.Headers({"RateLimit-User-Remaining": "21", "RateLimit-User-Reset": "30"}))
 
-    assert gate.headroom() == Headroom(remaining=8, reset_in=30.0)
+    assert gate.headroom() == Headroom(remaining=18, reset_in=30.0)
     clock.t = 31.0
     gate.observe(httpx.Headers({"RateLimit-User-Remaining": "49", "RateLimit-User-Reset": "60"}))
     assert gate.headroom() == Headroom(remaining=49, reset_in=60.0)  # a new window: as announced

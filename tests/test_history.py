@@ -13,7 +13,7 @@ from testrun_sim.server import Fault
 from testrun_sim.testsigma import PastRun as PastPlanRun
 from testrun_sim.testsigma import Plan, make_cases
 
-from .conftest import FAST, FAST_BUILD, PLAN_ID, Job, Simulated
+from .conftest import FAST, FAST_BUILD, HEAD_SHA, PLAN_ID, Job, Simulated
 
 NEW = "🆕 **new failure**"
 KNOWN = "🔁 also failing on `main`"
@@ -200,16 +200,43 @@ def test_compare_with_chooses_the_branch(job: Job, empirical: Simulated, three_f
     assert status(result.summary, three_failing[0]) == NEW
 
 
-def test_compare_with_none_turns_the_comparison_off_but_keeps_the_trend(
-    job: Job, empirical: Simulated, three_failing: list[str]
-) -> None:
+def test_compare_with_none_reads_no_history(job: Job, empirical: Simulated, three_failing: list[str]) -> None:
     result = job.run(event="pull_request", compare_with="none")
 
     assert "| Status |" not in result.summary
     assert "new" not in result.summary.split("### Failed tests")[1].split("\n")[0]
-    assert "📈 Against the last 5 ended runs" in result.summary
+    assert "📈" not in result.summary  # no trend either: it would be read from history
     details = [r for r in empirical.app.requests if re.fullmatch(r"/api/test-runs/\d+", r["path"])]
     assert len(details) == 1  # the run's own failures; no earlier run's
+    lists = [
+        r for r in empirical.app.recorded("GET", r"^/api/test-runs$") if r["query"].get("state") == "ended"
+    ]
+    assert lists == []  # no list of ended runs: neither comparison nor trend
+
+
+def test_runs_of_this_commit_and_later_runs_are_neither_compared_nor_in_the_trend(
+    job: Job, empirical: Simulated, three_failing: list[str]
+) -> None:
+    """A matrix's sibling runs on the same commit, and a run that began after this one, are no baseline:
+    the comparison and the trend are the five earlier runs of other commits, as without them."""
+    empirical.app.seed_history(
+        "staging",
+        [
+            PastRun(
+                failed=three_failing, duration=1, ago=1, commit=HEAD_SHA
+            ),  # a sibling, ended a moment ago
+            PastRun(failed=three_failing, duration=1, ago=0, began_after=60),  # began later, shorter
+        ],
+    )
+
+    result = job.run(event="pull_request")
+
+    known, flaky, new = three_failing
+    assert status(result.summary, known) == KNOWN
+    assert status(result.summary, flaky) == "🎲 flaky lately (50% of recent runs)"
+    assert status(result.summary, new) == NEW
+    assert "📈 Against the last 5 ended runs" in result.summary
+    assert "Compared with 4 recent runs on main" in result.log
 
 
 def test_fail_on_new_failures_with_compare_with_none_is_a_configuration_error(job: Job) -> None:
@@ -243,6 +270,30 @@ def test_buildkite_failures_are_new_known_or_flaky_lately(bk_job: Job, buildkite
     trend = next(line for line in result.summary.splitlines() if line.startswith("📈"))
     assert "the last 4 ended runs of `e2e-tests`" in trend
     assert "(median 4m 15s" in trend  # the median of the builds' durations: 300 (feature), 240, 260, 250
+
+
+def test_buildkite_sibling_builds_of_this_commit_and_later_builds_are_no_baseline(
+    bk_job: Job, buildkite: Simulated
+) -> None:
+    """Eight jobs of a matrix on one commit: the siblings' builds ended a moment ago, all failing the same
+    tests; a later push's build ended too. Only the earlier builds of other commits are compared with,
+    and no sibling's failed executions are read."""
+    scenario = bk.Scenario(**FAST_BUILD, failed=2)
+    buildkite.app.scenarios["e2e-tests"] = scenario
+    names = [case.name for case in bk.make_cases(scenario) if case.outcome == "failed"]
+    siblings = [bk.PastBuild(failed=names, duration=1, ago=1, commit=HEAD_SHA) for _ in range(7)]
+    later = bk.PastBuild(failed=names, duration=1, ago=0, began_after=60)
+    earlier = bk.PastBuild(duration=250, ago=1800)
+    seeded = buildkite.app.seed_history("e2e-tests", [*siblings, later, earlier])
+
+    result = bk_job.run(event="pull_request")
+
+    assert status(result.summary, names[0]) == NEW
+    assert status(result.summary, names[1]) == NEW
+    assert "Compared with 1 recent run on main: 2 new failures" in result.log
+    assert "the last 1 ended run of `e2e-tests`" in result.summary
+    read = {r["path"].split("/")[-2] for r in buildkite.app.recorded("GET", r"/failed_executions$")}
+    assert not read & {build.run_id for build in seeded[:-1]}
 
 
 def test_buildkite_new_failures_passes_on_known_failures_only(bk_job: Job, buildkite: Simulated) -> None:

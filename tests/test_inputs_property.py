@@ -265,6 +265,12 @@ VALID: dict[
     "job-summary": ("empirical", boolean, lambda s: s.job_summary, as_bool),
     "check-run": ("empirical", boolean, lambda s: s.check_run, as_bool),
     "check-name": ("empirical", line, lambda s: s.check_name, same),
+    "matrix": (
+        "empirical",
+        st.dictionaries(ident, slug, min_size=1, max_size=4).map(lambda m: json.dumps(m, indent=2)),
+        lambda s: s.check_name,
+        lambda v: f"E2E tests (staging, {', '.join(json.loads(v).values())})",
+    ),
     "max-annotations": ("empirical", st.integers(0, 1000), lambda s: s.max_annotations, int),
     "junit-file": ("empirical", line, lambda s: s.junit_file, same),
     "pr-comment": ("empirical", boolean, lambda s: s.pr_comment, as_bool),

@@ -4,6 +4,7 @@ or one log line; the verdict and the report stand."""
 
 from __future__ import annotations
 
+import random
 import traceback
 from collections.abc import Callable
 
@@ -13,7 +14,7 @@ from .context import GitHubContext
 from .errors import TestrunError
 from .gha import Actions
 from .model import Failures, History, TestRun
-from .providers import Provider
+from .providers import AnnouncesQuota, Provider
 from .settings import Settings
 
 FAILURES_SECONDS = 120.0  # fetching failure details after the run ended
@@ -21,6 +22,11 @@ HISTORY_SECONDS = 30.0  # fetching recent runs for the trend and the comparison:
 # The run's state and failures read once more after a timeout: both within it, so that with the cancel
 # the step ends within the 5 s past a budget that tests/hostile/test_deadlines.py holds it to.
 AFTER_TIMEOUT_SECONDS = 3.0
+# Where the service announces a quota, the history reads start after a random pause of up to this many
+# seconds (and at most half the time to the quota's reset), so that the jobs of a matrix, whose runs
+# end together, do not all read at once; a fraction of the history's own 30 s.
+HISTORY_JITTER = 2.0
+_jitter = random.Random()  # noqa: S311 - spreading load, not secrecy
 
 
 def seen_so_far(
@@ -65,8 +71,15 @@ def history(
     clock: Clock,
     gha: Actions,
 ) -> History:
-    """Recent runs, best effort: whatever goes wrong becomes one line, and the report stands."""
-    branch = (settings.compare_with or context.default_branch or "main") if settings.compare else None
+    """Recent runs, best effort: whatever goes wrong becomes one line, and the report stands.
+    `compare-with: none` reads no history at all: neither comparison nor trend."""
+    if not settings.compare:
+        return History()
+    branch = settings.compare_with or context.default_branch or "main"
+    if isinstance(provider, AnnouncesQuota):  # its window may have reset since: jitter all the same
+        headroom = provider.headroom()
+        longest = min(HISTORY_JITTER, headroom.reset_in / 2) if headroom is not None else HISTORY_JITTER
+        clock.sleep(_jitter.uniform(0.0, longest))
     try:
         found = provider.history(run, failures, branch, Deadline(clock, HISTORY_SECONDS))
     except TestrunError as exc:

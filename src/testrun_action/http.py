@@ -211,6 +211,8 @@ class HttpClient:
                 if status not in RETRY_STATUSES and not unprocessed:
                     return response
                 wait = retry_after(response.headers)
+                if status == 429:  # refused for the quota: no request of this client goes before the reset
+                    self.gate.hold(wait if wait is not None else self._policy.base_delay)
                 said = service_message(response, self.error_message) if unprocessed else ""
                 reason = f"HTTP {status}{' (' + said + ')' if said else ''} from {self.host}"
                 not_processed = unprocessed or (status in NOT_PROCESSED_STATUSES and wait is not None)

@@ -70,7 +70,7 @@ RUN_INPUTS: tuple[Input, ...] = (
     Input(
         "compare-with",
         "Branch whose recent runs of the same environment each failure is compared with, to tell new "
-        "failures from known ones. `none` turns the comparison off.",
+        "failures from known ones. `none` turns the comparison and the trend off: no history is read.",
         shown_default="the repository's default branch",
     ),
     Input(
@@ -91,7 +91,17 @@ RUN_INPUTS: tuple[Input, ...] = (
         "Pull requests from forks get workflow-command annotations instead.",
         "true",
     ),
-    Input("check-name", "Name of the check run.", shown_default="`E2E tests (<environment>)`"),
+    Input(
+        "check-name",
+        "Name of the check run. By default, in a matrix, the job's matrix values follow the environment, "
+        "so each job has its own check run.",
+        shown_default="`E2E tests (<environment>)`, or `E2E tests (<environment>, <matrix values>)`",
+    ),
+    Input(
+        "matrix",
+        "The job's matrix values, for the default check-run name; leave it to its default.",
+        "${{ toJSON(matrix) }}",
+    ),
     Input(
         "max-annotations",
         "Most failed tests annotated on the check run (0 to 1000; sent 50 per request). "

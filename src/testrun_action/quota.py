@@ -22,8 +22,14 @@ from .clock import Clock
 # per scope where a service has several quotas (`RateLimit-<scope>-Remaining`: providers.md 3.4).
 _QUOTA_HEADER = re.compile(r"ratelimit(-[a-z0-9]{1,20})?-(?:remaining|reset)")
 MAX_QUOTA_SCOPES = 4  # more is not a real service's answer: the rest are not read
-# Below this many requests left in the window, the rest are spread over the time until it resets.
+# Requests of a window left unspent, for other jobs sharing the key (a matrix) and their answers in flight:
+# each process spreads only what is above this over the time to the reset, then waits for the reset.
+# The poll schedule keeps as many back (polling.QUOTA_RESERVE).
 RATE_LOW_WATER = 10
+# Requests a process may send ahead of its even pace: the four pages or runs read at once (paging.WORKERS).
+# Beyond that it spends no faster than what is left over the time to the reset, so jobs sharing a key
+# (a matrix) leave each other room: each slows down as the shared count falls, and none runs it out.
+RATE_BURST = 4
 # A wait a header asks for beyond this is not believed. Documented quota windows are a minute
 # (providers.md 3.4); an hour is far beyond any service's.
 LONGEST_WAIT = 3600
@@ -96,23 +102,37 @@ class Headroom:
 class _Quota:
     remaining: int
     reset_at: float  # on the client's clock
-    next_at: float = 0.0  # the earliest moment of the next paced request
+    next_at: float | None = None  # the earliest moment of the next paced request; None: not paced yet
 
 
 class RateGate:
     """Spends an announced request quota evenly instead of running into 429s.
 
     Each response's `RateLimit-*` headers (the tighter of the organization and user scopes) say how
-    many requests are left and when the window resets. While more than `RATE_LOW_WATER` are left,
-    requests go at once; below that, they are spaced over the rest of the window; with none left,
-    they wait for the reset. Reservations count down locally, so threads sharing the client don't
-    all spend the last request.
+    many requests are left and when the window resets. What is left beyond `RATE_LOW_WATER` is spread
+    evenly over the time to the reset, after at most `RATE_BURST` requests at a process's start; the
+    rest waits for the reset. Reservations count down locally, so threads sharing the client don't all spend
+    the last request.
+
+    A 429 closes the gate for every request of the process (history reads, status reads, a cancel)
+    until the reset it announces (`hold`): no request of ours meets a refusal another already got.
     """
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
         self._lock = threading.Lock()
         self._quota: _Quota | None = None
+        self._closed_until = 0.0  # after a 429: no request before this moment, on the clock
+        self._burst = RATE_BURST  # requests still allowed ahead of the pace: once per process, not per window
+        # Between windows (the last one reset, no answer yet from the next): the last window's pace, so
+        # that jobs sharing the key, idle through the reset, do not all spend the new one at once.
+        self._pace = 0.0
+        self._next_unknown = 0.0
+
+    def hold(self, seconds: float) -> None:
+        """A 429 answered: every request waits `seconds` (the announced reset), whoever sends it."""
+        with self._lock:
+            self._closed_until = max(self._closed_until, self._clock.now() + max(0.0, seconds))
 
     def observe(self, headers: Mapping[str, str]) -> None:
         tightest: tuple[int, int] | None = None
@@ -131,7 +151,9 @@ class RateGate:
             # before others were reserved counts fewer spent than we know of, so keep the lower count.
             if old is not None and now < old.reset_at and reset_at <= old.reset_at + 1.0:
                 remaining = min(remaining, old.remaining)
-            self._quota = _Quota(remaining, reset_at, old.next_at if old else 0.0)
+            if old is None or now >= old.reset_at or reset_at > old.reset_at + 1.0:  # a new window
+                self._pace = tightest[1] / max(1, remaining - RATE_LOW_WATER)
+            self._quota = _Quota(remaining, reset_at, old.next_at if old else None)
 
     def headroom(self) -> Headroom | None:
         """The quota as last announced, less the requests reserved since; None when none is known."""
@@ -145,15 +167,23 @@ class RateGate:
         """Seconds to wait before sending the next request; counts the request as spent."""
         with self._lock:
             quota, now = self._quota, self._clock.now()
+            closed = max(0.0, self._closed_until - now)
             if quota is None or now >= quota.reset_at:
                 self._quota = None
-                return 0.0
-            if quota.remaining > RATE_LOW_WATER:
+                start = max(now, self._next_unknown)
+                self._next_unknown = start + self._pace
+                return max(closed, start - now)
+            usable = quota.remaining - RATE_LOW_WATER  # the rest is left to other jobs sharing the key
+            if usable <= 0:
+                return max(closed, quota.reset_at - now)
+            interval = (quota.reset_at - now) / usable
+            if self._burst > 0 and usable > RATE_BURST:  # the process's first requests: at once
+                self._burst -= 1
                 quota.remaining -= 1
-                return 0.0
-            if quota.remaining <= 0:
-                return quota.reset_at - now
-            start = max(now, quota.next_at)
-            quota.next_at = start + (quota.reset_at - now) / quota.remaining
+                return closed
+            # An idle spell earns one request at once, never a burst: jobs sharing the key that all
+            # wake at a window's start would otherwise spend it together.
+            start = max(now, quota.next_at if quota.next_at is not None else now)
+            quota.next_at = start + interval
             quota.remaining -= 1
-            return start - now
+            return max(closed, start - now)

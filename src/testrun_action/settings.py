@@ -8,6 +8,7 @@ hyphenated names, so that is how other CI systems set them), else the declared d
 from __future__ import annotations
 
 import ipaddress
+import json
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -31,6 +32,11 @@ MAX_ANNOTATIONS = 1000
 
 NO_COMPARISON = "none"  # `compare-with: none`
 _EXPRESSION_DEFAULT = "${{"  # a default the runner evaluates; outside Actions it means "unset"
+# The `matrix` input: GitHub gives a Docker action no matrix context in its environment, but an input's
+# default may read it (github-platform.md 1.1: `github, strategy, matrix, job, runner`), so action.yml
+# passes `toJSON(matrix)`. A matrix is a few short values; more than this is not one.
+MATRIX_CHARS = 8192
+MATRIX_LABEL_CHARS = 100  # the values shown in the default check-run name, at most
 
 
 class TmsSettings(BaseModel):
@@ -159,6 +165,33 @@ def _check_keys(raw: Mapping[str, str]) -> None:
             )
 
 
+def matrix_label(value: str) -> str | None:
+    """The job's matrix values, in order, comma-separated (`chromium, 2`); None outside a matrix."""
+    text = value.strip()
+    if not text:
+        return None
+    if len(text) > MATRIX_CHARS:
+        raise ConfigurationError(
+            "matrix", f"is longer than {MATRIX_CHARS} characters; leave it to its default."
+        )
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        parsed = ()
+    if parsed is None:
+        return None  # `toJSON(matrix)` of a job with no matrix
+    if not isinstance(parsed, dict):
+        raise ConfigurationError(
+            "matrix",
+            "expected the job's matrix as a JSON object, as its default `${{ toJSON(matrix) }}` gives.",
+        )
+    values = [v if isinstance(v, str) else json.dumps(v, separators=(",", ":")) for v in parsed.values()]
+    label = " ".join(", ".join(v for v in values if v.strip()).split())  # one line
+    if len(label) > MATRIX_LABEL_CHARS:
+        label = label[: MATRIX_LABEL_CHARS - 1] + "…"
+    return label or None
+
+
 def read_raw_inputs(environ: Mapping[str, str], flags: Mapping[str, str] | None = None) -> dict[str, str]:
     """The raw text of every declared input, defaults applied; nothing is validated here."""
     flags = flags or {}
@@ -211,6 +244,9 @@ def load_settings(raw: Mapping[str, str]) -> Settings:
     fields = {**common, **spec.read_settings(raw, common)}
     if fields["environment"] is None:
         raise ConfigurationError("environment", "is required: the environment to test.")
+    label = matrix_label(raw.get("matrix", ""))
+    if fields["check_name"] is None and label:  # each job of a matrix its own check run
+        fields["check_name"] = f"E2E tests ({fields['environment']}, {label})"
     return spec.settings(**fields)
 
 

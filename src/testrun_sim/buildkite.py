@@ -91,6 +91,10 @@ class PastBuild:
     failed: list[str] = field(default_factory=list)  # test names, e.g. "Login signs in with email"
     duration: float = 300.0  # seconds
     ago: float = 3600.0  # it ended this many seconds before it was seeded
+    commit: str | None = None  # its commit; by default one of its own
+    # Its times say it began this many seconds after it was seeded, though it shows as ended: a later
+    # build (of a sibling job, or a newer push) that finished before the history is read.
+    began_after: float | None = None
 
 
 @dataclass
@@ -264,10 +268,12 @@ class BuildkiteSimulator(App):
                     case.outcome = "failed" if case.name in past.failed else "passed"
                 number = 1 + sum(1 for b in self.builds if b.pipeline == pipeline)
                 began = past.ago + past.duration
+                wall = -past.began_after if past.began_after is not None else began
+                commit = past.commit or f"{number:040x}"
                 build = SimBuild(
                     str(uuid.uuid4()), number, pipeline, scenario,
-                    {"commit": f"{number:040x}", "branch": past.branch, "message": "Earlier build"},
-                    self.clock() - began, datetime.now(UTC) - timedelta(seconds=began), cases, "webhook",
+                    {"commit": commit, "branch": past.branch, "message": "Earlier build"},
+                    self.clock() - began, datetime.now(UTC) - timedelta(seconds=wall), cases, "webhook",
                 )  # fmt: skip
                 self.builds.append(build)
                 seeded.append(build)

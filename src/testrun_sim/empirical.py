@@ -129,6 +129,10 @@ class PastRun:
     duration: float = 300.0  # seconds
     ago: float = 3600.0  # it ended this many seconds before it was seeded
     state: str = "ended"  # or "error" or "cancelled"
+    commit: str | None = None  # its build's commit; by default one of its own
+    # Its `created_at` says it began this many seconds after it was seeded, though it shows as ended: a
+    # later run (of a sibling job, or a newer push) that finished before the history is read.
+    began_after: float | None = None
 
 
 def _pw_id(file_path: str, name: str) -> str:
@@ -215,10 +219,12 @@ class EmpiricalSimulator(App):
                         if case.name in past.flaky
                         else "passed"
                     )
-                began = datetime.now(UTC) - timedelta(seconds=past.ago + past.duration)
+                ago = -past.began_after if past.began_after is not None else past.ago + past.duration
+                began = datetime.now(UTC) - timedelta(seconds=ago)
+                commit = past.commit or f"{self._next_id:040x}"
                 run = SimRun(
                     self._next_id, environment, scenario,
-                    {"environment": environment, "build": {"branch": past.branch, "commit": f"{self._next_id:040x}"}},
+                    {"environment": environment, "build": {"branch": past.branch, "commit": commit}},
                     self.clock() - past.ago - past.duration,
                     began.isoformat(timespec="milliseconds").replace("+00:00", "Z"), cases,
                 )  # fmt: skip

@@ -41,6 +41,7 @@ from ...quota import Headroom
 from .. import Ended, PlannedRequest, Wiring
 from ..adoption import Sent, choose
 from ..base import HttpProvider
+from ..baseline import Baseline
 from ..readers import text as _text
 from ..wire import read
 from . import ERROR_CODES
@@ -343,5 +344,7 @@ class BuildkiteProvider(HttpProvider):
             current_build=_text(self._build.get("id")) or None if self._build else None,
             failures=failures,
             branch=branch,
+            # The build's creation: a sibling's Test Engine run that began after it is never earlier.
+            baseline=Baseline.of(run.created_at, self._context.sha),
             deadline=deadline,
         )

@@ -5,7 +5,11 @@
     duration  GET /v2/organizations/{org}/pipelines/{pipeline}/builds?per_page=100    started/finished
 
 Test Engine's run list has no branch filter (providers.md 3.2: `build_id` only), so runs are picked by
-their `branch` here. A run counts once it is `finished` with a result of `passed` or `failed`.
+their `branch` here. A run counts once it is `finished` with a result of `passed` or `failed`, and only
+when it was created before this run's build, on another commit (`commit_sha`; `baseline.py`).
+
+The trend needs durations only: nothing is read per test for it. Failed executions are read only for
+the compared runs, and only when this run has failures to tell new from known.
 
 A failed execution does not say whether a retry passed, so in an earlier run a test that failed and
 then passed on retry counts as failed there; the trend's failure counts are distinct failed tests.
@@ -22,6 +26,7 @@ from ...http import HttpClient
 from ...model import Failures, History, Outcomes, PastRun
 from ...paging import concurrently, read_all
 from ..adoption import parse_time
+from ..baseline import Baseline
 from ..readers import text as _text
 from .results import execution_key
 
@@ -40,6 +45,7 @@ def read_history(
     current_build: str | None,
     failures: Failures,
     branch: str | None,
+    baseline: Baseline,
     deadline: Deadline,
 ) -> History:
     _, listed = http.json("GET", runs_path, params={"per_page": LIST_PAGE}, deadline=deadline)
@@ -54,20 +60,21 @@ def read_history(
         and _text(run.get("id"))
         and _text(run.get("id")) != current_run
         and (current_build is None or run.get("build_id") != current_build)
+        and baseline.admits(run.get("created_at"), run.get("commit_sha"))
     ]
     recent = ended[:HISTORY_RUNS]
     compared = [run for run in ended if run.get("branch") == branch][:HISTORY_RUNS] if branch else []
     durations = _durations(http, builds_path, deadline) if builds_path else {}
-    wanted = {_text(run.get("id")): run for run in [*recent, *compared]}
-    lists = concurrently(lambda run_id: _failed(http, runs_path, run_id, deadline), list(wanted), WORKERS)
+    wanted = [_text(run.get("id")) for run in compared] if failures.executions else []
+    lists = concurrently(lambda run_id: _failed(http, runs_path, run_id, deadline), wanted, WORKERS)
     read = dict(zip(wanted, lists, strict=True))
 
     def past(run: dict[str, Any]) -> PastRun:
-        failed, _ = read[_text(run.get("id"))]
+        failed = read.get(_text(run.get("id")))
         return PastRun(
             id=_text(run.get("id")),
             duration_seconds=durations.get(_text(run.get("build_id"))),
-            failed=len(failed),
+            failed=len(failed[0]) if failed is not None else None,
             branch=_text(run.get("branch")) or None,
         )
 

@@ -21,6 +21,7 @@ from ...model import Counts, Failures, History, Phase, TestRun
 from .. import PlannedRequest, Wiring
 from ..adoption import Candidate, Sent, choose, parse_time
 from ..base import HttpProvider
+from ..baseline import Baseline
 from ..readers import mapping, positive
 from ..wire import Count, Wire, read, whole_number
 from . import ERROR_CODES
@@ -274,7 +275,9 @@ class EmpiricalProvider(HttpProvider):
     def history(self, run: TestRun, failures: Failures, branch: str | None, deadline: Deadline) -> History:
         from .history import read_history
 
-        return read_history(self.http, self._settings.environment, run, failures, branch, deadline)
+        # The run's `created_at` comes from the trigger's answer or a status read; the commit is the one sent.
+        baseline = Baseline.of(run.created_at, self._context.sha)
+        return read_history(self.http, self._settings.environment, run, failures, branch, baseline, deadline)
 
 
 def _sent(body: dict[str, Any], at: datetime) -> Sent:

@@ -8,6 +8,10 @@ The trend is the environment's last ended runs, any branch; the compared runs ar
 The list's `branch` filter is not used: the docs don't say whether it matches the build's branch or the
 test repository's (`test_run_branch`), so runs are picked here by the build's branch when they have
 one, else the tests' branch.
+
+Both are only runs created before this one (`created_at`), on another commit (`commit`; `baseline.py`).
+The trend reads the list alone; a compared run's per-test statuses are read only when this run has
+failures to tell new from known.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from ...errors import MalformedResponse
 from ...http import HttpClient
 from ...model import Failures, History, Outcomes, PastRun, TestRun
 from ...paging import concurrently
+from ..baseline import Baseline
 from ..readers import count, positive
 from .payload import FAILED_STATUSES, run_items, summary_details
 
@@ -34,6 +39,7 @@ def read_history(
     run: TestRun,
     failures: Failures,
     branch: str | None,
+    baseline: Baseline,
     deadline: Deadline,
 ) -> History:
     recent: list[PastRun] = []
@@ -49,7 +55,9 @@ def read_history(
         for item in items:
             if item.get("environment_slug") not in (None, environment) or item.get("state") != "ended":
                 continue
-            if str(item.get("id")) == run.id:
+            if str(item.get("id")) == run.id or not baseline.admits(
+                item.get("created_at"), item.get("commit")
+            ):
                 continue
             past = _past(item)
             if len(recent) < HISTORY_RUNS:

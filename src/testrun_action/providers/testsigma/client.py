@@ -30,6 +30,7 @@ from ...model import Counts, Failures, History, Phase, TestRun
 from .. import PlannedRequest, Wiring
 from ..adoption import Candidate, Sent, choose, parse_time
 from ..base import HttpProvider
+from ..baseline import Baseline
 from ..wire import Count, Text, Wire, read
 from . import ERROR_CODES
 from .payload import FAILED_RESULTS, PASSED_RESULTS, content, integer
@@ -258,7 +259,9 @@ class TestsigmaProvider(HttpProvider):
 
         if self._plan_id is None:
             raise ServiceError("the run's test plan is unknown")
-        return read_history(self.http, self._plan_id, run, failures, branch, deadline)
+        # No commit in Testsigma's runs: the `buildNo` this run was triggered with stands in for it.
+        baseline = Baseline.of(run.created_at, trigger_body(self._settings, self._context).get("buildNo"))
+        return read_history(self.http, self._plan_id, run, failures, branch, baseline, deadline)
 
 
 def _duration(item: dict[str, Any]) -> float | None:

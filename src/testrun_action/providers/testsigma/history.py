@@ -5,6 +5,12 @@
 
 Testsigma's runs carry no branch (only a `buildNo`), so the comparison is with the plan's earlier
 completed runs, whatever they tested; the report says so rather than naming a branch.
+
+Only runs that started before this one (`startTime`) count. Testsigma gives no commit: the stand-in is
+the `buildNo`, which the trigger sets to the short commit SHA unless `build-version` names the build, so a
+run with this run's `buildNo` is this build (a sibling job, a re-run) and is left out (`baseline.py`).
+The trend reads the list alone; a compared run's test case results are read only when this run has
+failures to tell new from known.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from ...errors import MalformedResponse
 from ...http import HttpClient
 from ...model import Failures, History, Outcomes, PastRun, TestRun
 from ...paging import concurrently
+from ..baseline import Baseline
 from ..wire import count_or_none
 
 HISTORY_RUNS = 10  # the trend's "last 10 ended runs"; also how many earlier runs are compared
@@ -37,6 +44,7 @@ def read_history(
     run: TestRun,
     failures: Failures,
     branch: str | None,
+    baseline: Baseline,
     deadline: Deadline,
 ) -> History:
     _, payload = http.json(
@@ -57,18 +65,19 @@ def read_history(
             and str(_id(item)) != run.id
             and str(item.get("testPlanId", plan_id)) == str(plan_id)
             and str(item.get("result", "")).upper() in COMPLETED_RESULTS
+            and baseline.admits(item.get("startTime"), item.get("buildNo"))
         ),
         key=lambda item: -(_id(item) or 0),  # newest first, whatever order the page has
     )[:HISTORY_RUNS]
     recent = tuple(_past(item) for item in ended)
     if branch is None:
         return History(recent=recent)
-    baseline = f"in earlier runs of test plan {plan_id}"
+    against = f"in earlier runs of test plan {plan_id}"
     if not ended:
         return History(
             recent=recent,
             branch=branch,
-            baseline=baseline,
+            baseline=against,
             unavailable=f"no earlier completed run of test plan {plan_id}",
         )
     outcomes: dict[str, Outcomes] = {}
@@ -78,7 +87,7 @@ def read_history(
             outcomes[failure.test_key] = tuple(
                 by_id.get(failure.key or "", by_name.get(failure.name)) for by_id, by_name in per_run
             )
-    return History(recent=recent, branch=branch, compared=recent, outcomes=outcomes, baseline=baseline)
+    return History(recent=recent, branch=branch, compared=recent, outcomes=outcomes, baseline=against)
 
 
 def _id(item: dict[str, Any]) -> int | None:
