@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import signal
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -191,3 +192,23 @@ def test_the_post_step_given_no_saved_state_says_in_one_line_that_it_cannot_find
     ]
     assert len(empirical.app.requests) == requests_before  # nothing guessed at, nothing cancelled
     assert empirical.app.runs[1001].cancel_reason is None
+
+
+def test_the_post_step_without_the_event_it_needs_never_takes_another_jobs_run_for_its_own(
+    job: Job, empirical: Simulated, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The main step sent a trigger and was killed; its run is unknown. Another job, on another commit,
+    # started a run since. Without the pull_request event the post step cannot tell which commit was
+    # sent, so no run can be proven ours: it cancels nothing, and says why.
+    empirical.app.scenarios["staging"] = LONG
+    triggered_at = datetime.now(UTC).isoformat()
+    other = job.run(wait="false", env={"GITHUB_SHA": "0" * 40})
+    assert other.code == 0, other.log
+    environ = job.environ(event="pull_request")
+    (job.tmp / "event.json").unlink()
+
+    assert run_post({**environ, "STATE_trigger_at": triggered_at, "STATE_trigger_marker": ""}) == 0
+
+    [run] = empirical.app.runs.values()
+    assert run.cancel_reason is None
+    assert "::warning title=Post step::Could not check or cancel the run: " in capsys.readouterr().out
