@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import signal
 from typing import Any
 
 import pytest
 from junitparser import JUnitXml
 
-from testrun_action import model
+from testrun_action import flow, model
+from testrun_action.errors import Interrupted
 from testrun_action.gha import LINE_CHARS
 from testrun_action.model import Counts, FailOn, Outcome, Phase, Report, Source, TestRun
 from testrun_action.report.annotations import TITLE_CHARS
@@ -388,3 +390,29 @@ def test_credentials_in_a_url_in_service_text_are_shown_nowhere(
     for where, text in written.items():
         assert "t0ken-Pa55" not in text, where
         assert "ci-bot" not in text, where
+
+
+def test_a_signal_while_the_provider_closes_still_writes_every_output_and_exits_as_signalled(
+    job: Job, empirical: Simulated, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The run passed and was reported on; SIGTERM lands as the provider's connections close.
+    real = flow.create_provider
+
+    def closing_into_a_signal(*args: Any) -> Any:
+        provider = real(*args)
+        close = provider.close
+
+        def close_then_signal() -> None:
+            close()
+            raise Interrupted(signal.SIGTERM)
+
+        provider.close = close_then_signal  # type: ignore[method-assign]
+        return provider
+
+    monkeypatch.setattr(flow, "create_provider", closing_into_a_signal)
+
+    result = job.run()
+
+    assert result.code == 128 + signal.SIGTERM
+    assert (result.outputs["result"], result.outputs["run-id"]) == ("passed", "1001")
+    assert "Traceback" not in result.log
