@@ -41,16 +41,13 @@ def seen_so_far(
         log(f"The run's state after the timeout could not be read: {exc.message}")
     if not (run.counts.failed or run.counts.flaky) or budget.passed:
         return run, Failures()
-    try:
-        return run, provider.failures(run, budget)
-    except TestrunError as exc:
-        return run, Failures(complete=False, note=f"Failure details were unavailable: {exc.message}")
+    return run, failures(provider, run, budget)
 
 
-def failures(provider: Provider, run: TestRun, clock: Clock) -> Failures:
+def failures(provider: Provider, run: TestRun, deadline: Deadline) -> Failures:
     """The failed executions, best effort: a failure to read them is a note, never the verdict."""
     try:
-        return provider.failures(run, Deadline(clock, FAILURES_SECONDS))
+        return provider.failures(run, deadline)
     except TestrunError as exc:
         return Failures(complete=False, note=f"Failure details were unavailable: {exc.message}")
 
@@ -58,7 +55,7 @@ def failures(provider: Provider, run: TestRun, clock: Clock) -> Failures:
 def listed(provider: Provider, run: TestRun, clock: Clock) -> Failures:
     """The tests a run without failures lists (passed and skipped), for the JUnit file and Test
     Management; where they can't be read, none, without a note: there is no failure to detail."""
-    found = failures(provider, run, clock)
+    found = failures(provider, run, Deadline(clock, FAILURES_SECONDS))
     return Failures(tests=found.tests) if found.complete else Failures()
 
 

@@ -234,7 +234,7 @@ class Flow:
             failures = (
                 waited.failures
                 if waited.failures is not None
-                else findings.failures(provider, run, self.clock)
+                else findings.failures(provider, run, Deadline(self.clock, findings.FAILURES_SECONDS))
             )
         elif settings.junit_file or settings.tms:  # a passed run's tests, for the records that list them
             failures = findings.listed(provider, run, self.clock)
