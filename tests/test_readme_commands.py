@@ -78,7 +78,9 @@ ALL = [command for doc in DOCS for command in commands(doc)]
 def test_the_docs_have_commands_and_each_skipped_one_is_still_there() -> None:
     assert [c for c in ALL if c.doc == "docs/sandbox.md" and not c.skipped]
     assert {start for start in SKIPPED if not any(c.text.startswith(start) for c in ALL)} == set()
-    assert [c.text for c in ALL if c.comment.startswith("exits") and not re.match(r"exits \d+: \S", c.comment)] == []
+    assert [
+        c.text for c in ALL if c.comment.startswith("exits") and not re.match(r"exits \d+: \S", c.comment)
+    ] == []
 
 
 def _free_ports() -> int:
@@ -152,7 +154,7 @@ def test_every_command_of_the_readme_and_the_sandbox_walkthroughs_exits_as_docum
     (serve,) = [c for c in ALL if SERVES in c.comment]
     runnable = [c for c in ALL if not c.skipped and c is not serve]
     status = tmp_path / "status"
-    script = "".join(f"{_moved(c.text, first)}\necho \"{n} $?\" >>{status}\n" for n, c in enumerate(runnable))
+    script = "".join(f'{_moved(c.text, first)}\necho "{n} $?" >>{status}\n' for n, c in enumerate(runnable))
     sandboxed = _start_sandbox(serve, first, environ, tmp_path)
     try:
         ran = subprocess.run(
@@ -165,7 +167,9 @@ def test_every_command_of_the_readme_and_the_sandbox_walkthroughs_exits_as_docum
     log = ran.stdout + ran.stderr
     exits = dict(line.split() for line in status.read_text(encoding="utf-8").splitlines())
 
-    assert [(c.text, exits.get(str(n))) for n, c in enumerate(runnable) if exits.get(str(n)) != str(c.exits)] == [], log
+    assert [
+        (c.text, exits.get(str(n))) for n, c in enumerate(runnable) if exits.get(str(n)) != str(c.exits)
+    ] == [], log
     # No report link of a sandbox run leaves the sandbox: not in the log, not in the job summary.
     reports = log + (tmp_path / "summary.md").read_text(encoding="utf-8")
     links = re.findall(r"https?://[^\s)\]>\"'`|]+", reports)

@@ -102,7 +102,11 @@ def benchmark_section(title: str) -> str:
 
 def measured_when() -> str:
     """The line of latest.md that says on what machine, when and with which command the figures were taken."""
-    lines = [line for line in LATEST.read_text(encoding="utf-8").splitlines() if line and not line.startswith("<!--")]
+    lines = [
+        line
+        for line in LATEST.read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("<!--")
+    ]
     return lines[0]
 
 

@@ -332,7 +332,9 @@ class BuildkiteSimulator(App):
 
     def _build_page(self, request: Request, match: re.Match[str]) -> Reply:
         found = self._find(match) if match.group(1) == ORGANIZATION else None
-        return dashboard(f"Buildkite build {match.group(2)} #{match.group(3)}", self._admin(found) if found else None)
+        return dashboard(
+            f"Buildkite build {match.group(2)} #{match.group(3)}", self._admin(found) if found else None
+        )
 
     def _suite_page(self, request: Request, match: re.Match[str]) -> Reply:
         kind, key = match.group(3), match.group(4)
@@ -559,8 +561,7 @@ class BuildkiteSimulator(App):
         return self._page(request, tests, render)
 
     def _test(
-        self,
-        test_id: str, name: str, location: str, suite: str, by_result: dict[str, int]
+        self, test_id: str, name: str, location: str, suite: str, by_result: dict[str, int]
     ) -> dict[str, Any]:
         path = f"{ORGANIZATION}/suites/{suite}/tests/{test_id}"
         return {

@@ -49,8 +49,8 @@ def _sandbox(stack: contextlib.ExitStack[bool | None], listen: Listen, scripts: 
     app = EmpiricalSimulator(parse_scenarios(scripts))
     served = stack.enter_context(Served(app, port=listen.port_at(0), host=listen.host))
     description = (
-        f"Empirical simulator on {served.url}  (api-key: {DEFAULT_KEY}, dashboard-url: {served.url})\n"
-        f"  environments: {', '.join(sorted(app.scenarios))}"
+        f"Empirical simulator on {served.url}  (api-key: {DEFAULT_KEY})\n"
+        f"  environments: {', '.join(sorted(app.scenarios))}; report links: dashboard-url {served.url}"
     )
     # The report's links open the simulator's run pages, never dash.empirical.run.
     return Started(_inputs(served.url) | {"dashboard-url": served.url}, description)

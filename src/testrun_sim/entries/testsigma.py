@@ -55,7 +55,7 @@ def _sandbox(stack: contextlib.ExitStack[bool | None], listen: Listen, scripts: 
     simulator.public_url = platform.url  # `app_url` opens the simulator's run page, never app.testsigma.com
     plans = sorted(simulator.plans)
     description = (
-        f"Testsigma simulator on {platform.url}  (api-key: {DEFAULT_KEY}, dashboard-url: {platform.url})\n"
+        f"Testsigma simulator on {platform.url}  (api-key: {DEFAULT_KEY})\n"
         f"  test plans: {', '.join(str(p) for p in plans)}; script one with PUT /_sim/plans/{{id}}\n"
         f"Testsigma Test Management simulator on {tms.url}  (api-key: {TMS_KEY}, project: {DEFAULT_PROJECT})"
     )
