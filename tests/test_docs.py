@@ -14,8 +14,8 @@ from pathlib import Path
 import yaml
 
 from testrun_action.inputs import INPUTS, OUTPUTS
-from testrun_action.report.outputs import outputs
 from testrun_action.providers.registry import specs
+from testrun_action.report.outputs import outputs
 from testrun_action.settings import read_raw_inputs
 from testrun_sim import buildkite, empirical, sandbox, testsigma, testsigma_tms
 
@@ -82,13 +82,16 @@ def test_the_readme_is_a_front_page_that_fits() -> None:
     assert len(readme.splitlines()) <= FRONT_PAGE_LINES
     for command in ("make demo", "make test"):
         assert f"\n{command}   #" in readme
-    assert "as root" in readme and "apt-get install" in readme  # what `make test` does to the machine
+    assert "as root" in readme
+    assert "apt-get install" in readme
     assert len(re.findall(r"^```yaml\non:", readme, re.MULTILINE)) == 3  # push, pull_request, deployment
 
 
 def _anchors(text: str) -> set[str]:
     """GitHub's ids of a page's headings: lower case, punctuation dropped, spaces as hyphens."""
-    headings = re.findall(r"^#+ (.+)$", re.sub(r"^```.*?^```", "", text, flags=re.DOTALL | re.MULTILINE), re.MULTILINE)
+    headings = re.findall(
+        r"^#+ (.+)$", re.sub(r"^```.*?^```", "", text, flags=re.DOTALL | re.MULTILINE), re.MULTILINE
+    )
     return {re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-") for heading in headings}
 
 
@@ -143,7 +146,12 @@ def test_the_sandbox_walkthrough_names_the_sandbox_s_ports_keys_and_every_scenar
         display = next(spec.display_name for spec in specs() if spec.name == name)
         assert f"| {display} | `http://127.0.0.1:{port}` |" in page
     assert f"| Testsigma Test Management | `http://127.0.0.1:{ports['testsigma'] + 1}` |" in page
-    for key in (empirical.DEFAULT_KEY, testsigma.DEFAULT_KEY, testsigma_tms.DEFAULT_KEY, buildkite.DEFAULT_TOKEN):
+    for key in (
+        empirical.DEFAULT_KEY,
+        testsigma.DEFAULT_KEY,
+        testsigma_tms.DEFAULT_KEY,
+        buildkite.DEFAULT_TOKEN,
+    ):
         assert f"`{key}`" in page
     for kind in (empirical.Scenario, buildkite.Scenario, testsigma.Plan, testsigma_tms.TmsScript):
         missing = [f.name for f in dataclasses.fields(kind) if f"`{f.name}`" not in page]
@@ -155,7 +163,8 @@ def test_the_performance_page_quotes_the_benchmark_tables_as_measured() -> None:
     latest = (ROOT / "benchmarks" / "results" / "latest.md").read_text(encoding="utf-8")
     tables = [line for line in latest.splitlines() if line.startswith("| ")]
 
-    assert tables and all(line in page for line in tables)
+    assert tables
+    assert all(line in page for line in tables)
     prose = re.sub(r"<!-- (bench-[\w-]+):start -->.*?<!-- \1:end -->", "", page, flags=re.DOTALL)
     prose = re.sub(r"^\|.*$", "", prose, flags=re.MULTILINE)  # the schedule's own table: rules, not figures
     figures = set(re.findall(r"\d+(?:\.\d+)?(?: ?(?:ms|MB|s|%)|×)", prose))
