@@ -554,19 +554,20 @@ class BuildkiteSimulator(App):
         def render(case: Case | None) -> dict[str, Any]:
             if case is None:  # the endpoint lists every suite's tests: one from another suite, failing
                 return self._test(str(uuid.uuid4()), "Money rounds half up", "./spec/money_spec.rb:3", "unit",
-                                  {"passed": 0, "failed": 1})  # fmt: skip
-            return self._test(case.id, case.name, case.location, suite, counts[case.outcome])
+                                  {"passed": 0, "failed": 1}, self.web)  # fmt: skip
+            return self._test(case.id, case.name, case.location, suite, counts[case.outcome], self.web)
 
         tests: list[Case | None] = [*seen, None] if seen else []
         return self._page(request, tests, render)
 
+    @staticmethod
     def _test(
-        self, test_id: str, name: str, location: str, suite: str, by_result: dict[str, int]
+        test_id: str, name: str, location: str, suite: str, by_result: dict[str, int], web: str = WEB
     ) -> dict[str, Any]:
         path = f"{ORGANIZATION}/suites/{suite}/tests/{test_id}"
         return {
             "id": test_id, "url": f"https://api.buildkite.com/v2/analytics/organizations/{path}",
-            "web_url": f"{self.web}/organizations/{ORGANIZATION}/analytics/suites/{suite}/tests/{test_id}",
+            "web_url": f"{web}/organizations/{ORGANIZATION}/analytics/suites/{suite}/tests/{test_id}",
             "scope": name.split(" ")[0], "name": name, "location": location,
             "file_name": location.split(":")[0], "executions_count": sum(by_result.values()),
             "executions_count_by_result": by_result,
