@@ -84,6 +84,12 @@ def test_the_readme_is_a_front_page_that_fits() -> None:
         assert f"\n{command}   #" in readme
     assert "as root" in readme
     assert "apt-get install" in readme
+    # Every Debian package `make system-deps` installs is named where the README says so.
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    tools = re.search(r"^SYSTEM_TOOLS := (.*)$", makefile, re.MULTILINE)
+    assert tools
+    packages = [pair.split(":")[1] for pair in tools.group(1).split()]
+    assert [name for name in packages if name not in readme] == []
     assert len(re.findall(r"^```yaml\non:", readme, re.MULTILINE)) == 3  # push, pull_request, deployment
 
 
