@@ -11,6 +11,7 @@ Each simulator adds its own under `/_sim/` (scenarios, runs).
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import re
 import socket
@@ -75,6 +76,25 @@ class Reply:
 
 def error(status: int, message: str, **extra: Any) -> Reply:
     return Reply(status, {"data": None, "error": {"message": message}, **extra})
+
+
+def dashboard(title: str, facts: dict[str, Any] | None) -> Reply:
+    """A small HTML page standing in for the service's dashboard page of one run, so that a sandbox run's
+    report links stay on the sandbox: the run's facts as the simulator knows them, or 404 for no run."""
+    if facts is None:
+        return Reply(404, b"<!doctype html><title>Not found</title><p>No such run in this simulator.",
+                     {"content-type": "text/html; charset=utf-8"})  # fmt: skip
+    rows = "".join(
+        f"<tr><th>{html.escape(str(name))}</th><td>{html.escape(json.dumps(value))}</td></tr>"
+        for name, value in facts.items()
+        if name != "body"  # the trigger's body: its environment variables are no page's business
+    )
+    page = (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
+        f"<body><h1>{html.escape(title)}</h1><p>A page of the simulator, standing in for the service's dashboard."
+        f"</p><table>{rows}</table></body></html>"
+    )
+    return Reply(200, page.encode("utf-8"), {"content-type": "text/html; charset=utf-8"})
 
 
 @dataclass
