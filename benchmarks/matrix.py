@@ -9,13 +9,16 @@ divided by the quota's rate); and whether any job compared with a run of its own
 
 from __future__ import annotations
 
+import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from testrun_sim import buildkite as bk
 from testrun_sim.server import Served
@@ -42,6 +45,67 @@ class Matrix:
     own_commit_read: int  # jobs whose comparison was not the earlier builds': must be 0
     codes: tuple[int, ...]
     logs: tuple[str, ...]
+    trace: tuple[Arrival, ...] = ()
+    windows: tuple[float, ...] = ()  # when each quota window began, seconds after the start
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """One request as the simulator saw it: when (seconds after the start), what kind, and whether
+    it was answered 429."""
+
+    at: float
+    kind: str
+    throttled: bool
+
+
+def kind(request: dict[str, Any]) -> str:
+    """What an action's request to Buildkite was for: the trigger, a status poll, a final read of the
+    run's results, or a history read (providers/buildkite: client, final_reads, history)."""
+    method, path, query = request["method"], request["path"], request.get("query") or {}
+    if method == "POST":
+        return "trigger"
+    if method == "PUT":
+        return "cancel"
+    if re.search(r"/pipelines/[^/]+/builds/\d+$", path) or "build_id" in query:
+        return "poll"
+    if re.search(r"/suites/[^/]+/runs/[\w-]+$", path):
+        return "poll"
+    if path.endswith("/tests") or query.get("include_failure_expanded"):
+        return "final"
+    if path.endswith("/failed_executions"):
+        return "history"
+    if path.endswith("/runs") or (path.endswith("/builds") and "created_from" not in query):
+        return "history"
+    return "adopt"
+
+
+KINDS = ("trigger", "poll", "final", "history", "adopt", "cancel")
+
+
+def timeline(result: Matrix, step: float = 1.0) -> str:
+    """Requests and 429s per `step` seconds, by kind, and the quota windows' starts: where the
+    refusals come from."""
+    if not result.trace:
+        return ""
+    end = max(a.at for a in result.trace)
+    lines = [f"{result.jobs} jobs: requests (429s) per {step:g} s, by kind; * a quota window begins",
+             "     t  " + " ".join(f"{k:>9}" for k in KINDS)]  # fmt: skip
+    for n in range(int(end / step) + 1):
+        low, high = n * step, (n + 1) * step
+        got = [a for a in result.trace if low <= a.at < high]
+        if not got:
+            continue
+        cells = []
+        for k in KINDS:
+            sent = [a for a in got if a.kind == k]
+            count = sum(1 for a in sent if a.throttled)
+            cells.append(f"{len(sent):>5}" + (f" ({count})" if count else "    ") if sent else " " * 9)
+        mark = "*" if any(low <= w < high for w in result.windows) else " "
+        lines.append(f"{low:6.2f}{mark} " + " ".join(cells))
+    refused = [a for a in result.trace if a.throttled]
+    lines.append("429s: " + ", ".join(f"{a.at:.2f} s {a.kind}" for a in refused) if refused else "429s: none")
+    return "\n".join(lines)
 
 
 def _scenario() -> bk.Scenario:
@@ -88,6 +152,10 @@ def run(jobs: int) -> Matrix:
             own_commit_read=sum(1 for log in logs if EXPECTED not in log),
             codes=tuple(p.returncode for p in processes),
             logs=tuple(logs),
+            trace=tuple(
+                Arrival(r["clock"] - started, kind(r), r.get("status") == 429) for r in app.recorded()
+            ),
+            windows=tuple(w - started for w in app.windows),
         )
 
 
@@ -106,8 +174,18 @@ def table(results: list[Matrix]) -> str:
     )
 
 
-def main() -> str:
-    return table([run(jobs) for jobs in JOBS])
+def main(argv: list[str] | None = None) -> str:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.matrix", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--jobs", type=int, action="append", help=f"jobs in the matrix (default: {JOBS})")
+    parser.add_argument("--trace", action="store_true", help="print when each request and 429 arrived")
+    args = parser.parse_args(argv)
+    results = []
+    for jobs in args.jobs or JOBS:
+        result = run(jobs)
+        if args.trace:
+            print(timeline(result), file=sys.stderr, flush=True)
+        results.append(result)
+    return table(results)
 
 
 if __name__ == "__main__":
