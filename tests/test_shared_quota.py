@@ -58,12 +58,46 @@ def test_a_request_told_to_wait_is_decided_again_on_the_answers_that_came_meanwh
     assert gate.reserve() == 0.0
     wait = gate.reserve()
     assert 0.0 < wait < 1.0  # its turn, at the even pace of what is left
+    assert gate.headroom() == Headroom(remaining=35, reset_in=6.0)  # a wait is no turn: nothing counted
 
     # Meanwhile the answer to the one sent says that other jobs spent all but the reserve.
     gate.observe(quota(RATE_LOW_WATER, 6))
     clock.t += wait
 
     assert gate.reserve() == pytest.approx(6.0 - wait)  # no turn now: wait for the reset
+
+
+class AnswerWhileAsleep(Clock):
+    """While a request waits for its turn, another thread's answer comes in."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answers: list[Callable[[], None]] = []
+
+    def sleep(self, seconds: float) -> None:
+        super().sleep(seconds)
+        if self.answers:
+            self.answers.pop(0)()
+
+
+def test_a_client_request_told_to_wait_goes_only_when_the_gate_asked_again_says_so() -> None:
+    clock, seen = AnswerWhileAsleep(), []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(clock.t)
+        return httpx.Response(200, json={}, headers=quota(40 if len(seen) == 1 else 49, 6))
+
+    http = HttpClient(service="Sim", base_url="http://sim.test", headers={}, clock=clock, log=lambda _: None,
+                      transport=httpx.MockTransport(answer))  # fmt: skip
+    http.json("GET", "/first", deadline=Deadline(clock, 60))
+    spent_burst(http.gate)
+    assert http.gate.reserve() == 0.0  # another thread's request, not answered yet
+    # Its answer comes while the next request waits for its turn: other jobs spent all but the reserve.
+    clock.answers.append(lambda: http.gate.observe(quota(RATE_LOW_WATER, 6)))
+
+    http.json("GET", "/next", deadline=Deadline(clock, 60))
+
+    assert seen[1] >= 6.0  # not on the turn it was first told of, but after the reset
 
 
 def test_our_requests_not_yet_answered_count_as_spent_whatever_an_earlier_answer_says() -> None:
@@ -121,7 +155,7 @@ def test_a_request_at_its_deadline_goes_anyway_and_counts_as_spent() -> None:
 
     def answer(request: httpx.Request) -> httpx.Response:
         seen.append(clock.t)
-        return httpx.Response(200, json={}, headers=quota(RATE_LOW_WATER - len(seen), 30))
+        return httpx.Response(200, json={}, headers=quota(RATE_LOW_WATER - 1, 30) if len(seen) == 1 else {})
 
     http = HttpClient(service="Sim", base_url="http://sim.test", headers={}, clock=clock, log=lambda _: None,
                       transport=httpx.MockTransport(answer))  # fmt: skip
