@@ -175,7 +175,7 @@ class HttpClient:
         attempt = 0
         while True:
             attempt += 1
-            self._pace(deadline.remaining() if deadline else None)
+            self._pace(deadline)
             remaining = deadline.remaining() if deadline else None
             timeout = httpx.Timeout(
                 _clip(policy.read_timeout, remaining),
@@ -190,10 +190,12 @@ class HttpClient:
                     wall, functools.partial(self._exchange, request, limit), f"{self.service} request"
                 )
             except bodies.BodyError as exc:
+                self.gate.unanswered()
                 raise MalformedResponse(
                     f"{self.service} sent an answer that was refused: {exc} (from {self.host})."
                 ) from None
             except (httpx.TransportError, Overdue) as exc:
+                self.gate.unanswered()
                 not_sent = isinstance(
                     exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.UnsupportedProtocol
                 )
@@ -257,15 +259,19 @@ class HttpClient:
         ]
         return httpx.Response(response.status_code, headers=headers, content=content, request=request)
 
-    def _pace(self, remaining: float | None) -> None:
-        pause = self.gate.reserve()
-        if pause <= 0:
-            return
-        if remaining is not None and pause >= remaining:
-            return  # no time to wait for the quota: try anyway (a cancel at a deadline is worth it)
-        if pause >= PACING_LOG_SECONDS:
-            self._log(f"{self.service}: API rate limit nearly used up; waiting {pause:.0f}s for it to reset.")
-        self._clock.sleep(pause)
+    def _pace(self, deadline: Deadline | None) -> None:
+        """Wait for the rate gate to let the request go, asking again each time it says to wait."""
+        said = False
+        while (pause := self.gate.reserve()) > 0:
+            if deadline is not None and pause >= deadline.remaining():
+                self.gate.reserve(force=True)  # no time to wait for the quota: try anyway (a last cancel)
+                return
+            if pause >= PACING_LOG_SECONDS and not said:
+                self._log(
+                    f"{self.service}: API rate limit nearly used up; waiting {pause:.0f}s for it to reset."
+                )
+                said = True
+            self._clock.sleep(pause)
 
     def _backoff(self, attempt: int, retry_after_seconds: float | None) -> float:
         if retry_after_seconds is not None:

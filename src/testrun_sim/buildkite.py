@@ -176,6 +176,7 @@ class BuildkiteSimulator(App):
         self.builds: list[SimBuild] = []
         self._window_start = clock()
         self._spent = 0
+        self.windows: list[float] = []  # when each quota window began, on `clock`
         self.throttled = 0  # requests answered 429 for going over a quota
         org = r"/v2/organizations/([\w.-]+)"
         analytics = r"/v2/analytics/organizations/([\w.-]+)"
@@ -207,7 +208,9 @@ class BuildkiteSimulator(App):
             message = "Authentication required. Please supply a valid API Access Token: https://buildkite.com/docs/apis/rest-api#authentication"
             refused = Reply(401, {"message": message})
         if refused is not None:
-            self.record(request)
+            with self.lock:
+                self.record(request)
+                self.requests[-1]["status"] = refused.status
             reply = refused
         else:
             reply = super().dispatch(request)
@@ -218,6 +221,8 @@ class BuildkiteSimulator(App):
         limits, now = self.rate_limits, self.clock()
         if now - self._window_start >= limits.window:
             self._window_start, self._spent = now, 0
+        if not self.windows or self.windows[-1] != self._window_start:
+            self.windows.append(self._window_start)
         self._spent += 1
         reset = max(1, math.ceil(self._window_start + limits.window - now))
         headers = {
