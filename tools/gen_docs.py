@@ -16,6 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 LATEST = ROOT / "benchmarks" / "results" / "latest.md"
+MATRIX = ROOT / "benchmarks" / "results" / "matrix.md"  # written by `python -m benchmarks.matrix`
 # The sections of latest.md that docs/performance.md shows, by title (benchmarks/__main__.py's SECTIONS).
 BENCHMARKS = ("Start-up", "Waiting", "Scale", "Image")
 
@@ -128,9 +129,16 @@ def inputs_page(text: str) -> str:
     return fill(text, (("inputs", inputs_table()), ("outputs", outputs_table())), "docs/inputs.md")
 
 
+def matrix_section() -> str:
+    """benchmarks/results/matrix.md without its generated-by comment: the machine line, the table, the notes."""
+    lines = MATRIX.read_text(encoding="utf-8").splitlines()
+    return "\n".join(line for line in lines if not line.startswith("<!--")).strip()
+
+
 def performance_page(text: str) -> str:
     tables = tuple((f"bench-{title.lower()}", benchmark_section(title)) for title in BENCHMARKS)
-    return fill(text, (("bench-measured", measured_when()), *tables), "docs/performance.md")
+    sections = (("bench-measured", measured_when()), *tables, ("bench-matrix", matrix_section()))
+    return fill(text, sections, "docs/performance.md")
 
 
 def main(argv: list[str]) -> int:
