@@ -242,7 +242,8 @@ def test_an_unreachable_service_exits_three_after_retrying(job: Job, unused_port
 
     assert result.code == 3
     assert result.outputs["result"] == "error"
-    assert "connection failed talking to 127.0.0.1" in result.log
+    assert f"could not connect to 127.0.0.1:{unused_port} (connection refused)" in result.log
+    assert "Check the `api-url` input" in result.log
 
 
 def test_attaching_to_an_unknown_run_exits_three(job: Job) -> None:

@@ -34,6 +34,7 @@ from .errors import (
     ServiceError,
     ServiceUnavailable,
     TestrunError,
+    TlsFailure,
 )
 from .gha import Actions
 from .http import RetryPolicy
@@ -191,8 +192,8 @@ class Flow:
             except MalformedResponse:
                 self._orphan(provider, "the trigger's answer was unreadable", CLEANUP_SECONDS)
                 raise
-            except (ConfigurationError, RequestRejected, AuthenticationError):
-                self.triggering = False  # refused: it created nothing
+            except (ConfigurationError, RequestRejected, AuthenticationError, TlsFailure):
+                self.triggering = False  # refused, or never sent past the handshake: it created nothing
                 raise
             self.triggering = False
             gha.save_state("run_id", run.id)
@@ -200,7 +201,7 @@ class Flow:
             try:
                 run = provider.poll(run.id, deadline)  # learns the report URL and confirms the state
             except (ServiceUnavailable, MalformedResponse) as exc:  # the wait looks again
-                gha.log(f"Status check failed ({exc.message}); the wait looks again.")
+                gha.log(f"Status check failed: {exc.message} The wait looks again.")
             gha.log(f"Triggered {provider.name} run {run.id} ({run.state}): {run.url}")
         self.run = run
         self.publishers.started(run)

@@ -20,13 +20,19 @@
   `envelopes.error_message`, or the client's own reader). Malformed JSON is a `MalformedResponse`.
 - Redirects are never followed (the key would go wherever they point): a 3xx is a clear error.
 - Headers with odd numbers (`"²".isdigit()` is true) count as absent.
-- Error messages name the service and the host, never headers or credentials.
+- A TLS failure (an unknown certificate authority, `https://` to a plain-http port) is permanent: it
+  fails at once, in the words of the `ssl` error, with how to trust a private CA (`SSL_CERT_FILE`,
+  which the client reads through `trust_env`).
+- A request that failed for good names its method and URL, and an answer that suggests a wrong
+  `api-url` (a 404, an HTML page, a refused connection) says to check it, with the expected base.
+- Error messages name the service and the request, never headers or credentials.
 """
 
 from __future__ import annotations
 
 import functools
 import random
+import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, TypedDict, Unpack
@@ -43,6 +49,7 @@ from .errors import (
     MalformedResponse,
     RequestRejected,
     ServiceUnavailable,
+    TlsFailure,
 )
 from .quota import RateGate, retry_after
 
@@ -51,6 +58,15 @@ RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 NOT_PROCESSED_STATUSES = frozenset({429, 503})
 PACING_LOG_SECONDS = 5.0  # pauses this long or longer are said in the log
 MIN_WALL = 1.0  # the least wall-clock time one attempt gets, even at the deadline (a last cancel)
+# Attempts that end in silence (a connection accepted and no answer within the timeout) before giving
+# up: a server that held two connections for a read timeout each without a byte will not answer a
+# third, and each costs 30 s (RetryPolicy.read_timeout); other failures keep the policy's attempts.
+SILENT_ATTEMPTS = 2
+URL_LIMIT = 300  # characters of a request's URL quoted in a message
+TLS_HINT = (
+    "To trust a private certificate authority (GitHub Enterprise Server, a corporate proxy), set the "
+    "environment variable SSL_CERT_FILE to a PEM bundle that holds its certificate (docs/tls.md)."
+)
 
 
 class RequestOptions(TypedDict, total=False):
@@ -89,11 +105,15 @@ class HttpClient:
         credential_input: str = "api-key",
         body_limit: int = bodies.JSON_LIMIT,
         error_message: Callable[[Any], Any] | None = None,
+        url_input: str = "api-url",
+        url_example: str | None = None,
     ) -> None:
         """`unprocessed`: answers that certainly acted on nothing (a rate limit): retried like a 429,
         even for a request that must not be repeated. `credential_input`: the input named when the
         service refuses the credentials. `body_limit`: the largest answer read, after decompression.
-        `error_message`: the reason in the service's error answers (`service_message`)."""
+        `error_message`: the reason in the service's error answers (`service_message`). `url_input`: the
+        input that gave `base_url`, named when an answer suggests it is wrong; `url_example`: its
+        expected form (the provider's default)."""
         self.service = service
         parts = urlsplit(base_url)
         self.host = parts.hostname or "the service"
@@ -106,6 +126,8 @@ class HttpClient:
         self._credential_input = credential_input
         self._body_limit = body_limit
         self.error_message = error_message
+        expected = f" (expected the API base, e.g. {url_example})" if url_example else ""
+        self.url_hint = f"the `{url_input}` input{expected}"
         self._client = httpx.Client(
             base_url=base_url,
             headers={"Accept-Encoding": bodies.ACCEPT_ENCODING, **dict(headers)},
@@ -128,7 +150,7 @@ class HttpClient:
         not worth a retry."""
         response = self.send(method, path, **options)
         if response.is_success or response.status_code in accept:
-            return response.status_code, decode(response, self.service)
+            return response.status_code, self._decode(response)
         raise self._failure(response)
 
     def json_page(
@@ -143,13 +165,22 @@ class HttpClient:
         response = self.send("GET", path, params=params, deadline=deadline)
         if not response.is_success:
             raise self._failure(response)
-        payload = decode(response, self.service)
+        payload = self._decode(response)
         links = {
             rel: link["url"]
             for rel, link in response.links.items()
             if isinstance(rel, str) and self._same_origin(link.get("url", ""))
         }
         return payload, links
+
+    def _decode(self, response: httpx.Response) -> Any:
+        """The answer's JSON; a web page instead (a dashboard's URL given as the API's) says so."""
+        if _is_html(response):
+            raise MalformedResponse(
+                f"{_where(response.request)} was answered with an HTML page (HTTP {response.status_code}),"
+                f" not the API's JSON. Check {self.url_hint}."
+            )
+        return decode(response, self.service)
 
     def _same_origin(self, url: str) -> bool:
         parts = urlsplit(url)
@@ -172,7 +203,8 @@ class HttpClient:
         (at most `limit` bytes after decompression, the client's `body_limit` unless given)."""
         policy = self._policy if attempts is None else replace(self._policy, attempts=attempts)
         limit = self._body_limit if limit is None else limit
-        attempt = 0
+        started = self._clock.now()
+        attempt = silent = 0
         while True:
             attempt += 1
             self._pace(deadline.remaining() if deadline else None)
@@ -194,15 +226,32 @@ class HttpClient:
                     f"{self.service} sent an answer that was refused: {exc} (from {self.host})."
                 ) from None
             except (httpx.TransportError, Overdue) as exc:
+                tls = _tls_problem(exc)
+                if tls is not None:  # permanent: the same certificate fails the same way again
+                    problem, plain = tls
+                    hint = (
+                        f"The port may speak plain http, not https: check {self.url_hint}."
+                        if plain
+                        else TLS_HINT
+                    )
+                    raise TlsFailure(f"TLS: {problem} for {_where(request)}. {hint}") from None
                 not_sent = isinstance(
                     exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.UnsupportedProtocol
                 )
-                reason = f"{_describe(exc)} talking to {self.host}"
+                silent += isinstance(exc, httpx.TimeoutException | Overdue)
+                reason = _describe(exc, request, timeout)
                 if not (repeatable or not_sent):
                     raise DeliveryUncertain(
-                        f"{self.service}: {reason}; the request may have been received."
+                        f"{self.service}: {reason} for {_where(request)}; the request may have been received."
                     ) from None
                 wait = None
+                hint = f" Check {self.url_hint}." if not_sent else ""
+                if attempt >= policy.attempts or silent >= SILENT_ATTEMPTS:
+                    took = _took(self._clock.now() - started)
+                    raise ServiceUnavailable(
+                        f"{self.service}: {reason} for {_where(request)}; gave up after "
+                        f"{_plural(attempt, 'attempt')} over {took}.{hint}"
+                    ) from None
             else:
                 self.last_headers = response.headers
                 self.gate.observe(response.headers)
@@ -215,23 +264,23 @@ class HttpClient:
                     self.gate.hold(wait if wait is not None else self._policy.base_delay)
                 said = service_message(response, self.error_message) if unprocessed else ""
                 reason = f"HTTP {status}{' (' + said + ')' if said else ''} from {self.host}"
+                hint = ""
                 not_processed = unprocessed or (status in NOT_PROCESSED_STATUSES and wait is not None)
                 if not repeatable and not not_processed:
                     raise DeliveryUncertain(f"{self.service}: {reason}; the request may have been received.")
                 if attempt >= policy.attempts:
                     return response
-            if attempt >= policy.attempts:
-                raise ServiceUnavailable(
-                    f"{self.service} could not be reached: {reason} ({attempt} attempts)."
-                )
             delay = self._backoff(attempt, wait)
             left = deadline.remaining() if deadline else None  # after the attempt, not before it
             if left is not None and delay >= left:
                 raise ServiceUnavailable(
-                    f"{self.service}: {reason}; no time left to retry before the deadline."
+                    f"{self.service}: {reason} for {_where(request)}; no time left to retry before the"
+                    f" deadline.{hint}"
                 )
+            most = policy.attempts if not silent else min(policy.attempts, attempt - silent + SILENT_ATTEMPTS)
             self._log(
-                f"{self.service}: {reason}; retrying in {delay:.1f}s (attempt {attempt + 1}/{policy.attempts})."
+                f"{self.service}: {reason} for {_where(request)}; retrying in {delay:.1f}s"
+                f" (attempt {attempt + 1} of at most {most})."
             )
             self._clock.sleep(delay)
 
@@ -290,6 +339,11 @@ class HttpClient:
             )
         if status in RETRY_STATUSES:
             return ServiceUnavailable(f"{self.service} kept failing (HTTP {status}){detail}")
+        if status in (404, 405) or _is_html(response):  # the API has no such path: the URL is wrong
+            said = f" ({said})" if said else ""
+            return RequestRejected(
+                f"{_where(response.request)} was answered HTTP {status}{said}. Check {self.url_hint}."
+            )
         if 400 <= status < 500:
             return RequestRejected(f"{self.service} rejected the request (HTTP {status}){detail}")
         return ServiceUnavailable(f"{self.service} answered HTTP {status} unexpectedly{detail}")
@@ -307,20 +361,85 @@ def _clip(value: float, remaining: float | None) -> float:
     return value if remaining is None else max(0.5, min(value, remaining))
 
 
-def _describe(exc: httpx.TransportError | Overdue) -> str:
+def _where(request: httpx.Request) -> str:
+    """`GET https://host/path?query`: the request, without any credentials in its URL."""
+    url = str(request.url.copy_with(username=None, password=None))
+    return f"{request.method} {url if len(url) <= URL_LIMIT else url[: URL_LIMIT - 1] + '…'}"
+
+
+def _is_html(response: httpx.Response) -> bool:
+    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    return kind in ("text/html", "application/xhtml+xml") or response.content[:200].lstrip()[:1] == b"<"
+
+
+def _tls_problem(exc: BaseException) -> tuple[str, bool] | None:
+    """What the `ssl` error under a transport error says, in words (`certificate verify failed
+    (self-signed certificate)`), and whether the other side spoke plain text; None when the failure
+    was not TLS's."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return (
+                f"certificate verify failed ({cause.verify_message or cause.reason or 'no reason given'})",
+                False,
+            )
+        if isinstance(cause, ssl.SSLError):
+            words = str(cause.reason or cause.strerror or "handshake failed").replace("_", " ").lower()
+            return f"handshake failed ({words})", cause.reason in PLAIN_HTTP_REASONS
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+# OpenSSL's reasons when the other side answers a TLS hello in plain text (an http:// port).
+PLAIN_HTTP_REASONS = frozenset(
+    {"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG", "HTTP_REQUEST"}
+)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _took(seconds: float) -> str:
+    whole = round(seconds)
+    minutes, secs = divmod(whole, 60)
+    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+
+
+def _describe(exc: httpx.TransportError | Overdue, request: httpx.Request, timeout: httpx.Timeout) -> str:
+    """What went wrong, with the time it was given: `no answer within 30s`."""
+    host = request.url.host + (f":{request.url.port}" if request.url.port else "")
     if isinstance(exc, Overdue):
-        return f"no complete answer within {exc.seconds:.1f}s"
+        return f"no complete answer within {exc.seconds:.0f}s"
+    if isinstance(exc, httpx.ConnectTimeout):
+        return f"could not connect to {host} within {timeout.connect:.0f}s"
+    if isinstance(exc, httpx.ConnectError):
+        text = str(exc).lower()
+        why = next((words for key, words in _CONNECT_REASONS if key in text), "connection failed")
+        return f"could not connect to {host} ({why})"
+    if isinstance(exc, httpx.ReadTimeout):
+        return f"no answer within {timeout.read:.0f}s"
     names = {
-        httpx.ConnectError: "connection failed",
-        httpx.ConnectTimeout: "connection timed out",
-        httpx.ReadTimeout: "no answer in time",
         httpx.WriteTimeout: "sending timed out",
         httpx.PoolTimeout: "no free connection",
         httpx.RemoteProtocolError: "connection closed unexpectedly",
         httpx.ReadError: "connection reset",
         httpx.WriteError: "connection reset while sending",
+        httpx.UnsupportedProtocol: "not an http:// or https:// URL",
     }
     for kind, words in names.items():
         if isinstance(exc, kind):
             return words
     return type(exc).__name__
+
+
+# The OS's words for why a connection was not made, as the socket error under httpx's ConnectError says them.
+_CONNECT_REASONS = (
+    ("refused", "connection refused"),
+    ("name or service not known", "unknown host"),
+    ("nodename nor servname", "unknown host"),
+    ("temporary failure in name resolution", "host name not resolved"),
+    ("unreachable", "network unreachable"),
+)

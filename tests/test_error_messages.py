@@ -1,0 +1,126 @@
+"""The mistakes people make get a message that names the cause and what to do: a certificate the runner
+does not trust, an `api-url` that is not the API's, a service that never answers. Each through the real
+flow, against the simulators or a server of our own on 127.0.0.1."""
+
+from __future__ import annotations
+
+import shutil
+import ssl
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from testrun_sim.empirical import EmpiricalSimulator, Scenario
+from testrun_sim.github import GitHubSimulator
+from testrun_sim.server import Served
+
+from .conftest import FAST, GITHUB_TOKEN, Job, Simulated
+
+
+# -- TLS ----------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key, made by the openssl command."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return cert, key
+
+
+def _tls(certificate: tuple[Path, Path]) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    return context
+
+
+@pytest.fixture
+def https_empirical(certificate: tuple[Path, Path]) -> Iterator[Simulated]:
+    """The Empirical simulator served over https with the self-signed certificate."""
+    app = EmpiricalSimulator({"staging": Scenario(**FAST)})
+    with Served(app, tls=_tls(certificate)) as served:
+        yield Simulated(app, served.url)
+
+
+@pytest.fixture
+def https_github(certificate: tuple[Path, Path]) -> Iterator[Simulated]:
+    """The GitHub simulator served over https with the same certificate (GitHub Enterprise Server)."""
+    app = GitHubSimulator(tokens={GITHUB_TOKEN: "write"})
+    with Served(app, tls=_tls(certificate)) as served:
+        yield Simulated(app, served.url)
+
+
+def test_an_untrusted_certificate_fails_at_once_naming_it_and_how_to_trust_a_ca(
+    tmp_path: Path, https_empirical: Simulated, github: Simulated
+) -> None:
+    job = Job(tmp_path, https_empirical.url, github.url)
+
+    started = time.monotonic()
+    result = job.step()
+
+    assert result.code == 3
+    assert (
+        f"TLS: certificate verify failed (self-signed certificate) for PUT {https_empirical.url}/api/test-runs."
+        in result.log
+    )
+    assert "SSL_CERT_FILE" in result.log
+    assert "retrying" not in result.log  # a certificate fails the same way every time
+    assert "Looking for the run" not in result.log  # nothing was sent past the handshake
+    assert https_empirical.app.requests == []
+    assert time.monotonic() - started < 20
+    assert "Traceback" not in result.log
+
+
+def test_ssl_cert_file_trusts_the_certificate_of_the_service_and_of_github(
+    tmp_path: Path,
+    https_empirical: Simulated,
+    https_github: Simulated,
+    certificate: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    job = Job(tmp_path, https_empirical.url, https_github.url)
+
+    result = job.run()
+
+    assert result.code == 0, result.log
+    assert result.result == "passed"
+    assert len(https_github.app.check_runs) == 1  # the check run was written over https too
+
+
+def test_https_to_a_plain_http_port_says_the_port_may_be_plain_http(tmp_path: Path, job: Job) -> None:
+    job.api_url = job.api_url.replace("http://", "https://")
+
+    result = job.run()
+
+    assert result.code == 3
+    assert "TLS: handshake failed" in result.log
+    assert f"for PUT {job.api_url}/api/test-runs. The port may speak plain http, not https" in result.log
+    assert "check the `api-url` input (expected the API base, e.g. https://api.empirical.run)" in result.log
+    assert "retrying" not in result.log
