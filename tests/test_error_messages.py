@@ -15,9 +15,9 @@ import pytest
 
 from testrun_sim.empirical import EmpiricalSimulator, Scenario
 from testrun_sim.github import GitHubSimulator
-from testrun_sim.server import Served
+from testrun_sim.server import App, Reply, Served
 
-from .conftest import FAST, GITHUB_TOKEN, Job, Simulated
+from .conftest import FAST, GITHUB_TOKEN, TESTSIGMA_INPUTS, Job, Simulated
 
 
 # -- TLS ----------------------------------------------------------------------------------------------
@@ -124,3 +124,71 @@ def test_https_to_a_plain_http_port_says_the_port_may_be_plain_http(tmp_path: Pa
     assert f"for PUT {job.api_url}/api/test-runs. The port may speak plain http, not https" in result.log
     assert "check the `api-url` input (expected the API base, e.g. https://api.empirical.run)" in result.log
     assert "retrying" not in result.log
+
+
+# -- a wrong api-url ----------------------------------------------------------------------------------
+PAGE = b"<!doctype html><html><head><title>Dashboard</title></head><body>Sign in</body></html>"
+
+
+@pytest.fixture
+def dashboard() -> Iterator[Simulated]:
+    """A dashboard host: an HTML page for every path and method, as a single-page app answers."""
+    app = App()
+    for method in ("GET", "PUT", "POST"):
+        app.route(method, r".*", lambda request, match: Reply(200, PAGE, {"Content-Type": "text/html"}))
+    with Served(app) as served:
+        yield Simulated(app, served.url)
+
+
+def test_a_dashboard_url_given_as_the_api_says_it_answered_a_web_page(
+    tmp_path: Path, dashboard: Simulated, github: Simulated
+) -> None:
+    job = Job(tmp_path, dashboard.url, github.url)
+
+    result = job.step()
+
+    assert result.code == 2
+    assert (
+        f"PUT {dashboard.url}/api/test-runs was answered with an HTML page (HTTP 200), not the API's JSON. "
+        "Check the `api-url` input (expected the API base, e.g. https://api.empirical.run)." in result.log
+    )
+    assert "Traceback" not in result.log
+
+
+def test_a_path_too_deep_names_the_request_and_the_expected_api_base(job: Job) -> None:
+    job.api_url += "/api"
+
+    result = job.run()
+
+    assert result.code == 2
+    assert (
+        f"PUT {job.api_url}/api/test-runs was answered HTTP 404 (Not found). Check the `api-url` input "
+        "(expected the API base, e.g. https://api.empirical.run)." in result.log
+    )
+
+
+def test_a_refused_port_names_the_host_and_port_and_suggests_the_api_url(
+    tmp_path: Path, github: Simulated, unused_port: int
+) -> None:
+    job = Job(tmp_path, f"http://127.0.0.1:{unused_port}", github.url)
+
+    result = job.step(timeout_minutes="0.2")
+
+    assert result.code == 3
+    assert (
+        f"could not connect to 127.0.0.1:{unused_port} (connection refused) for PUT "
+        f"http://127.0.0.1:{unused_port}/api/test-runs" in result.log
+    )
+    assert "Check the `api-url` input (expected the API base, e.g. https://api.empirical.run)." in result.log
+
+
+def test_a_wrong_testsigma_api_url_suggests_testsigmas_own_api_base(
+    tmp_path: Path, testsigma: Simulated, github: Simulated
+) -> None:
+    job = Job(tmp_path, testsigma.url + "/api/v1", github.url, TESTSIGMA_INPUTS)
+
+    result = job.run()
+
+    assert result.code == 2
+    assert "was answered HTTP 404" in result.log
+    assert "Check the `api-url` input (expected the API base, e.g. https://app.testsigma.com)." in result.log

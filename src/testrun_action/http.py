@@ -174,9 +174,9 @@ class HttpClient:
         return payload, links
 
     def _decode(self, response: httpx.Response) -> Any:
-        """The answer's JSON; a web page instead (a dashboard's URL given as the API's) says so."""
+        """The answer's JSON; a web page instead (a dashboard's URL given as the API's) is a wrong input."""
         if _is_html(response):
-            raise MalformedResponse(
+            raise RequestRejected(
                 f"{_where(response.request)} was answered with an HTML page (HTTP {response.status_code}),"
                 f" not the API's JSON. Check {self.url_hint}."
             )
