@@ -62,6 +62,9 @@ MIN_WALL = 1.0  # the least wall-clock time one attempt gets, even at the deadli
 # up: a server that held two connections for a read timeout each without a byte will not answer a
 # third, and each costs 30 s (RetryPolicy.read_timeout); other failures keep the policy's attempts.
 SILENT_ATTEMPTS = 2
+# An attempt still unanswered after this long says so in the log, so that no wait is silent for longer
+# than this: a third of RetryPolicy.read_timeout, and far beyond an answer's usual time.
+SLOW_LOG_SECONDS = 10.0
 URL_LIMIT = 300  # characters of a request's URL quoted in a message
 TLS_HINT = (
     "To trust a private certificate authority (GitHub Enterprise Server, a corporate proxy), set the "
@@ -219,7 +222,10 @@ class HttpClient:
             )
             try:
                 response = run_within(
-                    wall, functools.partial(self._exchange, request, limit), f"{self.service} request"
+                    wall,
+                    functools.partial(self._exchange, request, limit),
+                    f"{self.service} request",
+                    slow=(SLOW_LOG_SECONDS, functools.partial(self._say_slow, request, timeout)),
                 )
             except bodies.BodyError as exc:
                 raise MalformedResponse(
@@ -249,8 +255,8 @@ class HttpClient:
                 if attempt >= policy.attempts or silent >= SILENT_ATTEMPTS:
                     took = _took(self._clock.now() - started)
                     raise ServiceUnavailable(
-                        f"{self.service}: {reason} for {_where(request)}; gave up after "
-                        f"{_plural(attempt, 'attempt')} over {took}.{hint}"
+                        f"{self.service}: {reason} for {_where(request)}"
+                        f" ({_plural(attempt, 'attempt')} over {took}).{hint}"
                     ) from None
             else:
                 self.last_headers = response.headers
@@ -283,6 +289,12 @@ class HttpClient:
                 f" (attempt {attempt + 1} of at most {most})."
             )
             self._clock.sleep(delay)
+
+    def _say_slow(self, request: httpx.Request, timeout: httpx.Timeout) -> None:
+        self._log(
+            f"{self.service}: no answer yet after {SLOW_LOG_SECONDS:.0f}s for {_where(request)};"
+            f" waiting up to {timeout.read:.0f}s."
+        )
 
     def _exchange(self, request: httpx.Request, limit: int) -> httpx.Response:
         """One request and its whole body, read within `limit`: an answer with its body decoded."""
