@@ -133,7 +133,13 @@ class Flow:
         self.settled = False
 
     def execute(self) -> int:
-        wiring = Wiring(self.clock, self.gha.log, self.hooks.transport, self.hooks.policy)
+        wiring = Wiring(
+            self.clock,
+            self.gha.log,
+            self.hooks.transport,
+            self.hooks.policy,
+            warn=lambda line: self.gha.warning(line, title="Not checked before the trigger"),
+        )
         provider = create_provider(self.settings, self.context, wiring)
         late: Interrupted | None = None
         try:
