@@ -265,7 +265,7 @@ def test_bad_input_is_one_error_naming_the_input_with_exit_code_two(job: Job, em
     assert empirical.app.requests == []
     assert result.outputs["result"] == "error"
     assert {value for name, value in result.outputs.items() if name != "result"} == {""}
-    assert "## 💥 E2E tests not run" in result.summary
+    assert "## ⚙️ Configuration error: the step did not start a run" in result.summary
 
 
 def test_secrets_never_appear_in_any_output(job: Job, empirical: Simulated) -> None:

@@ -13,9 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from testrun_action.flow import Hooks
+from testrun_action.http import RetryPolicy
+from testrun_action.report import markdown as md
 from testrun_sim.empirical import EmpiricalSimulator, Scenario
 from testrun_sim.github import GitHubSimulator
-from testrun_sim.server import App, Reply, Served
+from testrun_sim.server import App, Fault, Reply, Served
 
 from .conftest import FAST, GITHUB_TOKEN, TESTSIGMA_INPUTS, Job, Simulated
 
@@ -192,3 +195,68 @@ def test_a_wrong_testsigma_api_url_suggests_testsigmas_own_api_base(
     assert result.code == 2
     assert "was answered HTTP 404" in result.log
     assert "Check the `api-url` input (expected the API base, e.g. https://app.testsigma.com)." in result.log
+
+
+# -- wording ------------------------------------------------------------------------------------------
+def test_a_refused_key_reads_as_two_sentences_and_is_headlined_a_configuration_error(
+    job: Job, github: Simulated
+) -> None:
+    result = job.run(api_key="wrong-key-0000")
+
+    assert result.code == 3  # a refused key is still a service error's exit code (errors.py)
+    assert "invalid or missing API key. Check the `api-key` input." in result.log
+    assert (
+        result.shown_log.rstrip().splitlines()[-1] == "⚙️ Configuration error: the step did not start a run."
+    )
+    assert result.summary.startswith("## ⚙️ Configuration error: the step did not start a run on `staging`")
+    assert "Check the `api-key` input.**" in result.summary  # a code span, rendered
+    assert "\\`" not in result.summary
+    assert "outcome unknown" not in result.summary
+    (check,) = github.app.check_runs.values()
+    assert check.body["output"]["title"] == "⚙️ Configuration error: the step did not start a run"
+
+
+def test_the_services_own_words_stay_literal_in_the_summary(job: Job, empirical: Simulated) -> None:
+    said = "environment `prod` | <b>@octocat</b> [x](https://evil.example)"
+    empirical.app.script(
+        Fault("PUT", r"^/api/test-runs$", "status", status=422, body={"error": {"message": said}})
+    )
+
+    result = job.run()
+
+    assert result.code == 2
+    assert (
+        "environment 'prod' \\| &lt;b&gt;@\u200doctocat&lt;/b&gt; \\[x\\]\\(https://evil.example\\)"
+        in result.summary
+    )
+    assert "`prod`" not in result.summary
+
+
+def test_a_bad_input_is_headlined_a_configuration_error_with_its_code_spans_rendered(job: Job) -> None:
+    result = job.run(wait="maybe")
+
+    assert result.code == 2
+    assert result.summary.startswith("## ⚙️ Configuration error: the step did not start a run\n")
+    assert "Input 'wait': expected `true` or `false`, got \"maybe\"." in result.summary
+
+
+def test_an_outage_is_still_an_unknown_outcome(job: Job, empirical: Simulated) -> None:
+    empirical.app.script(Fault("PUT", r"^/api/test-runs$", "status", status=503, times=100))
+
+    result = job.run(hooks=Hooks(policy=RetryPolicy(attempts=2, base_delay=0.05, max_delay=0.1)))
+
+    assert result.code == 3
+    assert result.summary.startswith("## 💥 E2E test outcome unknown")
+
+
+@pytest.mark.parametrize(
+    ("words", "rendered"),
+    [
+        ("Check the `api-key` input.", "Check the `api-key` input."),
+        ("1. `a|b` and a lone ` tick", "1\\. `a\\|b` and a lone \\` tick"),
+        ("<img src=x> `x` @team", "&lt;img src=x&gt; `x` @\u200dteam"),
+        ("`` `", "\\`\\` \\`"),
+    ],
+)
+def test_prose_keeps_code_spans_and_escapes_the_rest(words: str, rendered: str) -> None:
+    assert md.prose(words) == rendered

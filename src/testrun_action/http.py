@@ -337,7 +337,7 @@ class HttpClient:
     def _failure(self, response: httpx.Response) -> Exception:
         status = response.status_code
         said = service_message(response, self.error_message)
-        detail = f": {said}" if said else "."
+        detail = f": {_sentence(said)}" if said else "."
         if status in (401, 403):
             return AuthenticationError(
                 f"{self.service} refused the credentials (HTTP {status}){detail} Check the `{self._credential_input}` input."
@@ -408,6 +408,13 @@ def _tls_problem(exc: BaseException) -> tuple[str, bool] | None:
 PLAIN_HTTP_REASONS = frozenset(
     {"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG", "HTTP_REQUEST"}
 )
+
+
+def _sentence(said: str) -> str:
+    """The service's words as a sentence of their own: ended with a full stop when they have none, so
+    that the hint after them starts a new one."""
+    said = said.rstrip()
+    return said if said.endswith((".", "!", "?")) else f"{said}."
 
 
 def _plural(n: int, word: str) -> str:
