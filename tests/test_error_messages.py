@@ -260,3 +260,11 @@ def test_an_outage_is_still_an_unknown_outcome(job: Job, empirical: Simulated) -
 )
 def test_prose_keeps_code_spans_and_escapes_the_rest(words: str, rendered: str) -> None:
     assert md.prose(words) == rendered
+
+
+def test_the_apis_own_not_found_is_not_blamed_on_the_api_url(testsigma_job: Job) -> None:
+    result = testsigma_job.run(test_plan_id="9999")
+
+    assert result.code == 2
+    assert "Testsigma rejected the request (HTTP 404): Test Plan not found with id: 9999." in result.log
+    assert "api-url" not in result.log

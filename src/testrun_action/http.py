@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import random
+import re
 import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -351,7 +352,7 @@ class HttpClient:
             )
         if status in RETRY_STATUSES:
             return ServiceUnavailable(f"{self.service} kept failing (HTTP {status}){detail}")
-        if status in (404, 405) or _is_html(response):  # the API has no such path: the URL is wrong
+        if _is_html(response) or (status in (404, 405) and _no_such_path(said)):  # not the API's URL
             said = f" ({said})" if said else ""
             return RequestRejected(
                 f"{_where(response.request)} was answered HTTP {status}{said}. Check {self.url_hint}."
@@ -408,6 +409,17 @@ def _tls_problem(exc: BaseException) -> tuple[str, bool] | None:
 PLAIN_HTTP_REASONS = frozenset(
     {"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG", "HTTP_REQUEST"}
 )
+
+
+# What a server says for a path it has no route for, as opposed to the API's own 404 about a thing it
+# knows (`Test Plan not found with id: 9`): only the former suggests a wrong `api-url`.
+_NO_ROUTE = re.compile(
+    r"(\d{3} )?((page|resource|route|path) )?not found|(\d{3} )?method not allowed|no route.*", re.I
+)
+
+
+def _no_such_path(said: str) -> bool:
+    return not said or _NO_ROUTE.fullmatch(said.strip().rstrip(".!")) is not None
 
 
 def _sentence(said: str) -> str:
