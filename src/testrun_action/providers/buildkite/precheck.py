@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ...clock import Deadline
-from ...errors import ConfigurationError, MalformedResponse, ServiceUnavailable
+from ...errors import ConfigurationError, MalformedResponse, RequestRejected, ServiceUnavailable
 from ...http import HttpClient
 from .settings import BuildkiteSettings
 
@@ -97,14 +97,16 @@ def _suites(http: HttpClient, org: str, deadline: Deadline) -> str:
             params={"per_page": SUITES_READ},
             deadline=deadline,
         )
-    except (ServiceUnavailable, MalformedResponse):
+    except (ServiceUnavailable, MalformedResponse, RequestRejected):  # only the error's detail is lost
         return "the list of suites could not be read"
     items = listed if isinstance(listed, list) else []
     slugs = [  # the service's text: only what reads as a slug is repeated
         item["slug"] for item in items if isinstance(item, dict) and _SLUG.fullmatch(str(item.get("slug")))
     ]
-    if not slugs:
-        return "no suites visible to this token"
+    if not slugs:  # the old trigger-time error's advice (client.py): scope, or Test Engine off
+        return (
+            "no suites visible to this token: check its `read_suites` scope and that Test Engine is enabled"
+        )
     shown = ", ".join(slugs[:SUITES_SHOWN])
     more = len(slugs) - SUITES_SHOWN
     return f"suites: {shown}" + (
