@@ -11,8 +11,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
+from testrun_action import http_words
 from testrun_action.flow import Hooks
 from testrun_action.http import RetryPolicy
 from testrun_action.report import markdown as md
@@ -268,3 +270,9 @@ def test_the_apis_own_not_found_is_not_blamed_on_the_api_url(testsigma_job: Job)
     assert result.code == 2
     assert "Testsigma rejected the request (HTTP 404): Test Plan not found with id: 9999." in result.log
     assert "api-url" not in result.log
+
+
+def test_a_request_is_named_without_the_credentials_in_its_url() -> None:
+    request = httpx.Request("GET", "https://user:s3cret-pw@api.example:8443/api/test-runs?id=1")
+
+    assert http_words.where(request) == "GET https://api.example:8443/api/test-runs?id=1"

@@ -32,8 +32,6 @@ from __future__ import annotations
 
 import functools
 import random
-import re
-import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, TypedDict, Unpack
@@ -42,6 +40,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from . import bodies
+from . import http_words as words
 from .clock import Clock, Deadline, Overdue, run_within
 from .envelopes import decode, service_message
 from .errors import (
@@ -66,11 +65,6 @@ SILENT_ATTEMPTS = 2
 # An attempt still unanswered after this long says so in the log, so that no wait is silent for longer
 # than this: a third of RetryPolicy.read_timeout, and far beyond an answer's usual time.
 SLOW_LOG_SECONDS = 10.0
-URL_LIMIT = 300  # characters of a request's URL quoted in a message
-TLS_HINT = (
-    "To trust a private certificate authority (GitHub Enterprise Server, a corporate proxy), set the "
-    "environment variable SSL_CERT_FILE to a PEM bundle that holds its certificate (docs/tls.md)."
-)
 
 
 class RequestOptions(TypedDict, total=False):
@@ -179,9 +173,9 @@ class HttpClient:
 
     def _decode(self, response: httpx.Response) -> Any:
         """The answer's JSON; a web page instead (a dashboard's URL given as the API's) is a wrong input."""
-        if _is_html(response):
+        if words.is_html(response):
             raise RequestRejected(
-                f"{_where(response.request)} was answered with an HTML page (HTTP {response.status_code}),"
+                f"{words.where(response.request)} was answered with an HTML page (HTTP {response.status_code}),"
                 f" not the API's JSON. Check {self.url_hint}."
             )
         return decode(response, self.service)
@@ -233,31 +227,31 @@ class HttpClient:
                     f"{self.service} sent an answer that was refused: {exc} (from {self.host})."
                 ) from None
             except (httpx.TransportError, Overdue) as exc:
-                tls = _tls_problem(exc)
+                tls = words.tls_problem(exc)
                 if tls is not None:  # permanent: the same certificate fails the same way again
                     problem, plain = tls
                     hint = (
                         f"The port may speak plain http, not https: check {self.url_hint}."
                         if plain
-                        else TLS_HINT
+                        else words.TLS_HINT
                     )
-                    raise TlsFailure(f"TLS: {problem} for {_where(request)}. {hint}") from None
+                    raise TlsFailure(f"TLS: {problem} for {words.where(request)}. {hint}") from None
                 not_sent = isinstance(
                     exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.UnsupportedProtocol
                 )
                 silent += isinstance(exc, httpx.TimeoutException | Overdue)
-                reason = _describe(exc, request, timeout)
+                reason = words.describe(exc, request, timeout)
                 if not (repeatable or not_sent):
                     raise DeliveryUncertain(
-                        f"{self.service}: {reason} for {_where(request)}; the request may have been received."
+                        f"{self.service}: {reason} for {words.where(request)}; the request may have been received."
                     ) from None
                 wait = None
                 hint = f" Check {self.url_hint}." if not_sent else ""
                 if attempt >= policy.attempts or silent >= SILENT_ATTEMPTS:
-                    took = _took(self._clock.now() - started)
+                    took = words.took(self._clock.now() - started)
                     raise ServiceUnavailable(
-                        f"{self.service}: {reason} for {_where(request)}"
-                        f" ({_plural(attempt, 'attempt')} over {took}).{hint}"
+                        f"{self.service}: {reason} for {words.where(request)}"
+                        f" ({words.plural(attempt, 'attempt')} over {took}).{hint}"
                     ) from None
             else:
                 self.last_headers = response.headers
@@ -281,19 +275,19 @@ class HttpClient:
             left = deadline.remaining() if deadline else None  # after the attempt, not before it
             if left is not None and delay >= left:
                 raise ServiceUnavailable(
-                    f"{self.service}: {reason} for {_where(request)}; no time left to retry before the"
+                    f"{self.service}: {reason} for {words.where(request)}; no time left to retry before the"
                     f" deadline.{hint}"
                 )
             most = policy.attempts if not silent else min(policy.attempts, attempt - silent + SILENT_ATTEMPTS)
             self._log(
-                f"{self.service}: {reason} for {_where(request)}; retrying in {delay:.1f}s"
+                f"{self.service}: {reason} for {words.where(request)}; retrying in {delay:.1f}s"
                 f" (attempt {attempt + 1} of at most {most})."
             )
             self._clock.sleep(delay)
 
     def _say_slow(self, request: httpx.Request, timeout: httpx.Timeout) -> None:
         self._log(
-            f"{self.service}: no answer yet after {SLOW_LOG_SECONDS:.0f}s for {_where(request)};"
+            f"{self.service}: no answer yet after {SLOW_LOG_SECONDS:.0f}s for {words.where(request)};"
             f" waiting up to {timeout.read:.0f}s."
         )
 
@@ -338,7 +332,7 @@ class HttpClient:
     def _failure(self, response: httpx.Response) -> Exception:
         status = response.status_code
         said = service_message(response, self.error_message)
-        detail = f": {_sentence(said)}" if said else "."
+        detail = f": {words.sentence(said)}" if said else "."
         if status in (401, 403):
             return AuthenticationError(
                 f"{self.service} refused the credentials (HTTP {status}){detail} Check the `{self._credential_input}` input."
@@ -352,10 +346,12 @@ class HttpClient:
             )
         if status in RETRY_STATUSES:
             return ServiceUnavailable(f"{self.service} kept failing (HTTP {status}){detail}")
-        if _is_html(response) or (status in (404, 405) and _no_such_path(said)):  # not the API's URL
+        if words.is_html(response) or (
+            status in (404, 405) and words.no_such_path(said)
+        ):  # not the API's URL
             said = f" ({said})" if said else ""
             return RequestRejected(
-                f"{_where(response.request)} was answered HTTP {status}{said}. Check {self.url_hint}."
+                f"{words.where(response.request)} was answered HTTP {status}{said}. Check {self.url_hint}."
             )
         if 400 <= status < 500:
             return RequestRejected(f"{self.service} rejected the request (HTTP {status}){detail}")
@@ -372,105 +368,3 @@ def _loaded(response: httpx.Response) -> bytes | None:
 
 def _clip(value: float, remaining: float | None) -> float:
     return value if remaining is None else max(0.5, min(value, remaining))
-
-
-def _where(request: httpx.Request) -> str:
-    """`GET https://host/path?query`: the request, without any credentials in its URL."""
-    url = str(request.url.copy_with(username=None, password=None))
-    return f"{request.method} {url if len(url) <= URL_LIMIT else url[: URL_LIMIT - 1] + '…'}"
-
-
-def _is_html(response: httpx.Response) -> bool:
-    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
-    return kind in ("text/html", "application/xhtml+xml") or response.content[:200].lstrip()[:1] == b"<"
-
-
-def _tls_problem(exc: BaseException) -> tuple[str, bool] | None:
-    """What the `ssl` error under a transport error says, in words (`certificate verify failed
-    (self-signed certificate)`), and whether the other side spoke plain text; None when the failure
-    was not TLS's."""
-    seen: set[int] = set()
-    cause: BaseException | None = exc
-    while cause is not None and id(cause) not in seen:
-        seen.add(id(cause))
-        if isinstance(cause, ssl.SSLCertVerificationError):
-            return (
-                f"certificate verify failed ({cause.verify_message or cause.reason or 'no reason given'})",
-                False,
-            )
-        if isinstance(cause, ssl.SSLError):
-            words = str(cause.reason or cause.strerror or "handshake failed").replace("_", " ").lower()
-            return f"handshake failed ({words})", cause.reason in PLAIN_HTTP_REASONS
-        cause = cause.__cause__ or cause.__context__
-    return None
-
-
-# OpenSSL's reasons when the other side answers a TLS hello in plain text (an http:// port).
-PLAIN_HTTP_REASONS = frozenset(
-    {"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG", "HTTP_REQUEST"}
-)
-
-
-# What a server says for a path it has no route for, as opposed to the API's own 404 about a thing it
-# knows (`Test Plan not found with id: 9`): only the former suggests a wrong `api-url`.
-_NO_ROUTE = re.compile(
-    r"(\d{3} )?((page|resource|route|path) )?not found|(\d{3} )?method not allowed|no route.*", re.I
-)
-
-
-def _no_such_path(said: str) -> bool:
-    return not said or _NO_ROUTE.fullmatch(said.strip().rstrip(".!")) is not None
-
-
-def _sentence(said: str) -> str:
-    """The service's words as a sentence of their own: ended with a full stop when they have none, so
-    that the hint after them starts a new one."""
-    said = said.rstrip()
-    return said if said.endswith((".", "!", "?")) else f"{said}."
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def _took(seconds: float) -> str:
-    whole = round(seconds)
-    minutes, secs = divmod(whole, 60)
-    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
-
-
-def _describe(exc: httpx.TransportError | Overdue, request: httpx.Request, timeout: httpx.Timeout) -> str:
-    """What went wrong, with the time it was given: `no answer within 30s`."""
-    host = request.url.host + (f":{request.url.port}" if request.url.port else "")
-    if isinstance(exc, Overdue):
-        return f"no complete answer within {exc.seconds:.0f}s"
-    if isinstance(exc, httpx.ConnectTimeout):
-        return f"could not connect to {host} within {timeout.connect:.0f}s"
-    if isinstance(exc, httpx.ConnectError):
-        text = str(exc).lower()
-        why = next((words for key, words in _CONNECT_REASONS if key in text), "connection failed")
-        return f"could not connect to {host} ({why})"
-    if isinstance(exc, httpx.ReadTimeout):
-        return f"no answer within {timeout.read:.0f}s"
-    names = {
-        httpx.WriteTimeout: "sending timed out",
-        httpx.PoolTimeout: "no free connection",
-        httpx.RemoteProtocolError: "connection closed unexpectedly",
-        httpx.ReadError: "connection reset",
-        httpx.WriteError: "connection reset while sending",
-        httpx.UnsupportedProtocol: "not an http:// or https:// URL",
-    }
-    for kind, words in names.items():
-        if isinstance(exc, kind):
-            return words
-    return type(exc).__name__
-
-
-# The OS's words for why a connection was not made, as the socket error under httpx's ConnectError says them.
-_CONNECT_REASONS = (
-    ("refused", "connection refused"),
-    ("name or service not known", "unknown host"),
-    ("nodename nor servname", "unknown host"),
-    ("temporary failure in name resolution", "host name not resolved"),
-    ("unreachable", "network unreachable"),
-)
