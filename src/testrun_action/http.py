@@ -172,9 +172,10 @@ class HttpClient:
         return payload, links
 
     def _decode(self, response: httpx.Response) -> Any:
-        """The answer's JSON; a web page instead (a dashboard's URL given as the API's) is a wrong input."""
+        """The answer's JSON; a web page instead says it: a dashboard's URL given as the API's, or a
+        proxy's page. Still a `MalformedResponse`: a proxy may answer so for a trigger the service took."""
         if words.is_html(response):
-            raise RequestRejected(
+            raise MalformedResponse(
                 f"{words.where(response.request)} was answered with an HTML page (HTTP {response.status_code}),"
                 f" not the API's JSON. Check {self.url_hint}."
             )
@@ -332,10 +333,11 @@ class HttpClient:
     def _failure(self, response: httpx.Response) -> Exception:
         status = response.status_code
         said = service_message(response, self.error_message)
-        detail = f": {words.sentence(said)}" if said else "."
-        if status in (401, 403):
+        detail = f": {said}" if said else "."
+        if status in (401, 403):  # the service's words end in a full stop: the hint is a sentence of its own
             return AuthenticationError(
-                f"{self.service} refused the credentials (HTTP {status}){detail} Check the `{self._credential_input}` input."
+                f"{self.service} refused the credentials (HTTP {status})"
+                f"{f': {words.sentence(said)}' if said else '.'} Check the `{self._credential_input}` input."
             )
         if 300 <= status < 400:
             where = urlsplit(response.headers.get("location", "")).hostname
