@@ -34,6 +34,7 @@ from .errors import (
     ServiceError,
     ServiceUnavailable,
     TestrunError,
+    TlsFailure,
 )
 from .gha import Actions
 from .http import RetryPolicy
@@ -48,6 +49,9 @@ from .waiting import plan, wait_for_run
 # The cancel request on a signal; with the check run's and comment's shares (github.*.INTERRUPTED_*) the
 # step exits within 5 s, well before the runner's kill 10 s after SIGINT (github-platform.md 3.1).
 CANCEL_SECONDS = 1.5
+# Errors an input causes, headlined as a configuration error: a wrong value, a request the service
+# refused for one, a key it refused (exit 3 still: errors.py).
+CONFIGURATION_ERRORS = (ConfigurationError, RequestRejected, AuthenticationError)
 CLEANUP_SECONDS = 20.0  # the cancel request at the deadline, when nothing is about to kill us
 
 
@@ -76,7 +80,7 @@ def run_action(
         context = load_context(environ)
     except ConfigurationError as exc:
         _report_error(gha, exc)
-        _not_run(gha, raw, exc.title, exc.message)
+        _not_run(gha, raw, exc.title, exc.message, configuration=True)
         return exc.exit_code
     except Exception as exc:  # a defect of ours while reading the inputs: still no traceback, still outputs
         if gha.debug:
@@ -100,10 +104,12 @@ def run_action(
         return flow.execute()
 
 
-def _not_run(gha: Actions, raw: Mapping[str, str], title: str, message: str) -> None:
+def _not_run(
+    gha: Actions, raw: Mapping[str, str], title: str, message: str, *, configuration: bool = False
+) -> None:
     """Outputs and a summary note when nothing could be started, through the usual writers."""
     summary = raw.get("job-summary", "true").strip().lower() != "false"  # settings are not there to ask
-    report_not_run(gha, NotRun(title, message), summary=summary)
+    report_not_run(gha, NotRun(title, message, configuration), summary=summary)
 
 
 def _report_error(gha: Actions, exc: TestrunError) -> None:
@@ -132,7 +138,13 @@ class Flow:
         self.settled = False
 
     def execute(self) -> int:
-        wiring = Wiring(self.clock, self.gha.log, self.hooks.transport, self.hooks.policy)
+        wiring = Wiring(
+            self.clock,
+            self.gha.log,
+            self.hooks.transport,
+            self.hooks.policy,
+            warn=lambda line: self.gha.warning(line, title="Not checked before the trigger"),
+        )
         provider = create_provider(self.settings, self.context, wiring)
         late: Interrupted | None = None
         try:
@@ -161,7 +173,8 @@ class Flow:
         except TestrunError as exc:
             _report_error(self.gha, exc)
             return self._report(
-                self._decide(problem=f"{exc.title}: {exc.message}", problem_exit=exc.exit_code)
+                self._decide(problem=f"{exc.title}: {exc.message}", problem_exit=exc.exit_code),
+                configuration=isinstance(exc, CONFIGURATION_ERRORS),
             )
         except Exception as exc:  # a defect of ours: still no traceback, still outputs, never a pass
             if self.gha.debug:
@@ -191,8 +204,8 @@ class Flow:
             except MalformedResponse:
                 self._orphan(provider, "the trigger's answer was unreadable", CLEANUP_SECONDS)
                 raise
-            except (ConfigurationError, RequestRejected, AuthenticationError):
-                self.triggering = False  # refused: it created nothing
+            except (ConfigurationError, RequestRejected, AuthenticationError, TlsFailure):
+                self.triggering = False  # refused, or never sent past the handshake: it created nothing
                 raise
             self.triggering = False
             gha.save_state("run_id", run.id)
@@ -200,7 +213,7 @@ class Flow:
             try:
                 run = provider.poll(run.id, deadline)  # learns the report URL and confirms the state
             except (ServiceUnavailable, MalformedResponse) as exc:  # the wait looks again
-                gha.log(f"Status check failed ({exc.message}); the wait looks again.")
+                gha.log(f"Status check failed: {exc.message} The wait looks again.")
             gha.log(f"Triggered {provider.name} run {run.id} ({run.state}): {run.url}")
         self.run = run
         self.publishers.started(run)
@@ -308,6 +321,7 @@ class Flow:
         problem: str | None = None,
         interrupted: bool = False,
         history: History | None = None,
+        configuration: bool = False,
     ) -> Report:
         self.verdict = verdict
         if verdict.outcome is not Outcome.PASSED or not verdict.passed:
@@ -325,6 +339,7 @@ class Flow:
             run=self.run,
             failures=failures or Failures(),
             problem=problem or (verdict.reason if unknown else None),
+            configuration=configuration,
             interrupted=interrupted,
             history=history,
             verdict_note=verdict.note,

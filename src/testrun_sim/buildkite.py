@@ -184,6 +184,8 @@ class BuildkiteSimulator(App):
         self.route("GET", org + r"/pipelines/([\w.-]+)/builds", self._list_builds)
         self.route("GET", org + r"/pipelines/([\w.-]+)/builds/(\d+)", self._get_build)
         self.route("PUT", org + r"/pipelines/([\w.-]+)/builds/(\d+)/cancel", self._cancel)
+        self.route("GET", analytics + r"/suites", self._list_suites)
+        self.route("GET", analytics + r"/suites/([\w.-]+)", self._get_suite)
         self.route("GET", analytics + r"/suites/([\w.-]+)/runs", self._list_runs)
         self.route("GET", analytics + r"/suites/([\w.-]+)/runs/([\w-]+)", self._get_run)
         self.route("GET", analytics + r"/suites/([\w.-]+)/runs/([\w-]+)/failed_executions", self._failed)
@@ -459,6 +461,27 @@ class BuildkiteSimulator(App):
         if match.group(2) not in {s.suite for s in self.scenarios.values()}:
             return Reply(404, {"message": "No suite found"})
         return None
+
+    def _suite_json(self, slug: str) -> dict[str, Any]:
+        """A suite as `GET …/suites/{slug}` answers it (Buildkite's REST docs, test_engine/suites)."""
+        return {
+            "id": str(uuid.uuid5(_NAMESPACE, slug)),
+            "slug": slug,
+            "name": slug,
+            "url": f"https://api.buildkite.com/v2/analytics/organizations/{ORGANIZATION}/suites/{slug}",
+            "web_url": f"{WEB}/organizations/{ORGANIZATION}/analytics/suites/{slug}",
+            "default_branch": "main",
+        }
+
+    def _list_suites(self, request: Request, match: re.Match[str]) -> Reply:
+        if match.group(1) != ORGANIZATION:
+            return Reply(404, {"message": "No organization found"})
+        slugs = sorted({s.suite for s in self.scenarios.values()})
+        return self._page(request, slugs, self._suite_json)
+
+    def _get_suite(self, request: Request, match: re.Match[str]) -> Reply:
+        missing = self._suite(match)
+        return missing or Reply(200, self._suite_json(match.group(2)))
 
     def _run_exists(self, build: SimBuild) -> bool:
         s = build.scenario

@@ -15,6 +15,7 @@ import html
 import json
 import re
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -289,17 +290,27 @@ class Background:
 
     handler: type[BaseHTTPRequestHandler]
 
-    def __init__(self, port: int = 0, host: str = "127.0.0.1", name: str = "simulator") -> None:
+    def __init__(
+        self,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        name: str = "simulator",
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
+        """`tls`: a server-side context to serve https with (a test's own certificate)."""
         self._host = host
         self._server = _Server((host, port), self.handler)
         self._server.owner = self
+        self._scheme = "https" if tls else "http"
+        if tls:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(target=self._server.serve_forever, name=name, daemon=True)
 
     @property
     def url(self) -> str:
         host = self._host
         shown = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 - a wildcard is reached on loopback
-        return f"http://{shown}:{self._server.server_port}"
+        return f"{self._scheme}://{shown}:{self._server.server_port}"
 
     def start(self) -> Self:
         self._thread.start()
@@ -321,6 +332,8 @@ class Served(Background):
 
     handler = _RequestHandler
 
-    def __init__(self, app: App, port: int = 0, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, app: App, port: int = 0, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None
+    ) -> None:
         self.app = app
-        super().__init__(port, host)
+        super().__init__(port, host, tls=tls)
