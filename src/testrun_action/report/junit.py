@@ -8,7 +8,9 @@ the test cases written, so every reader agrees with itself, and the run's own co
 
 A failure is a `<failure>` with the reason as its message and the details as its text. A flaky test
 passed in the end, so its testcase passes and carries Surefire's `<flakyFailure>`, which readers that
-don't know it (junitparser, dorny/test-reporter, Buildkite) skip. An errored or timed-out run adds one
+don't know it (junitparser, dorny/test-reporter, Buildkite) skip. A test's retries ("failed after 3
+attempts") and artifacts (its video) are lines of its `<system-out>`, which every reader shows and the
+XSD allows; the run's artifacts (its Playwright report) are properties. An errored or timed-out run adds one
 testcase with an `<error>`, so no reader shows it green.
 """
 
@@ -19,6 +21,7 @@ import xml.etree.ElementTree as ET
 
 from ..model import FailedExecution, Outcome, Report, TestResult
 from ..untrusted import MESSAGE_BYTES, NAME_CHARS, clip_bytes, clip_chars
+from .per_test import retries
 
 # XML 1.0 allows only these characters (W3C XML 1.0, section 2.2); service text can hold anything.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -71,6 +74,11 @@ def _testcase(suite: ET.Element, failure: FailedExecution, provider: str) -> Non
     kind = "flakyFailure" if failure.flaky else "failure"
     element = ET.SubElement(case, kind, {"message": _xml(_first_line(reason)), "type": kind})
     element.text = _xml(clip_bytes(details, DETAILS_BYTES))
+    said = retries(failure)
+    lines = [f"Retries: {said}."] if said else []
+    lines += [f"{a.label}: {a.url}" for a in failure.artifacts]
+    if lines:
+        ET.SubElement(case, "system-out").text = _xml(clip_bytes("\n".join(lines), DETAILS_BYTES))
 
 
 def _listed(suite: ET.Element, test: TestResult, provider: str) -> None:
@@ -105,6 +113,8 @@ def render_junit(report: Report) -> str:
         for key, count in counted:  # the run's own counts, as the service gave them
             if key not in c.missing:
                 ET.SubElement(properties, "property", {"name": f"run-{key}", "value": str(count)})
+        for artifact in report.failures.artifacts:
+            ET.SubElement(properties, "property", {"name": _xml(artifact.label), "value": _xml(artifact.url)})
     executions = report.failures.executions
     for failure in executions:
         _testcase(suite, failure, report.provider)
