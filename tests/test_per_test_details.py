@@ -5,7 +5,6 @@ file. A hostile value in any of these fields is dropped: the report stands and t
 from __future__ import annotations
 
 import math
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -184,11 +183,16 @@ def _slug_of_first_failure(empirical: Simulated) -> str:
     return "-".join("".join(ch if ch.isalnum() else " " for ch in name.lower()).split())
 
 
+# The failed test of `Scenario(failed=1)`: the simulator knows its Playwright project (`chromium`).
+[FAILING] = [c for c in Scenario(**FAST, failed=1).cases() if c.status == "failed"]
+
+
 def _details(token: Any, slug: Any) -> dict[str, Any]:
-    """A run's per-test summary as a hostile service sends it: one failed test."""
+    """A run's per-test summary as a hostile service sends it: one failed test, which the simulator's
+    test cases know, so that only the hostile field can stand between it and a video link."""
     return {"data": {"test_run": {
         "testRun": {"id": 1, "run_id": token, "state": "ended"},
-        "flattenedSummaryDetails": [{"name": "signs in", "pw_test_id": uuid.uuid4().hex, "status": "failed",
+        "flattenedSummaryDetails": [{"name": "signs in", "pw_test_id": FAILING.id, "status": "failed",
                                      "slug": slug, "snooze_info": []}]}}}  # fmt: skip
 
 
@@ -278,3 +282,23 @@ def test_a_tests_time_is_read_only_when_it_is_a_believable_duration(
     value: Any, unit: float, seconds: float | None
 ) -> None:
     assert duration_seconds(value, unit) == (pytest.approx(seconds) if seconds is not None else None)
+
+
+def test_an_empirical_test_slug_as_observed_builds_the_video_link(job: Job, empirical: Simulated) -> None:
+    """The control of the test above: the same answer with a plain slug links the video."""
+    empirical.app.scenarios["staging"] = Scenario(**FAST, failed=1)
+    empirical.app.script(
+        Fault(
+            "GET",
+            r"/api/test-runs/\d+$",
+            "status",
+            times=100,
+            status=200,
+            body=_details("17147585452", "signs-in"),
+        )
+    )
+
+    result = job.run()
+
+    video = "https://reports.empirical.run/acme-shop/17147585452/data/signs-in-chromium/video.webm"
+    assert f"[Video \\(if recorded\\)]({video})" in result.summary
