@@ -4,6 +4,7 @@ file. A hostile value in any of these fields is dropped: the report stands and t
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,11 @@ import pytest
 import xmlschema
 from junitparser import JUnitXml
 
-from testrun_action.model import FailedExecution
+from testrun_action.model import Artifact, FailedExecution, Failures
 from testrun_action.providers.readers import MAX_TEST_SECONDS, duration_seconds
 from testrun_action.report.per_test import retries
+from testrun_action.report.summary import render_summary
+from testrun_action.untrusted import sanitised
 from testrun_sim import buildkite as bk
 from testrun_sim.empirical import Scenario
 from testrun_sim.server import Fault
@@ -22,6 +25,7 @@ from testrun_sim.testsigma import Plan, case_duration_ms
 
 from .conftest import FAST, FAST_BUILD, PLAN_ID, Job, Simulated
 from .test_junit_schema import schema  # noqa: F401 - the fixture
+from .test_summary import render_html, report
 
 HOSTILE_NUMBERS = {
     "a string": "23038",
@@ -302,3 +306,40 @@ def test_an_empirical_test_slug_as_observed_builds_the_video_link(job: Job, empi
 
     video = "https://reports.empirical.run/acme-shop/17147585452/data/signs-in-chromium/video.webm"
     assert f"[Video \\(if recorded\\)]({video})" in result.summary
+
+
+def test_a_passed_empirical_run_written_to_junit_links_its_playwright_report(
+    job: Job, empirical: Simulated
+) -> None:
+    path = job.tmp / "e2e.xml"
+
+    result = job.run(junit_file=str(path))
+
+    assert result.code == 0
+    [run] = empirical.app.runs.values()
+    report = f"https://reports.empirical.run/acme-shop/{17147585452 + run.id}/index.html"
+    assert f"[Playwright report]({report})" in result.summary
+    assert f'<property name="Playwright report" value="{report}" />' in path.read_text(encoding="utf-8")
+
+
+def test_artifacts_are_links_that_cannot_inject_markdown_or_a_script_nor_show_credentials() -> None:
+    evil = FailedExecution(
+        name="t",
+        artifacts=(
+            Artifact("](javascript:alert(1)) | <script>", "https://reports.example/v.webm?a=|b"),
+            Artifact("Video", "javascript:alert(1)"),
+            Artifact("Trace", "https://user:hunter2@reports.example/t.zip"),
+        ),
+    )
+    failures = Failures((evil,), artifacts=(Artifact("Report <b>", "data:text/html,<script>"),))
+
+    html = render_html(render_summary(sanitised(dataclasses.replace(report(), failures=failures), str)))
+
+    assert 'href="javascript:' not in html
+    assert "<script>" not in html
+    assert "data:text/html" not in html  # not an http(s) URL: dropped
+    assert "hunter2" not in html  # the credentials in a URL never shown
+    [table] = [t for t in html.split("<table>")[1:] if "Artifacts" in t]
+    header, row = table.split("</tr>")[:2]
+    assert row.count("<td>") == header.count("<th>") == 2  # a `|` in a label breaks no cell
+    assert 'href="https://reports.example/t.zip"' in html
