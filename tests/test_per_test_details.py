@@ -15,6 +15,7 @@ from junitparser import JUnitXml
 
 from testrun_action.model import Artifact, FailedExecution, Failures
 from testrun_action.providers.readers import MAX_TEST_SECONDS, duration_seconds
+from testrun_action.report.junit import render_junit
 from testrun_action.report.per_test import retries
 from testrun_action.report.summary import render_summary
 from testrun_action.untrusted import sanitised
@@ -333,7 +334,9 @@ def test_artifacts_are_links_that_cannot_inject_markdown_or_a_script_nor_show_cr
     )
     failures = Failures((evil,), artifacts=(Artifact("Report <b>", "data:text/html,<script>"),))
 
-    html = render_html(render_summary(sanitised(dataclasses.replace(report(), failures=failures), str)))
+    safe = sanitised(dataclasses.replace(report(), failures=failures), str)
+    html = render_html(render_summary(safe))
+    junit = render_junit(safe)
 
     assert 'href="javascript:' not in html
     assert "<script>" not in html
@@ -343,3 +346,5 @@ def test_artifacts_are_links_that_cannot_inject_markdown_or_a_script_nor_show_cr
     header, row = table.split("</tr>")[:2]
     assert row.count("<td>") == header.count("<th>") == 2  # a `|` in a label breaks no cell
     assert 'href="https://reports.example/t.zip"' in html
+    assert "Trace: https://reports.example/t.zip" in junit  # the file has each artifact, made as safe
+    assert not any(word in junit for word in ("hunter2", "Video: javascript", "data:text"))
