@@ -183,9 +183,9 @@ def test_empirical_links_the_playwright_report_and_each_failed_tests_video(
 
 
 def _slug_of_first_failure(empirical: Simulated) -> str:
+    """The simulator's slug of a test: the first 8 characters of its Playwright id."""
     [run] = empirical.app.runs.values()
-    name = next(c.name for c in run.cases if c.status == "failed")
-    return "-".join("".join(ch if ch.isalnum() else " " for ch in name.lower()).split())
+    return next(c.id[:8] for c in run.cases if c.status == "failed")
 
 
 # The failed test of `Scenario(failed=1)`: the simulator knows its Playwright project (`chromium`).

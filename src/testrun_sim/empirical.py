@@ -135,11 +135,6 @@ class PastRun:
     began_after: float | None = None
 
 
-def _slug(name: str) -> str:
-    """A test's slug as Playwright names its report folder: the title in lower-case words, hyphenated."""
-    return "-".join(re.findall(r"[a-z0-9]+", name.lower()))[:60] or "test"
-
-
 def _pw_id(file_path: str, name: str) -> str:
     digest = hashlib.sha1(
         f"{file_path}::{name}".encode("utf-8", "surrogatepass"), usedforsecurity=False
@@ -387,7 +382,7 @@ class EmpiricalSimulator(App):
             return Reply(200, {"data": {"test_run": {"testRun": {"id": run.id, "state": self._state(run)}}}})
         done = int(len(run.cases) * self._progress(run))
         details = [
-            {"name": c.name.split(" › ")[-1], "pw_test_id": c.id, "status": c.status, "slug": _slug(c.name),
+            {"name": c.name.split(" › ")[-1], "pw_test_id": c.id, "status": c.status, "slug": c.id[:8],
              "snooze_info": [{"id": 7, "snooze_until": "2099-01-01T00:00:00Z"}] if c.snoozed else [],
              **({"error_message": c.message} if c.message else {})}
             for c in run.cases[:done]
