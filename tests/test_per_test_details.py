@@ -13,7 +13,7 @@ import pytest
 import xmlschema
 from junitparser import JUnitXml
 
-from testrun_action.model import Artifact, FailedExecution, Failures
+from testrun_action.model import Artifact, FailedExecution, Failures, TestResult
 from testrun_action.providers.readers import MAX_TEST_SECONDS, duration_seconds
 from testrun_action.report.junit import render_junit
 from testrun_action.report.per_test import retries
@@ -348,3 +348,46 @@ def test_artifacts_are_links_that_cannot_inject_markdown_or_a_script_nor_show_cr
     assert 'href="https://reports.example/t.zip"' in html
     assert "Trace: https://reports.example/t.zip" in junit  # the file has each artifact, made as safe
     assert not any(word in junit for word in ("hunter2", "Video: javascript", "data:text"))
+
+
+def test_buildkite_writes_every_test_of_the_suite_to_the_junit_file(
+    bk_job: Job,
+    buildkite: Simulated,
+    schema: xmlschema.XMLSchema,  # noqa: F811
+) -> None:
+    buildkite.app.scenarios["e2e-tests"] = bk.Scenario(
+        **{**FAST_BUILD, "failed": 2, "flaky": 1, "skipped": 1}
+    )
+    path = bk_job.tmp / "e2e.xml"
+
+    result = bk_job.run(junit_file=str(path))
+
+    assert result.code == 1
+    schema.validate(path.read_text(encoding="utf-8"))
+    [suite] = list(JUnitXml.fromfile(str(path)))
+    cases = list(suite)
+    assert (suite.tests, suite.failures, suite.skipped) == (12, 2, 1)  # not the other suite's test
+    assert sum(1 for c in cases if c.is_passed) == 9  # 8 passed and the flaky one, passed on retry
+    assert all(c.classname != "unit" for c in cases)
+
+
+def test_a_listed_failed_test_whose_details_were_not_read_is_a_failure_in_the_junit_file(
+    schema: xmlschema.XMLSchema,  # noqa: F811
+) -> None:
+    listed = (
+        TestResult("read", "failed", key="a"),
+        TestResult("not read", "failed", key="b"),
+        TestResult("flaky, not read", "flaky", key="c"),
+        TestResult("passed", "passed", key="d"),
+    )
+    failures = Failures((FailedExecution("read", key="a"),), complete=False, tests=listed)
+
+    text = render_junit(dataclasses.replace(report(), failures=failures))
+
+    schema.validate(text)
+    [suite] = list(JUnitXml.fromstring(text))
+    cases = {c.name: c for c in suite}
+    assert (suite.tests, suite.failures) == (4, 2)
+    assert not cases["not read"].is_passed
+    assert cases["not read"].result[0].message == "Failed (its details were not read; see the report)"
+    assert "flakyFailure" in text.split('name="flaky, not read"')[1].split("</testcase>")[0]

@@ -83,11 +83,17 @@ def _testcase(suite: ET.Element, failure: FailedExecution, provider: str) -> Non
 
 def _listed(suite: ET.Element, test: TestResult, provider: str) -> None:
     """A test the service listed that has no failed execution: passed, or skipped (snoozed and unknown
-    outcomes too, with the reason)."""
+    outcomes too, with the reason); failed or flaky when the failed executions were not all read, so
+    that no failed test reads as passed."""
     case = _case(suite, test.name, test.group or test.file or provider, test.duration_seconds)
     if test.file:
         case.set("file", _xml(test.file))
     if test.status == "passed":
+        return
+    if test.status in ("failed", "flaky"):
+        kind = "flakyFailure" if test.status == "flaky" else "failure"
+        said = "Failed (its details were not read; see the report)"
+        ET.SubElement(case, kind, {"message": said, "type": kind})
         return
     reason = "Snoozed failure" if test.status == "snoozed" else f"Outcome: {test.status}"
     ET.SubElement(case, "skipped", {"message": _xml(_first_line(reason))})
@@ -119,11 +125,13 @@ def render_junit(report: Report) -> str:
     for failure in executions:
         _testcase(suite, failure, report.provider)
     written = {f.test_key for f in executions}
-    # A failed or flaky test is written from its execution, which has the details.
+    # A failed or flaky test is written from its execution, which has the details; from its listing
+    # only when it has none.
     listed = [
         test
         for test in report.failures.tests
-        if test.status not in ("failed", "flaky") and (test.key is None or test.key not in written)
+        if (test.key is None and test.status not in ("failed", "flaky"))
+        or (test.key is not None and test.key not in written)
     ]
     for test in listed[:LISTED_CASES]:
         _listed(suite, test, report.provider)

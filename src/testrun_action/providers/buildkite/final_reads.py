@@ -103,7 +103,8 @@ class ResultReader:
             note = (
                 f"Only the first {len(pages.items)} failed executions were read ({pages.pages_read} pages)."
             )
-        return Failures(tuple(executions), complete=pages.complete, note=note), tests
+        listed = tests.tests if tests else ()
+        return Failures(tuple(executions), complete=pages.complete, note=note, tests=listed), tests
 
     def _tests(self, build_id: str, deadline: Deadline) -> TestTally | None:
         """The build's tests in our suite, or None when they can't be read completely."""

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from ...model import Counts, FailedExecution
+from ...model import Counts, FailedExecution, TestResult
 from ..readers import duration_seconds
 from ..readers import text as _text
 from ..wire import whole_number
@@ -144,6 +144,7 @@ class TestTally:
     flaky: frozenset[str]  # test ids
     # Test id -> (executions, failed executions), for the tests that ran more than once (retried).
     attempts: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    tests: tuple[TestResult, ...] = ()  # every test of the suite, for the JUnit file
 
 
 def _count(by_result: dict[str, Any], key: str) -> int:
@@ -160,6 +161,7 @@ def tally(tests: Iterable[dict[str, Any]], suite: str) -> TestTally:
     total = passed = failed = skipped = 0
     flaky: set[str] = set()
     attempts: dict[str, tuple[int, int]] = {}
+    listed: list[TestResult] = []
     for test in tests:
         urls = [u for u in (test.get("url"), test.get("web_url")) if isinstance(u, str)]
         if urls and not any(marker in u for u in urls):
@@ -180,13 +182,30 @@ def tally(tests: Iterable[dict[str, Any]], suite: str) -> TestTally:
             attempts[key] = (passes + failures, failures)
         if failures and passes:
             flaky.add(key)
+            status = "flaky"
         elif failures:
             failed += 1
+            status = "failed"
         elif passes:
             passed += 1
+            status = "passed"
         elif _count(by_result, "skipped"):
             skipped += 1
-    return TestTally(total, passed, failed, skipped, frozenset(flaky), attempts)
+            status = "skipped"
+        else:
+            status = "unknown"  # pending, or no result the endpoint names
+        file, _ = split_location(test.get("location"))
+        scope = _text(test.get("scope"))
+        listed.append(
+            TestResult(
+                name=_text(test.get("name")) or "unnamed test",
+                status=status,
+                file=file or _text(test.get("file_name")) or None,
+                group=scope or None,
+                key=key,
+            )
+        )
+    return TestTally(total, passed, failed, skipped, frozenset(flaky), attempts, tuple(listed))
 
 
 def counts(executions: list[FailedExecution], tests: TestTally | None) -> Counts:
