@@ -5,6 +5,7 @@ Golden files live in tests/golden/; regenerate them with `UPDATE_GOLDEN=1 make u
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from pathlib import Path
@@ -16,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from testrun_action.model import (
+    Artifact,
     Counts,
     FailedExecution,
     FailOn,
@@ -60,6 +62,7 @@ def report(failures: tuple[FailedExecution, ...] = (), **changes: object) -> Rep
     return Report(**values)  # type: ignore[arg-type]
 
 
+REPORT = "https://reports.empirical.run/acme-shop/17147585452"
 FAILURES = (
     FailedExecution(
         name="Checkout › applies a discount code",
@@ -68,6 +71,11 @@ FAILURES = (
         message="expect(received).toBe(expected)\n\nExpected: 90\nReceived: 100",
         details="at tests/checkout.spec.ts:42:17",
         url="https://dash.empirical.run/acme-shop/test-runs/1001?test_id=a1",
+        artifacts=(
+            Artifact(
+                "Video (if recorded)", f"{REPORT}/data/checkout-applies-a-discount-code-chromium/video.webm"
+            ),
+        ),
     ),
     FailedExecution(
         name="Login › rejects a wrong password", file="tests/login.spec.ts", url="https://x.example/2"
@@ -90,7 +98,37 @@ def check_golden(name: str, text: str) -> None:
 
 
 def test_failing_run_summary_matches_the_golden_file() -> None:
-    check_golden("summary_failed.md", render_summary(report(FAILURES)))
+    failures = Failures(FAILURES, artifacts=(Artifact("Playwright report", f"{REPORT}/index.html"),))
+    check_golden(
+        "summary_failed.md", render_summary(dataclasses.replace(report(FAILURES), failures=failures))
+    )
+
+
+RETRIED = (
+    FailedExecution(name="Checkout applies a discount code", file="spec/checkout_spec.rb", line=10,
+                    message="expected 200, got 502", url="https://buildkite.example/t/1", key="t1",
+                    duration_seconds=8.2, attempts=3, failed_attempts=3),
+    FailedExecution(name="Login signs in", file="spec/login_spec.rb", line=3, message="timed out",
+                    key="t2", duration_seconds=0.85),
+    FailedExecution(name="Cart adds an item", flaky=True, file="spec/cart_spec.rb", line=31, key="t3",
+                    message="expected 200, got 502", duration_seconds=10.04, attempts=2, failed_attempts=1),
+)  # fmt: skip
+
+
+def test_a_summary_with_times_and_retries_matches_the_golden_file() -> None:
+    """Buildkite's details: each failure's time and attempts, the flaky ones passed on retry, the slowest."""
+    run = dataclasses.replace(
+        report().run,  # type: ignore[arg-type]
+        url="https://buildkite.com/organizations/acme/analytics/suites/e2e/runs/1001",
+        build_url="https://buildkite.com/acme/e2e-tests/builds/4",
+    )
+    text = render_summary(report(RETRIED, provider="Buildkite", run=run))
+
+    check_golden("summary_retried.md", text)
+    assert "| Time | Retries |" in text
+    assert "failed after 3 attempts" in text
+    assert "passed on retry \\(1 of 2 attempts failed\\)" in text
+    assert "### Flaky tests (1): passed on retry" in text
 
 
 def test_passing_run_summary_matches_the_golden_file() -> None:

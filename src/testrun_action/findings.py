@@ -54,9 +54,10 @@ def failures(provider: Provider, run: TestRun, deadline: Deadline) -> Failures:
 
 def listed(provider: Provider, run: TestRun, clock: Clock) -> Failures:
     """The tests a run without failures lists (passed and skipped), for the JUnit file and Test
-    Management; where they can't be read, none, without a note: there is no failure to detail."""
+    Management, and the run's artifacts (its report); where they can't be read, none, without a note:
+    there is no failure to detail."""
     found = failures(provider, run, Deadline(clock, FAILURES_SECONDS))
-    return Failures(tests=found.tests) if found.complete else Failures()
+    return Failures(tests=found.tests, artifacts=found.artifacts) if found.complete else Failures()
 
 
 def history(

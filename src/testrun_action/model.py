@@ -112,6 +112,16 @@ class Novelty:
 
 
 @dataclass(frozen=True, slots=True)
+class Artifact:
+    """A link to something a run or a test left behind (a report, a video), labelled in plain words. A
+    label says when the target may not exist, e.g. "Video (if recorded)": a URL built from fields read,
+    never one presented as certain when the service only observably keeps it there."""
+
+    label: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
 class FailedExecution:
     """One failed or flaky test execution. Every text field is untrusted service data."""
 
@@ -126,6 +136,11 @@ class FailedExecution:
     key: str | None = None  # the service's id of the test, stable across runs (matches history)
     novelty: Novelty | None = None  # set by the comparison with recent runs, when there was one
     duration_seconds: float | None = None  # how long this execution took, where the service says
+    # How often the test ran in this run, retries included, and how many of those runs failed, where the
+    # service says (Buildkite Test Engine's executions per test); None when it does not.
+    attempts: int | None = None
+    failed_attempts: int | None = None
+    artifacts: tuple[Artifact, ...] = ()  # e.g. its video, where the service keeps one
 
     @property
     def test_key(self) -> str:
@@ -156,6 +171,7 @@ class Failures:
     note: str | None = None  # why details are missing, when they are
     # Every test of the run, where the service lists them (passed and skipped too): the JUnit file's.
     tests: tuple[TestResult, ...] = ()
+    artifacts: tuple[Artifact, ...] = ()  # the run's own, e.g. its Playwright HTML report
 
 
 @dataclass(frozen=True, slots=True)

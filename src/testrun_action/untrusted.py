@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from .model import FailedExecution, Report, TestResult, TestRun
+from .model import Artifact, FailedExecution, Report, TestResult, TestRun
 
 ELLIPSIS = "…"
 _SURROGATES = re.compile("[\ud800-\udfff]")
@@ -110,6 +110,12 @@ def sanitised(report: Report, redact: Callable[[str], str]) -> Report:
     def long(text: str) -> str:
         return clip_bytes(redact(valid(text)), MESSAGE_BYTES) if text else text
 
+    def artifacts(found: tuple[Artifact, ...]) -> tuple[Artifact, ...]:
+        """Each artifact's label and URL clipped and redacted; one whose URL is not a plain http(s) URL
+        is dropped."""
+        kept = (Artifact(short(a.label, 100) or "", shown_url(short(a.url))) for a in found)
+        return tuple(a for a in kept if a.label and a.url)
+
     def failure(f: FailedExecution) -> FailedExecution:
         return dataclasses.replace(
             f,
@@ -119,6 +125,7 @@ def sanitised(report: Report, redact: Callable[[str], str]) -> Report:
             file=short(f.file),
             url=short(f.url),
             group=short(f.group, NAME_CHARS),
+            artifacts=artifacts(f.artifacts),
         )
 
     def listed(t: TestResult) -> TestResult:
@@ -136,6 +143,7 @@ def sanitised(report: Report, redact: Callable[[str], str]) -> Report:
         executions=tuple(map(failure, report.failures.executions)),
         note=short(report.failures.note),
         tests=tuple(map(listed, report.failures.tests)),
+        artifacts=artifacts(report.failures.artifacts),
     )
     run = report.run
     if run is not None:

@@ -78,6 +78,9 @@ class Scenario:
     tests: int = 12
     failed: int = 0
     flaky: int = 0  # failed once, then passed on retry
+    # The runner retries a failing test up to this many times: a failed test runs 1 + retries times and
+    # fails each time (one failed execution each); a flaky one fails once and passes on its first retry.
+    retries: int = 0
     skipped: int = 0
     end_state: str = ""  # the build's last state; default `failed` with failures, else `passed`
     blocked: bool = False  # the build stops at a block step
@@ -469,7 +472,7 @@ class BuildkiteSimulator(App):
             "slug": slug,
             "name": slug,
             "url": f"https://api.buildkite.com/v2/analytics/organizations/{ORGANIZATION}/suites/{slug}",
-            "web_url": f"{WEB}/organizations/{ORGANIZATION}/analytics/suites/{slug}",
+            "web_url": f"{self.web}/organizations/{ORGANIZATION}/analytics/suites/{slug}",
             "default_branch": "main",
         }
 
@@ -547,11 +550,16 @@ class BuildkiteSimulator(App):
             return Reply(404, {"message": "No run found"})
         _, _, seen = self._run_status(build)
         expanded = request.query.get("include_failure_expanded") == "true"
-        failed = [c for c in seen if c.outcome in ("failed", "flaky")]
-        return self._page(request, failed, lambda c: self._execution(build, c, expanded))
+        runs = 1 + build.scenario.retries
+        failed = [c for c in seen if c.outcome == "flaky" or c.outcome == "failed"]
+        # A retried test fails once per attempt: one failed execution each (the first listed first).
+        executions = [(c, n) for n in range(runs) for c in failed if n == 0 or c.outcome == "failed"]
+        return self._page(
+            request, executions, lambda item: self._execution(build, item[0], item[1], expanded)
+        )
 
-    def _execution(self, build: SimBuild, case: Case, expanded: bool) -> dict[str, Any]:
-        execution_id = str(uuid.uuid5(_NAMESPACE, build.id + case.id))
+    def _execution(self, build: SimBuild, case: Case, attempt: int, expanded: bool) -> dict[str, Any]:
+        execution_id = str(uuid.uuid5(_NAMESPACE, build.id + case.id + (f"#{attempt}" if attempt else "")))
         suite_web = f"{self.web}/organizations/{ORGANIZATION}/analytics/suites/{build.scenario.suite}"
         item: dict[str, Any] = {
             "execution_id": execution_id, "run_id": build.run_id, "test_id": case.id, "run_name": build.run_id,
@@ -575,7 +583,8 @@ class BuildkiteSimulator(App):
         if build is None:
             return Reply(404, {"message": "No build found"})
         _, _, seen = self._run_status(build) if self._run_exists(build) else ("", "", [])
-        counts = {"passed": {"passed": 1, "failed": 0}, "failed": {"passed": 0, "failed": 1},
+        runs = 1 + build.scenario.retries
+        counts = {"passed": {"passed": 1, "failed": 0}, "failed": {"passed": 0, "failed": runs},
                   "flaky": {"passed": 1, "failed": 1}, "skipped": {"passed": 0, "failed": 0, "skipped": 1}}  # fmt: skip
         suite = build.scenario.suite
 

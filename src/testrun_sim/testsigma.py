@@ -154,6 +154,7 @@ class TestsigmaSimulator(App):
         self.route("GET", r"/api/v1/execution_results/(\d+)/test_case_results", self._case_results)
         self.route("GET", r"/api/v2/test_runs", self._list_runs)
         self.route("GET", r"/api/v2/test_runs/(\d+)/test_case_results/(\d+)/step_results", self._steps)
+        self.route("GET", r"/api/v2/test_runs/(\d+)/test_case_results/(\d+)", self._case_result)
         self.route("GET", r"/api/v1/reports/junit/(\d+)", self._junit)
         self.route("GET", r"/ui/td/runs/(\d+)", self._dashboard)
         self.route("PUT", r"/_sim/plans/(\d+)", self._script)
@@ -384,6 +385,27 @@ class TestsigmaSimulator(App):
         return Reply(200, {"executionId": run.plan_id, "executionResultId": run.id, "result": result,
                            "status": status, "testCases": cases})  # fmt: skip
 
+    def _case_result(self, request: Request, match: re.Match[str]) -> Reply:
+        """One test case result (v2, providers.md 2.1): its times, `duration` in milliseconds."""
+        run, problem = self._run(request, match.group(1))
+        if problem:
+            return problem
+        assert run is not None
+        case = next((c for c in run.cases if c.result_id == int(match.group(2))), None)
+        if case is None:
+            return spring_error(404, f"Test case result not found with id: {match.group(2)}", request.path)
+        start = run.start_ms + 1000 * (case.result_id - run.cases[0].result_id)
+        duration = case_duration_ms(case)
+
+        def iso(ms: int) -> str:
+            return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ms / 1000))
+
+        return Reply(200, {"id": case.result_id, "testCaseId": case.case_id, "startTime": iso(start),
+                           "endTime": iso(start + duration), "duration": duration, "result": case.result,
+                           "isDisabled": False, "isDataDriven": False,
+                           "metrics": {"testCaseResultId": case.result_id, "duration": duration,
+                                       "result": case.result}})  # fmt: skip
+
     def _steps(self, request: Request, match: re.Match[str]) -> Reply:
         run, problem = self._run(request, match.group(1))
         if problem:
@@ -450,6 +472,11 @@ class TestsigmaSimulator(App):
             )  # fmt: skip
         xml = '<?xml version="1.0" encoding="UTF-8"?><testsuites>' + "".join(suites) + "</testsuites>"
         return Reply(200, xml.encode("utf-8"), {"content-type": "application/xml"})
+
+
+def case_duration_ms(case: Case) -> int:
+    """A test case's time in milliseconds, varied per test (23038 in the docs' example)."""
+    return 2_000 + (case.case_id * 7_919) % 40_000
 
 
 def _escape(text: str) -> str:

@@ -8,7 +8,9 @@ the test cases written, so every reader agrees with itself, and the run's own co
 
 A failure is a `<failure>` with the reason as its message and the details as its text. A flaky test
 passed in the end, so its testcase passes and carries Surefire's `<flakyFailure>`, which readers that
-don't know it (junitparser, dorny/test-reporter, Buildkite) skip. An errored or timed-out run adds one
+don't know it (junitparser, dorny/test-reporter, Buildkite) skip. A test's retries ("failed after 3
+attempts") and artifacts (its video) are lines of its `<system-out>`, which every reader shows and the
+XSD allows; the run's artifacts (its Playwright report) are properties. An errored or timed-out run adds one
 testcase with an `<error>`, so no reader shows it green.
 """
 
@@ -19,6 +21,7 @@ import xml.etree.ElementTree as ET
 
 from ..model import FailedExecution, Outcome, Report, TestResult
 from ..untrusted import MESSAGE_BYTES, NAME_CHARS, clip_bytes, clip_chars
+from .per_test import retries
 
 # XML 1.0 allows only these characters (W3C XML 1.0, section 2.2); service text can hold anything.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -71,15 +74,26 @@ def _testcase(suite: ET.Element, failure: FailedExecution, provider: str) -> Non
     kind = "flakyFailure" if failure.flaky else "failure"
     element = ET.SubElement(case, kind, {"message": _xml(_first_line(reason)), "type": kind})
     element.text = _xml(clip_bytes(details, DETAILS_BYTES))
+    said = retries(failure)
+    lines = [f"Retries: {said}."] if said else []
+    lines += [f"{a.label}: {a.url}" for a in failure.artifacts]
+    if lines:
+        ET.SubElement(case, "system-out").text = _xml(clip_bytes("\n".join(lines), DETAILS_BYTES))
 
 
 def _listed(suite: ET.Element, test: TestResult, provider: str) -> None:
     """A test the service listed that has no failed execution: passed, or skipped (snoozed and unknown
-    outcomes too, with the reason)."""
+    outcomes too, with the reason); failed or flaky when the failed executions were not all read, so
+    that no failed test reads as passed."""
     case = _case(suite, test.name, test.group or test.file or provider, test.duration_seconds)
     if test.file:
         case.set("file", _xml(test.file))
     if test.status == "passed":
+        return
+    if test.status in ("failed", "flaky"):
+        kind = "flakyFailure" if test.status == "flaky" else "failure"
+        said = "Failed (its details were not read; see the report)"
+        ET.SubElement(case, kind, {"message": said, "type": kind})
         return
     reason = "Snoozed failure" if test.status == "snoozed" else f"Outcome: {test.status}"
     ET.SubElement(case, "skipped", {"message": _xml(_first_line(reason))})
@@ -105,15 +119,19 @@ def render_junit(report: Report) -> str:
         for key, count in counted:  # the run's own counts, as the service gave them
             if key not in c.missing:
                 ET.SubElement(properties, "property", {"name": f"run-{key}", "value": str(count)})
+        for artifact in report.failures.artifacts:
+            ET.SubElement(properties, "property", {"name": _xml(artifact.label), "value": _xml(artifact.url)})
     executions = report.failures.executions
     for failure in executions:
         _testcase(suite, failure, report.provider)
     written = {f.test_key for f in executions}
-    # A failed or flaky test is written from its execution, which has the details.
+    # A failed or flaky test is written from its execution, which has the details; from its listing
+    # only when it has none.
     listed = [
         test
         for test in report.failures.tests
-        if test.status not in ("failed", "flaky") and (test.key is None or test.key not in written)
+        if (test.key is None and test.status not in ("failed", "flaky"))
+        or (test.key is not None and test.key not in written)
     ]
     for test in listed[:LISTED_CASES]:
         _listed(suite, test, report.provider)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from ..model import FailedExecution, NoveltyKind, Outcome, Phase, Report
 from . import markdown as md
 from .glance import against, bar, duration, history_note, legend, novelty_label, source_url, trend_line
+from .per_test import artifact_links, counted_retries, retries, slowest, test_time
 
 __all__ = ["NOT_STARTED", "SUMMARY_LIMIT", "duration", "headline", "render_summary", "title"]
 
@@ -104,12 +105,16 @@ def _glance(report: Report) -> list[str]:
         link = md.link(f"Open the report in {report.provider}", run.url) if run.url else ""
         if run.build_url and run.build_url != run.url:
             link += (" · " if link else "") + md.link("Build logs", run.build_url)
+        if extra := artifact_links(report.failures.artifacts):
+            link += (" · " if link else "") + extra
         key = legend(run.counts, report.failures.executions)
         lines.append(f"{bar(run.counts)}\\\n{key}" + (f" · {link}" if link else ""))
     elif run and run.url:
         build = (
             f" · {md.link('Build logs', run.build_url)}" if run.build_url and run.build_url != run.url else ""
         )
+        if extra := artifact_links(report.failures.artifacts):
+            build += f" · {extra}"
         lines.append(
             f"**{md.text(title(report))}** · {md.link(f'Open the report in {report.provider}', run.url)}{build}"
         )
@@ -197,15 +202,18 @@ def _columns(
     report: Report, failures: list[FailedExecution], compared: bool
 ) -> tuple[list[str], Callable[[FailedExecution, str], list[str]]]:
     """One table for the section: status when compared, the file (on the first row of its group), the
-    test (linked to the service), the line (linked to the file at the tested commit) and the message's
-    first line, each column only when some row has one."""
+    test (linked to the service), the line (linked to the file at the tested commit), its time, its
+    retries, its artifacts and the message's first line, each column only when some row has one."""
     with_place = any(f.file or f.group for f in failures)
     with_line = any(f.line for f in failures)
     with_message = any(f.message.strip() for f in failures)
     with_time = any(f.duration_seconds is not None for f in failures)
+    with_retries = any(counted_retries(f) for f in failures)
+    with_artifacts = any(artifact_links(f.artifacts) for f in failures)
     where = against(report)
     header = (["Status"] if compared else []) + (["File"] if with_place else []) + ["Test"]
     header += (["Line"] if with_line else []) + (["Time"] if with_time else [])
+    header += (["Retries"] if with_retries else []) + (["Artifacts"] if with_artifacts else [])
     header += ["Message"] if with_message else []
 
     def row(f: FailedExecution, place: str) -> list[str]:
@@ -217,41 +225,15 @@ def _columns(
             cells.append(md.link(f"L{f.line}", target) if target else (f"L{f.line}" if f.line else "–"))
         if with_time:
             cells.append(test_time(f.duration_seconds))
+        if with_retries:
+            cells.append(md.text(retries(f) or "–"))
+        if with_artifacts:
+            cells.append(artifact_links(f.artifacts) or "–")
         if with_message:
             cells.append(_message(f))
         return cells
 
     return header, row
-
-
-def test_time(seconds: float | None) -> str:
-    """One test's time: `850ms`, `3.8s`, `2m 5s`."""
-    if seconds is None:
-        return "–"
-    if seconds < 1:
-        return f"{round(seconds * 1000)}ms"
-    return f"{seconds:.1f}s" if seconds < 60 else duration(seconds)
-
-
-SLOWEST = 5  # tests listed as the slowest
-
-
-def slowest(report: Report) -> str | None:
-    """The slowest tests whose times the service gave (every listed test, else the failed ones)."""
-    timed: dict[str, tuple[float, str, str | None]] = {}
-    for f in report.failures.executions:
-        if f.duration_seconds is not None:
-            timed[f.test_key] = (f.duration_seconds, f.name, f.url)
-    for t in report.failures.tests:
-        key = t.key or f"{t.file or t.group or ''}::{t.name}"
-        if t.duration_seconds is not None and key not in timed:
-            timed[key] = (t.duration_seconds, t.name, None)
-    if not timed:
-        return None
-    top = sorted(timed.values(), key=lambda item: -item[0])[:SLOWEST]
-    which = "tests" if report.failures.tests else "failed tests"
-    rows = [[test_time(seconds), md.link(name, url, 200)] for seconds, name, url in top]
-    return f"### Slowest {which}\n\n" + md.table(["Time", "Test"], rows, align="r-")
 
 
 def _details(failure: FailedExecution) -> str:
@@ -273,6 +255,8 @@ class _Budget:
 
 def _section_heading(report: Report, heading: str, failures: list[FailedExecution], compared: bool) -> str:
     text = f"### {heading} ({len(failures)})"
+    if all(f.flaky for f in failures):
+        text += ": passed on retry"  # what makes a test flaky, in every service that reports them
     if compared:
         kinds = [f.novelty.kind for f in failures if f.novelty]
         new = kinds.count(NoveltyKind.NEW)

@@ -11,7 +11,7 @@ from ..entry import Listen, Script, SimulatorEntry, Started, parse_scripts
 from ..server import Served
 
 DEMO_SCENARIO = bk.Scenario(
-    scheduled=1.0, duration=7.0, tests=60, failed=3, flaky=2, skipped=2, processing=1.0
+    scheduled=1.0, duration=7.0, tests=60, failed=3, flaky=2, skipped=2, processing=1.0, retries=2
 )
 DEMO_HISTORY = [
     bk.PastBuild(failed=["Checkout applies a discount code"], duration=7.5, ago=3_600),

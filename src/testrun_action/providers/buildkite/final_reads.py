@@ -83,6 +83,7 @@ class ResultReader:
         """The failed executions, flaky where the build's tests say so, and those tests' tally."""
         tests = self._tests(build_id, deadline)
         flaky = tests.flaky if tests else frozenset()
+        attempts = tests.attempts if tests else None
         try:
             pages = read_all(
                 self.http,
@@ -96,13 +97,14 @@ class ResultReader:
             raise  # the wait tolerates an outage and looks again
         except ServiceError as exc:
             return Failures(complete=False, note=f"Failed executions were unavailable: {exc.message}"), tests
-        executions = failed_executions(pages.items, flaky)
+        executions = failed_executions(pages.items, flaky, attempts)
         note = None
         if not pages.complete:
             note = (
                 f"Only the first {len(pages.items)} failed executions were read ({pages.pages_read} pages)."
             )
-        return Failures(tuple(executions), complete=pages.complete, note=note), tests
+        listed = tests.tests if tests else ()
+        return Failures(tuple(executions), complete=pages.complete, note=note, tests=listed), tests
 
     def _tests(self, build_id: str, deadline: Deadline) -> TestTally | None:
         """The build's tests in our suite, or None when they can't be read completely."""

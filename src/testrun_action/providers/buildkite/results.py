@@ -9,21 +9,28 @@ never the list.
 - Counts come from the build's tests (`executions_count_by_result` per test): a test with both failed
   and passed executions is flaky (it passed on retry). The failed count is never lower than the
   number of distinct tests in the failed-executions list, so nothing listed goes uncounted.
+- Retries: the same counts say how often each test ran in the build (a test that failed three times
+  and never passed "failed after 3 attempts"); without them, the failed executions listed for a test
+  say how often it failed. These are the only retries Buildkite documents (providers.md 3.2).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from ...model import Counts, FailedExecution
+from ...model import Counts, FailedExecution, TestResult
+from ..readers import duration_seconds
 from ..readers import text as _text
 from ..wire import whole_number
 
 DETAILS_LIMIT = 20_000  # characters of expanded failure and backtrace kept per execution
+# Runners' retry settings (RSpec's `retry`, Playwright's `retries`, Test Engine's `--retry-count`) are a
+# handful in practice; a test said to have run more often than this in one build is not believed, and its
+# attempts are not shown (its outcome still counts).
+MAX_ATTEMPTS = 100
 
 
 def split_location(location: Any) -> tuple[str | None, int | None]:
@@ -76,8 +83,17 @@ def execution_key(item: dict[str, Any]) -> str:
     return f"{_text(item.get('test_name'))}@{_text(item.get('location'))}"
 
 
-def failed_executions(items: Iterable[dict[str, Any]], flaky_tests: frozenset[str]) -> list[FailedExecution]:
-    """One `FailedExecution` per test, in the service's order."""
+def failed_executions(
+    items: Iterable[dict[str, Any]],
+    flaky_tests: frozenset[str],
+    attempts: Mapping[str, tuple[int, int]] | None = None,
+) -> list[FailedExecution]:
+    """One `FailedExecution` per test, in the service's order, with its attempts: `attempts` (from the
+    build's tests: runs and failed runs per test), else how many failed executions the list holds."""
+    items = list(items)
+    listed: dict[str, int] = {}
+    for item in items:
+        listed[execution_key(item)] = listed.get(execution_key(item), 0) + 1
     seen: set[str] = set()
     executions = []
     for item in items:
@@ -85,6 +101,9 @@ def failed_executions(items: Iterable[dict[str, Any]], flaky_tests: frozenset[st
         if key in seen:
             continue
         seen.add(key)
+        ran, failed = (attempts or {}).get(key, (None, None))
+        if failed is None and 1 < listed[key] <= MAX_ATTEMPTS:
+            failed = listed[key]  # retried, as far as the failed executions tell
         file, line = split_location(item.get("location"))
         scope = _text(item.get("scope"))
         executions.append(
@@ -99,17 +118,17 @@ def failed_executions(items: Iterable[dict[str, Any]], flaky_tests: frozenset[st
                 group=scope or None,
                 key=key,
                 duration_seconds=seconds(item.get("duration")),
+                attempts=ran,
+                failed_attempts=failed,
             )
         )
     return executions
 
 
 def seconds(value: Any) -> float | None:
-    """A failed execution's `duration`, in seconds (providers.md 3.3); None when not a finite, non-negative
-    number: read defensively, the verdict does not depend on it."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) and value >= 0 else None
+    """A failed execution's `duration`, in seconds (providers.md 3.3); None when not a believable test
+    time (`readers.duration_seconds`): read defensively, the verdict does not depend on it."""
+    return duration_seconds(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +142,9 @@ class TestTally:
     failed: int
     skipped: int
     flaky: frozenset[str]  # test ids
+    # Test id -> (executions, failed executions), for the tests that ran more than once (retried).
+    attempts: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    tests: tuple[TestResult, ...] = ()  # every test of the suite, for the JUnit file
 
 
 def _count(by_result: dict[str, Any], key: str) -> int:
@@ -138,6 +160,8 @@ def tally(tests: Iterable[dict[str, Any]], suite: str) -> TestTally:
     marker = f"/suites/{suite}/"
     total = passed = failed = skipped = 0
     flaky: set[str] = set()
+    attempts: dict[str, tuple[int, int]] = {}
+    listed: list[TestResult] = []
     for test in tests:
         urls = [u for u in (test.get("url"), test.get("web_url")) if isinstance(u, str)]
         if urls and not any(marker in u for u in urls):
@@ -148,20 +172,40 @@ def tally(tests: Iterable[dict[str, Any]], suite: str) -> TestTally:
         by_result = by_result or {}
         passes, failures = _count(by_result, "passed"), _count(by_result, "failed")
         total += 1
+        test_id = test.get("id")
+        key = (
+            test_id
+            if isinstance(test_id, str) and test_id
+            else f"{_text(test.get('name'))}@{_text(test.get('location'))}"
+        )
+        if 1 < passes + failures <= MAX_ATTEMPTS and failures:
+            attempts[key] = (passes + failures, failures)
         if failures and passes:
-            test_id = test.get("id")
-            flaky.add(
-                test_id
-                if isinstance(test_id, str)
-                else f"{_text(test.get('name'))}@{_text(test.get('location'))}"
-            )
+            flaky.add(key)
+            status = "flaky"
         elif failures:
             failed += 1
+            status = "failed"
         elif passes:
             passed += 1
+            status = "passed"
         elif _count(by_result, "skipped"):
             skipped += 1
-    return TestTally(total, passed, failed, skipped, frozenset(flaky))
+            status = "skipped"
+        else:
+            status = "unknown"  # pending, or no result the endpoint names
+        file, _ = split_location(test.get("location"))
+        scope = _text(test.get("scope"))
+        listed.append(
+            TestResult(
+                name=_text(test.get("name")) or "unnamed test",
+                status=status,
+                file=file or _text(test.get("file_name")) or None,
+                group=scope or None,
+                key=key,
+            )
+        )
+    return TestTally(total, passed, failed, skipped, frozenset(flaky), attempts, tuple(listed))
 
 
 def counts(executions: list[FailedExecution], tests: TestTally | None) -> Counts:

@@ -269,7 +269,7 @@ class EmpiricalProvider(HttpProvider):
     def failures(self, run: TestRun, deadline: Deadline) -> Failures:
         from .failures import read_failures
 
-        return read_failures(self.http, run, deadline)
+        return read_failures(self.http, run, deadline, self._slug)
 
     # -- history --------------------------------------------------------------------------------
     def history(self, run: TestRun, failures: Failures, branch: str | None, deadline: Deadline) -> History:

@@ -1,23 +1,39 @@
 """Empirical's failed tests: the run's per-test summary (providers.md 1.4), each test's file and project
-from `/api/v2/test-cases` (1.5). Best effort: the counts and the verdict stand without details."""
+from `/api/v2/test-cases` (1.5). Best effort: the counts and the verdict stand without details.
+
+Artifacts (providers.md 1.5, 1.6), observed rather than documented: the run's Playwright HTML report at
+`https://reports.empirical.run/{project slug}/{run token}/index.html`, where the run token is the run's
+`testRun.run_id` (a CI run number, not its id), and a test's video at
+`…/data/{test slug}-{Playwright project}/video.webm`. A link is built only from those fields as read,
+each a plain path segment; the video's is labelled "if recorded", as Playwright records one only when
+configured to.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ...clock import Deadline
 from ...errors import TestrunError
 from ...http import HttpClient
-from ...model import FailedExecution, Failures, TestResult, TestRun
+from ...model import Artifact, FailedExecution, Failures, TestResult, TestRun
 from ..readers import first_text, mapping
 from .payload import FAILED_STATUSES, summary_details
 
 # GET /api/v2/test-cases takes at most 100 ids (providers.md 1.5).
 TEST_CASE_PAGE = 100
+REPORTS_URL = "https://reports.empirical.run"  # providers.md 1.6 [O]
+# A slug or project name as a path segment: what the observed ones are made of (`lorem-ipsum`,
+# `chromium`), at most 200 characters, as no real one nears; anything else builds no link.
+_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+# The run token: a CI run number (`17147585452` in providers.md 1.6), digits only.
+_TOKEN = re.compile(r"[0-9]{1,20}")
 
 
-def read_failures(http: HttpClient, run: TestRun, deadline: Deadline) -> Failures:
-    """The run's failed and flaky tests: its per-test summary, then each test's file from the test cases."""
+def read_failures(http: HttpClient, run: TestRun, deadline: Deadline, project: str | None = None) -> Failures:
+    """The run's failed and flaky tests: its per-test summary, then each test's file from the test cases;
+    the report's links where `project` (its slug) and the run's token are known."""
     try:
         _, payload = http.json("GET", f"/api/test-runs/{run.id}", deadline=deadline)
     except TestrunError as exc:  # best effort: the counts and the verdict stand without details
@@ -27,6 +43,7 @@ def read_failures(http: HttpClient, run: TestRun, deadline: Deadline) -> Failure
         return Failures(
             complete=False, note="Failure details were unavailable: the run had no per-test summary."
         )
+    report = _report_url(payload, project)
     wanted = [d for d in details if _is_failure(d)]
     cases, note = _test_cases(http, [str(d["pw_test_id"]) for d in wanted if d.get("pw_test_id")], deadline)
     executions = []
@@ -46,11 +63,38 @@ def read_failures(http: HttpClient, run: TestRun, deadline: Deadline) -> Failure
                 url=f"{run.url}?test_id={pw_id}" if pw_id else run.url,
                 group=first_text(case.get("playwright_project")),
                 key=pw_id or None,
+                artifacts=_video(report, detail.get("slug"), case.get("playwright_project")),
             )
         )
     return Failures(
-        executions=tuple(executions), complete=note is None, note=note, tests=_tests(details, executions)
+        executions=tuple(executions),
+        complete=note is None,
+        note=note,
+        tests=_tests(details, executions),
+        artifacts=(Artifact("Playwright report", f"{report}/index.html"),) if report else (),
     )
+
+
+def _segment(value: Any) -> str | None:
+    return value if isinstance(value, str) and _SEGMENT.fullmatch(value) and ".." not in value else None
+
+
+def _report_url(payload: Any, project: str | None) -> str | None:
+    """The root of the run's Playwright report, when the project's slug and the run's token are known."""
+    token = mapping(mapping(mapping(payload, "data"), "test_run"), "testRun").get("run_id")
+    if isinstance(token, int) and not isinstance(token, bool):
+        token = str(token)
+    slug = _segment(project)
+    if not slug or not isinstance(token, str) or not _TOKEN.fullmatch(token):
+        return None
+    return f"{REPORTS_URL}/{slug}/{token}"
+
+
+def _video(report: str | None, test_slug: Any, project: Any) -> tuple[Artifact, ...]:
+    slug, name = _segment(test_slug), _segment(project)
+    if not report or not slug or not name:
+        return ()
+    return (Artifact("Video (if recorded)", f"{report}/data/{slug}-{name}/video.webm"),)
 
 
 def _tests(details: list[dict[str, Any]], executions: list[FailedExecution]) -> tuple[TestResult, ...]:

@@ -1,5 +1,7 @@
 """Testsigma's failed tests and why each failed: the run's test case results, each failure's reason from
-the v2 step results, or from the run's JUnit report when those are unavailable (providers.md 2.1)."""
+the v2 step results, or from the run's JUnit report when those are unavailable, and its time from its v2
+test case result's `duration` (providers.md 2.1). Every test case the results list is a listed test, for
+the JUnit file. Testsigma documents no screenshot or video field in either result."""
 
 from __future__ import annotations
 
@@ -13,12 +15,12 @@ from ...clock import Deadline
 from ...envelopes import service_message
 from ...errors import TestrunError
 from ...http import HttpClient
-from ...model import FailedExecution, Failures, TestRun
-from ..readers import text
+from ...model import FailedExecution, Failures, TestResult, TestRun
+from ..readers import duration_seconds, text
 from .payload import FAILED_RESULTS, PASSED_RESULTS, content, integer
 
-# Failure reasons come from one request per failed test (step results): the first few are fetched, a
-# few at a time, and the summary says when the rest were left out.
+# Failure reasons and times come from two requests per failed test (step results, the test case
+# result): the first few are fetched, a few at a time, and the summary says when the rest were left out.
 STEP_LOOKUPS = 25
 STEP_LOOKUP_WORKERS = 4
 STEP_PAGES = 5  # pages of step results read per test before giving up on finding the failed step
@@ -53,6 +55,7 @@ class FailureReader:
         looked_up = failed[:STEP_LOOKUPS]
         with ThreadPoolExecutor(max_workers=STEP_LOOKUP_WORKERS) as pool:
             reasons = list(pool.map(lambda case: self._step_reason(run, case, deadline), looked_up))
+            times = list(pool.map(lambda case: self._case_seconds(run, case, deadline), looked_up))
         missing = [index for index, reason in enumerate(reasons) if reason is None]
         if missing:
             # The v2 step results were unusable for these: the JUnit report has a reason per failed test.
@@ -70,7 +73,8 @@ class FailureReader:
                     details=details,
                     url=run.url,
                     group=_group(case.get("testSuiteName"), case.get("machineTitle")),
-                    key=str(case["testCaseId"]) if case.get("testCaseId") is not None else None,
+                    key=_key(case),
+                    duration_seconds=times[index] if index < len(times) else None,
                 )
             )
         note = None
@@ -79,7 +83,30 @@ class FailureReader:
                 f"Failure reasons were fetched for the first {len(looked_up)} of {len(failed)} failed tests; "
                 "see the report in Testsigma for the rest."
             )
-        return Failures(executions=tuple(executions), complete=note is None, note=note)
+        listed = tuple(
+            TestResult(
+                name=text(c.get("testCaseName")) or f"test case {c.get('testCaseId', '?')}",
+                # As the failed executions: whatever did not pass counts as failed (written from those).
+                status="passed" if str(c.get("result", "")).upper() in PASSED_RESULTS else "failed",
+                group=_group(c.get("testSuiteName"), c.get("machineTitle")),
+                key=_key(c),
+            )
+            for c in cases
+            if isinstance(c, dict)
+        )
+        return Failures(executions=tuple(executions), complete=note is None, note=note, tests=listed)
+
+    def _case_seconds(self, run: TestRun, case: dict[str, Any], deadline: Deadline) -> float | None:
+        """The test's time: its v2 test case result's `duration`, in milliseconds (providers.md 2.1)."""
+        case_result = integer(case.get("testCaseResultId"))
+        if case_result is None:
+            return None
+        path = f"/api/v2/test_runs/{run.id}/test_case_results/{case_result}"
+        try:
+            _, payload = self.http.json("GET", path, deadline=deadline)
+        except TestrunError:
+            return None
+        return duration_seconds(payload.get("duration"), 1000) if isinstance(payload, dict) else None
 
     def _step_reason(self, run: TestRun, case: dict[str, Any], deadline: Deadline) -> tuple[str, str] | None:
         """The first failed step's message and action, from the v2 step results (providers.md 2.1)."""
@@ -187,6 +214,10 @@ def parse_junit(content: bytes) -> list[dict[str, str]] | None:
                 }
             )
     return failed
+
+
+def _key(case: dict[str, Any]) -> str | None:
+    return str(case["testCaseId"]) if case.get("testCaseId") is not None else None
 
 
 def _group(*parts: Any) -> str | None:
