@@ -40,6 +40,7 @@ from .http import RetryPolicy
 from .model import Failures, History, NotRun, Outcome, Report, TestRun
 from .providers import Provider, Wiring, create_provider
 from .publishers import Publishers, default_publishers, report_not_run
+from .report.outputs import outcome
 from .settings import Settings, insecure_urls, load_settings, read_raw_inputs, secret_inputs
 from .untrusted import sanitised
 from .verdict import Verdict, decide
@@ -58,7 +59,8 @@ class Hooks:
     clock: Clock = field(default_factory=SystemClock)
     transport: httpx.BaseTransport | None = None
     policy: RetryPolicy | None = None  # timeouts and retries; tests shorten them
-    stream: TextIO | None = None
+    stream: TextIO | None = None  # the log; stdout by default
+    outcome: TextIO | None = None  # where the outcome is printed as one JSON object at the end (`--json`)
     publishers: Callable[[Settings, GitHubContext, Actions], Publishers] | None = None
     handle_signals: bool = True
 
@@ -68,6 +70,15 @@ def run_action(
 ) -> int:
     hooks = hooks or Hooks()
     gha = Actions(environ, hooks.stream)
+    code = _run_action(gha, environ, flags, hooks)
+    if hooks.outcome is not None:
+        gha.print_outcome(hooks.outcome, outcome(gha.outputs, code))
+    return code
+
+
+def _run_action(
+    gha: Actions, environ: Mapping[str, str], flags: Mapping[str, str] | None, hooks: Hooks
+) -> int:
     raw = read_raw_inputs(environ, flags)
     for secret in secret_inputs(raw):
         gha.mask(secret)
@@ -96,7 +107,8 @@ def run_action(
         lambda s, c, g: default_publishers(s, c, g, clock=hooks.clock, transport=hooks.transport)
     )
     flow = Flow(settings, context, gha, hooks, make_publishers(settings, context, gha))
-    with signals.handled(hooks.handle_signals):
+    with signals.handled(hooks.handle_signals) as guard:
+        gha.on_reader_gone = guard.reader_gone if guard is not None else None
         return flow.execute()
 
 
@@ -287,13 +299,20 @@ class Flow:
             self.gha.warning(f"Could not cancel run {run.id}: {exc.message}", title="Cancel failed")
 
     def _dry_run(self, provider: Provider) -> int:
-        planned = provider.planned_trigger()
-        self.gha.log(
-            f"Dry run: nothing is sent. The trigger request would be:\n{planned.method} {planned.url}"
-        )
-        for name, value in planned.headers.items():
-            self.gha.log(f"{name}: {value}")
-        self.gha.log(json.dumps(planned.body, indent=2, ensure_ascii=False))
+        """Nothing is sent, so an interruption has nothing to cancel: it ends the step with its code."""
+        try:
+            planned = provider.planned_trigger()
+            self.gha.log(
+                f"Dry run: nothing is sent. The trigger request would be:\n{planned.method} {planned.url}"
+            )
+            for name, value in planned.headers.items():
+                self.gha.log(f"{name}: {value}")
+            self.gha.log(json.dumps(planned.body, indent=2, ensure_ascii=False))
+        except TestrunError as exc:  # an input the request needs (a branch to build, ...)
+            _report_error(self.gha, exc)
+            return exc.exit_code
+        except Interrupted as interruption:
+            return interruption.exit_code
         return 0
 
     # -- reporting --------------------------------------------------------------------------------

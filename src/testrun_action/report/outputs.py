@@ -6,6 +6,9 @@ checking first; the values are written as `gha` writes every output (github-plat
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from ..inputs import OUTPUTS
 from ..model import NotRun, Outcome, Report
 from ..receipts import Receipts
 from ..untrusted import shown_url, state_word
@@ -35,3 +38,21 @@ def outputs(ending: Report | NotRun, receipts: Receipts | None = None) -> dict[s
         "junit-file": receipts.junit_file,
         "testsigma-tms-run-id": receipts.tms_run_id,
     }
+
+
+# The outputs that are numbers: in the `--json` outcome, a number, or null when unknown.
+NUMBERS = ("total", "passed", "failed", "flaky", "skipped", "duration-seconds")
+
+
+def outcome(written: Mapping[str, str], exit_code: int) -> dict[str, object]:
+    """The `--json` outcome: every declared output by name, as written (empty when none was, e.g. on a
+    dry run), the counts as numbers, and the exit code."""
+    found: dict[str, object] = {}
+    for declared in OUTPUTS:
+        value = written.get(declared.name, "")
+        if declared.name in NUMBERS:
+            found[declared.name] = int(value) if value.isascii() and value.isdigit() else None
+        else:
+            found[declared.name] = value
+    found["exit-code"] = exit_code
+    return found

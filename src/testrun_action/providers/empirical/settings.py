@@ -16,8 +16,16 @@ INPUTS = (
     Input("tags", "Run only tests with these tags, comma or newline separated (e.g. `@smoke`)."),
     Input("total-shards", "Split the run across this many shards (1 or more)."),
     Input("rerun-of", "Id of an earlier run that this run re-runs."),
-    Input("rerun-only-failed", "With `rerun-of`: re-run only the tests that failed (`true`/`false`)."),
-    Input("send-notifications", "Whether the service sends its own run notifications (`true`/`false`)."),
+    Input(
+        "rerun-only-failed",
+        "With `rerun-of`: re-run only the tests that failed (`true`/`false`).",
+        boolean=True,
+    ),
+    Input(
+        "send-notifications",
+        "Whether the service sends its own run notifications (`true`/`false`).",
+        boolean=True,
+    ),
 )
 # Run ids are numbers (providers.md 1.2), within JSON's exact integers.
 MAX_ID = 2**53
