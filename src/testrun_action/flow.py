@@ -41,7 +41,14 @@ from .model import Failures, History, NotRun, Outcome, Report, TestRun
 from .providers import Provider, Wiring, create_provider
 from .publishers import Publishers, default_publishers, report_not_run
 from .report.outputs import outcome
-from .settings import Settings, insecure_urls, load_settings, read_raw_inputs, secret_inputs
+from .settings import (
+    Settings,
+    input_warnings,
+    insecure_urls,
+    load_settings,
+    read_raw_inputs,
+    secret_inputs,
+)
 from .untrusted import sanitised
 from .verdict import Verdict, decide
 from .waiting import plan, wait_for_run
@@ -82,6 +89,8 @@ def _run_action(
     raw = read_raw_inputs(environ, flags)
     for secret in secret_inputs(raw):
         gha.mask(secret)
+    for title, message in input_warnings(environ, flags):
+        gha.warning(message, title=title)
     try:
         settings = load_settings(raw)
         context = load_context(environ)
