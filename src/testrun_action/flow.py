@@ -37,18 +37,12 @@ from .errors import (
 )
 from .gha import Actions
 from .http import RetryPolicy
+from .input_names import input_warnings
 from .model import Failures, History, NotRun, Outcome, Report, TestRun
 from .providers import Provider, Wiring, create_provider
 from .publishers import Publishers, default_publishers, report_not_run
 from .report.outputs import outcome
-from .settings import (
-    Settings,
-    input_warnings,
-    insecure_urls,
-    load_settings,
-    read_raw_inputs,
-    secret_inputs,
-)
+from .settings import Settings, insecure_urls, load_settings, read_raw_inputs, secret_inputs
 from .untrusted import sanitised
 from .verdict import Verdict, decide
 from .waiting import plan, wait_for_run
@@ -107,6 +101,8 @@ def _run_action(
         return ServiceError.exit_code
     for secret in settings.secrets():
         gha.mask(secret)
+    if context.local_source:
+        gha.log(context.local_source)
     for name, host in insecure_urls(settings):
         gha.warning(
             f"Input '{name}' is a plain http:// URL to {host}: the API key travels unencrypted. Use https://.",
