@@ -114,8 +114,7 @@ class Actions:
             stream.write(valid(line) + "\n")
             stream.flush()
         except BrokenPipeError:
-            self._reader_gone = True
-            _to_devnull(stream)
+            self._reader_gone = True  # `quiet_broken_pipe` points the stream at devnull at the end
             if self.on_reader_gone is not None:
                 self.on_reader_gone()
 
@@ -225,14 +224,3 @@ class Actions:
                 self.warning(f"Could not write {variable} ({why}): {_LOST[variable]}.", title="Runner file")
             return False
         return True
-
-
-def _to_devnull(stream: TextIO) -> None:
-    """Point a stream whose reader went away at devnull (Python's recipe for SIGPIPE), so that nothing,
-    not even the flush at exit, fails on it again."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, stream.fileno())
-        os.close(devnull)
-    except (OSError, ValueError, AttributeError):  # a stream without a file: nothing to point anywhere
-        pass

@@ -11,6 +11,7 @@ Each simulator adds its own under `/_sim/` (scenarios, runs).
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import re
 import socket
@@ -264,6 +265,15 @@ class _Server(ThreadingHTTPServer):
     owner: Any  # the `Background` serving: its handlers reach their app or proxy through it
 
 
+class CannotListen(OSError):
+    """A server could not take its address: the port is in use (`in_use`), or not ours to take."""
+
+    def __init__(self, host: str, port: int, cause: OSError) -> None:
+        super().__init__(cause.errno, cause.strerror)
+        self.host, self.port = host, port
+        self.in_use = cause.errno == errno.EADDRINUSE
+
+
 class Background:
     """An HTTP server on a thread of its own; use as a context manager. Subclasses name the handler."""
 
@@ -271,7 +281,10 @@ class Background:
 
     def __init__(self, port: int = 0, host: str = "127.0.0.1", name: str = "simulator") -> None:
         self._host = host
-        self._server = _Server((host, port), self.handler)
+        try:
+            self._server = _Server((host, port), self.handler)
+        except OSError as exc:
+            raise CannotListen(host, port, exc) from None
         self._server.owner = self
         self._thread = threading.Thread(target=self._server.serve_forever, name=name, daemon=True)
 
