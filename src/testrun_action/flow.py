@@ -111,7 +111,7 @@ def _run_action(
     make_publishers = hooks.publishers or (
         lambda s, c, g: default_publishers(s, c, g, clock=hooks.clock, transport=hooks.transport)
     )
-    flow = Flow(settings, context, gha, hooks, make_publishers(settings, context, gha))
+    flow = Flow(settings, context, gha, hooks, make_publishers)
     with signals.handled(hooks.handle_signals) as guard:
         gha.on_reader_gone = guard.reader_gone if guard is not None else None
         return flow.execute()
@@ -134,14 +134,15 @@ class Flow:
         context: GitHubContext,
         gha: Actions,
         hooks: Hooks,
-        publishers: Publishers,
+        make_publishers: Callable[[Settings, GitHubContext, Actions], Publishers],
     ) -> None:
         self.settings = settings
         self.context = context
         self.gha = gha
         self.hooks = hooks
         self.clock = hooks.clock
-        self.publishers = publishers
+        self.make_publishers = make_publishers
+        self.publishers = make_publishers(settings, context, gha)
         self.run: TestRun | None = None
         self.verdict: Verdict | None = None
         self.triggering = False  # a trigger was sent and its run is not known yet
@@ -196,6 +197,7 @@ class Flow:
         deadline = Deadline(self.clock, settings.timeout_seconds)
         if settings.run_id:
             run = provider.poll(settings.run_id, deadline)
+            settings = self._own_environment(run)
             gha.log(f"Attached to {provider.name} run {run.id} ({run.state}): {run.url}")
         else:
             gha.log(f"Triggering a run on {provider.name} for {settings.target}…")
@@ -228,7 +230,7 @@ class Flow:
             provider,
             run,
             deadline=deadline,
-            schedule=plan(provider, settings.poll_interval, self.clock, gha.log),
+            schedule=plan(provider, settings.poll_interval, self.clock, gha.log, ended=run.terminal),
             clock=self.clock,
             log=gha.log,
             on_update=self._remember,
@@ -260,6 +262,22 @@ class Flow:
         findings.say_comparison(history, judged, gha.log)
         verdict = self._decide(failures=judged, history=history)
         return self._report(verdict, failures=judged, history=history)
+
+    def _own_environment(self, run: TestRun) -> Settings:
+        """An attached run is labelled and compared as the environment it ran against, where the service
+        says: `environment` may be left out, and given, it must be that one."""
+        given, own = self.settings.environment, run.environment
+        if own and given and own != given:
+            raise ConfigurationError(
+                "environment",
+                f"is '{given}', but run {run.id} ran against '{own}': leave `environment` out to follow "
+                f"the run as its own, or attach to a run of '{given}'.",
+            )
+        if given:
+            return self.settings
+        self.settings = self.settings.model_copy(update={"environment": own or f"run {run.id}"})
+        self.publishers = self.make_publishers(self.settings, self.context, self.gha)  # none started yet
+        return self.settings
 
     def _remember(self, run: TestRun) -> None:
         self.run = run

@@ -247,7 +247,8 @@ def load_settings(raw: Mapping[str, str]) -> Settings:
     if fields["environment"] is None:
         raise ConfigurationError("environment", "is required: the environment to test.")
     label = matrix_label(raw.get("matrix", ""))
-    if fields["check_name"] is None and label:  # each job of a matrix its own check run
+    # Each job of a matrix its own check run; an attached run's environment is known only from the run.
+    if fields["check_name"] is None and label and fields["environment"]:
         fields["check_name"] = f"E2E tests ({fields['environment']}, {label})"
     return spec.settings(**fields)
 

@@ -43,9 +43,11 @@ class EmpiricalSettings(BuildSettings, Settings):
 def read_settings(raw: Mapping[str, str], common: Mapping[str, Any]) -> dict[str, Any]:
     if common["run_id"] is not None:
         parsing.integer("run-id", common["run_id"], minimum=1, maximum=MAX_ID)
-    if common["environment"] is None:
+    if common["environment"] is None and common["run_id"] is None:
         raise ConfigurationError("environment", "is required: the slug of the environment to test.")
     return {
+        # Attached with `run-id` alone: the run says its environment (`Flow`), empty until then.
+        "environment": common["environment"] or "",
         "project_id": parsing.integer("project-id", raw["project-id"], minimum=1, maximum=MAX_ID),
         "tags": parsing.tags("tags", raw["tags"]),
         "total_shards": parsing.integer("total-shards", raw["total-shards"], minimum=1, maximum=1000),
