@@ -107,16 +107,16 @@ class Actions:
 
     # -- log ------------------------------------------------------------------------------------
     def _print(self, line: str) -> None:
-        if self._reader_gone:
-            return
-        stream = self._stream or sys.stdout
-        try:
-            stream.write(valid(line) + "\n")
-            stream.flush()
-        except BrokenPipeError:
-            self._reader_gone = True  # `quiet_broken_pipe` points the stream at devnull at the end
-            if self.on_reader_gone is not None:
-                self.on_reader_gone()
+        if not self._reader_gone:
+            stream = self._stream or sys.stdout
+            try:
+                stream.write(valid(line) + "\n")
+                stream.flush()
+                return
+            except BrokenPipeError:
+                self._reader_gone = True  # `quiet_broken_pipe` points the stream at devnull at the end
+        if self.on_reader_gone is not None:  # once, in the main thread, however many lines are dropped
+            self.on_reader_gone()
 
     def print_outcome(self, stream: TextIO, outcome: Mapping[str, object]) -> None:
         """The outcome as one JSON object on one line (`--json`), after everything else."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..inputs import OUTPUTS
 from ..model import NotRun, Outcome, Report
 from ..receipts import Receipts
 from ..untrusted import shown_url, state_word
@@ -48,11 +47,11 @@ def outcome(written: Mapping[str, str], exit_code: int) -> dict[str, object]:
     """The `--json` outcome: every declared output by name, as written (empty when none was, e.g. on a
     dry run), the counts as numbers, and the exit code."""
     found: dict[str, object] = {}
-    for declared in OUTPUTS:
-        value = written.get(declared.name, "")
-        if declared.name in NUMBERS:
-            found[declared.name] = int(value) if value.isascii() and value.isdigit() else None
+    for name in outputs(NotRun("", "")):  # every output's name, in order
+        value = written.get(name, "")
+        if name in NUMBERS:
+            found[name] = int(value) if value.isascii() and value.isdigit() else None
         else:
-            found[declared.name] = value
+            found[name] = value
     found["exit-code"] = exit_code
     return found
