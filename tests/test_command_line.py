@@ -52,6 +52,7 @@ def test_every_boolean_input_is_a_switch_with_a_no_form_and_keeps_its_optional_v
     assert given(f"--{name}", "true") == "true"
     assert given(f"--no-{name}", f"--{name}") == "true"  # the last one wins, as with any option
     assert given() is None  # not given: the INPUT_ variable or the default decides
+    assert given(f"--{name}", "") is None  # `--wait "$WAIT"` with nothing in it, as before
 
 
 @pytest.mark.parametrize("name", [spec.name for spec in all_inputs()])

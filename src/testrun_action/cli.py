@@ -59,6 +59,9 @@ class BooleanFlag(argparse.Action):
             setattr(namespace, self.dest, _FALSE)
             return
         text = _TRUE if values is None else str(values).strip().lower()
+        if not text:  # `--wait "$WAIT"` with nothing in it: as before, the input's default
+            setattr(namespace, self.dest, None)
+            return
         if text not in (_TRUE, _FALSE):
             parser.error(f"argument --{self.input_name}: expected true or false, got {values!r}")
         setattr(namespace, self.dest, text)
