@@ -38,9 +38,10 @@ container: bootstrap system-deps
 	$(BIN)/pytest tests/container
 
 # Start-up, waiting, scale and image figures, side by side with what they are compared with; the
-# table goes to benchmarks/results/latest.md (quoted by the README). Not part of `make test`.
+# tables go to benchmarks/results/latest.md, and from there to docs/performance.md. Not part of `make test`.
 bench: bootstrap
 	$(BIN)/python -m benchmarks
+	$(BIN)/python tools/gen_docs.py
 
 # Debian packages the tests need: podman and runc build and run the image, debootstrap makes the
 # stand-in for its base image, shellcheck lets actionlint check the workflows' shell steps.
@@ -58,7 +59,8 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
-# Regenerate action.yml and the README tables from src/testrun_action/inputs.py.
+# Regenerate action.yml, docs/inputs.md and the README's list of services from src/testrun_action/inputs.py
+# and the providers' specs, and docs/performance.md's tables from benchmarks/results/latest.md.
 docs: bootstrap
 	$(BIN)/python tools/gen_docs.py
 

@@ -57,6 +57,12 @@ def silent(src: Path | None, work: Path) -> Row:
     return step.row("service never answers", "18 s deadline")
 
 
+def silent_untimed(src: Path | None, work: Path) -> Row:
+    # The default timeout-minutes (30): only the retries bound the wait, 30 s of silence each.
+    step, _ = case(src, work, rules=(("service", Rule("*", r"^/api/", "silent")),))
+    return step.row("service never answers, default timeout-minutes", "the retries")
+
+
 def cancel(src: Path | None, work: Path) -> Row:
     # Faster than the 1.5 s the cancel gets (flow.CANCEL_SECONDS), so no socket read times out.
     rule = Rule("POST", r"/cancel$", "trickle", every=1.0)
@@ -102,7 +108,7 @@ def github_bomb(src: Path | None, work: Path) -> Row:
     return step.row("GitHub-side gzip bomb (check-run create)", "16 MB", said(step.log, "larger than"))
 
 
-NETWORK = (status_check, trigger, silent, cancel, patch, post_step)  # idle: run side by side
+NETWORK = (status_check, trigger, silent, silent_untimed, cancel, patch, post_step)  # idle: side by side
 NETWORK_HEAVY = (bomb, huge_json, junit, github_bomb)  # memory and CPU: one at a time
 WORKERS = 4  # timed cases at once: more would measure the machine's load, not the budgets
 Case = Callable[[Path | None, Path], Row]
@@ -157,6 +163,12 @@ def table(rows: dict[str, list[Row]]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", type=Path, help="the src directory of another version, measured too")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="CASE",
+        help="measure only this network case (the results file is kept)",
+    )
     args = parser.parse_args()
     versions: dict[str, Path | None] = {}
     if args.before:
@@ -164,6 +176,12 @@ def main() -> int:
             parser.error(f"{args.before} holds no testrun_action package")
         versions["before"] = args.before.resolve()
     versions["after"] = Path(__file__).resolve().parent.parent / "src"
+    if args.only:
+        chosen = tuple(c for c in NETWORK + NETWORK_HEAVY if c.__name__ in args.only)
+        if len(chosen) != len(set(args.only)):
+            parser.error(f"--only takes {', '.join(c.__name__ for c in NETWORK + NETWORK_HEAVY)}")
+        print(table(measure(versions, chosen, ())))
+        return 0
     network = table(measure(versions, NETWORK, NETWORK_HEAVY))
     reports = table(measure(versions, hostile_reports.TIMED, hostile_reports.HEAVY))
     text = f"## Network\n\n{network}\n\n## Reports and inputs\n\n{reports}"

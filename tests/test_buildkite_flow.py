@@ -313,7 +313,8 @@ def test_unknown_pipeline_is_rejected_with_a_hint(bk_job: Job, buildkite: Simula
 
     assert result.code == 2
     assert "No pipeline found" in result.log
-    assert "`pipeline`" in result.log
+    assert "Input 'pipeline'" in result.log
+    assert buildkite.app.builds == []
 
 
 def test_wrong_token_exits_three_without_printing_it(bk_job: Job, buildkite: Simulated) -> None:

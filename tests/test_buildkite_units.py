@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 import httpx
@@ -132,10 +133,12 @@ def test_rate_gate_spaces_the_last_requests_and_waits_for_the_reset() -> None:
     # 12 left: the 10 of RATE_LOW_WATER are left to other jobs sharing the key, so two are spent.
     gate.observe(httpx.Headers({"RateLimit-User-Remaining": "12", "RateLimit-User-Reset": "10",
                                 "RateLimit-Remaining": "150", "RateLimit-Reset": "10"}))  # fmt: skip
-    first, second, third = gate.reserve(), gate.reserve(), gate.reserve()
+    first, second = gate.reserve(), gate.reserve()
     assert first == 0.0
     assert second == pytest.approx(5.0)  # the two left, spread over the 10 s to the reset
-    assert third == pytest.approx(10.0)  # none left: wait for the reset
+    clock.t = 5.0
+    assert gate.reserve() == 0.0  # the second, asking again when told
+    assert gate.reserve() == pytest.approx(5.0)  # none left: wait for the reset, at 10 s
     clock.t = 10.0
     assert gate.reserve() == 0.0  # a new window
 
@@ -145,11 +148,13 @@ def test_the_rate_gate_spreads_what_is_left_over_the_window_after_a_short_burst(
     gate = RateGate(clock)
     gate.observe(httpx.Headers({"RateLimit-User-Remaining": "50", "RateLimit-User-Reset": "60"}))
 
-    waits = []
-    for _ in range(RATE_BURST + 3):
+    sent: list[float] = []  # the moments requests went, each asking again when told to wait
+    while len(sent) < RATE_BURST + 3:
         wait = gate.reserve()
-        waits.append(wait)
+        if wait == 0.0:
+            sent.append(clock.t)
         clock.t += wait
+    waits = [0.0] + [later - earlier for earlier, later in itertools.pairwise(sent)]
 
     assert waits[: RATE_BURST + 1] == [0.0] * (RATE_BURST + 1)  # the burst, then the even pace
     assert all(w > 1.0 for w in waits[RATE_BURST + 1 :])  # about 60 s / 45 left apart, not at once
@@ -259,6 +264,9 @@ def test_a_late_answer_does_not_give_back_requests_already_reserved() -> None:
     gate.observe(httpx.Headers({"RateLimit-User-Remaining": "21", "RateLimit-User-Reset": "30"}))
 
     assert gate.headroom() == Headroom(remaining=18, reset_in=30.0)
+    for left in (20, 19, 18):  # the other three answered
+        gate.observe(httpx.Headers({"RateLimit-User-Remaining": str(left), "RateLimit-User-Reset": "30"}))
+        assert gate.headroom() == Headroom(remaining=18, reset_in=30.0)
     clock.t = 31.0
     gate.observe(httpx.Headers({"RateLimit-User-Remaining": "49", "RateLimit-User-Reset": "60"}))
     assert gate.headroom() == Headroom(remaining=49, reset_in=60.0)  # a new window: as announced

@@ -242,7 +242,8 @@ def test_an_unreachable_service_exits_three_after_retrying(job: Job, unused_port
 
     assert result.code == 3
     assert result.outputs["result"] == "error"
-    assert "connection failed talking to 127.0.0.1" in result.log
+    assert f"could not connect to 127.0.0.1:{unused_port} (connection refused)" in result.log
+    assert "Check the `api-url` input" in result.log
 
 
 def test_attaching_to_an_unknown_run_exits_three(job: Job) -> None:
@@ -264,7 +265,7 @@ def test_bad_input_is_one_error_naming_the_input_with_exit_code_two(job: Job, em
     assert empirical.app.requests == []
     assert result.outputs["result"] == "error"
     assert {value for name, value in result.outputs.items() if name != "result"} == {""}
-    assert "## 💥 E2E tests not run" in result.summary
+    assert "## ⚙️ Configuration error: the step did not start a run" in result.summary
 
 
 def test_secrets_never_appear_in_any_output(job: Job, empirical: Simulated) -> None:

@@ -93,7 +93,8 @@ def test_buildkite_matrix_jobs_adopt_their_own_build_by_its_marker(
         (tmp_path / name).mkdir()
         jobs.append(Job(tmp_path / name, buildkite.url, github.url, BUILDKITE_INPUTS))
     buildkite.app.script(Fault("POST", BUILDS + r"\Z", "drop_after"))
-    slow_list = Fault("GET", BUILDS + r"\Z", "delay", delay=4.0)
+    # Job a's reads of the build list: the pipeline check before its trigger, then the look for its build.
+    slow_list = Fault("GET", BUILDS + r"\Z", "delay", delay=4.0, times=2)
     buildkite.app.script(slow_list)
     first = jobs[0].start()
     deadline = time.monotonic() + 20

@@ -1,5 +1,5 @@
-"""The README's recipes for GitLab CI, Buildkite and CircleCI, run as those systems run them: the
-commands of each recipe (taken from the README, the installs aside) in one shell, with the system's own
+"""The recipes of docs/other-ci.md for GitLab CI, Buildkite and CircleCI, run as those systems run them: the
+commands of each recipe (taken from the page, the installs aside) in one shell, with the system's own
 variables and none of GitHub's, against the Empirical simulator. What they promise: the exit code, the
 JUnit file the CI system shows, and the outputs as JSON."""
 
@@ -25,13 +25,12 @@ from testrun_sim.empirical import DEFAULT_KEY, Scenario
 from .conftest import FAST, HEAD_SHA, Simulated
 
 ROOT = Path(__file__).resolve().parent.parent
-README = (ROOT / "README.md").read_text(encoding="utf-8")
-SECTION = README[README.index("## From another CI system") : README.index("## How waiting works")]
+SECTION = (ROOT / "docs" / "other-ci.md").read_text(encoding="utf-8")
 PACKAGE = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["name"]
 
 
 def block(after: str, language: str) -> str:
-    """The first ```language block after the heading or line `after` in the README's section."""
+    """The first ```language block after the heading or line `after` in docs/other-ci.md."""
     start = SECTION.index(after)
     opening = SECTION.index(f"```{language}\n", start) + len(language) + 4
     return SECTION[opening : SECTION.index("```", opening)]
@@ -52,7 +51,7 @@ class Recipe:
 
 
 def gitlab() -> Recipe:
-    job = yaml.safe_load(block("### GitLab CI", "yaml"))["e2e"]
+    job = yaml.safe_load(block("## GitLab CI", "yaml"))["e2e"]
     return Recipe(
         commands=job["script"],
         installs=job["before_script"],
@@ -71,7 +70,7 @@ def gitlab() -> Recipe:
 
 
 def buildkite() -> Recipe:
-    (step,) = yaml.safe_load(block("### Buildkite", "yaml"))["steps"]
+    (step,) = yaml.safe_load(block("## Buildkite", "yaml"))["steps"]
     commands = step["command"] if isinstance(step["command"], list) else [step["command"]]
     return Recipe(
         commands=[c for c in commands if not c.startswith("pipx install")],
@@ -90,7 +89,7 @@ def buildkite() -> Recipe:
 
 
 def circleci() -> Recipe:
-    job = yaml.safe_load(block("### CircleCI", "yaml"))["jobs"]["e2e"]
+    job = yaml.safe_load(block("## CircleCI", "yaml"))["jobs"]["e2e"]
     runs = [s["run"] for s in job["steps"] if isinstance(s, dict) and "run" in s]
     commands = [r if isinstance(r, str) else r["command"] for r in runs]
     stored = [

@@ -159,8 +159,8 @@ def test_the_check_catches_a_rewrite_that_loses_an_input() -> None:
     assert release_action.problems(before, pinned.replace("ghcr.io/acme", "ghcr.io/other"), PINNED)
 
 
-def test_the_readme_shows_the_runs_block_a_release_has(tmp_path: Path) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_docs_show_the_runs_block_a_release_has(tmp_path: Path) -> None:
+    readme = (ROOT / "docs" / "image.md").read_text(encoding="utf-8")
     shown = readme[readme.index("runs:\n  using: docker\n  # A release commit") :]
     shown = shown[: shown.index("```")]
 

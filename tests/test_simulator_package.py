@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
 from testrun_action.cli import main
@@ -100,7 +103,7 @@ def test_the_sandbox_serves_each_registered_provider_to_a_real_trigger(
 
 
 def test_the_sandbox_keeps_the_ports_its_users_know() -> None:
-    # README and the CI workflow name these; Testsigma's Test Management takes 8027.
+    # docs/sandbox.md and the CI workflow name these; Testsigma's Test Management takes 8027.
     assert sandbox.first_ports(8025) == {"empirical": 8025, "testsigma": 8026, "buildkite": 8028}
     assert set(sandbox.first_ports(0).values()) == {0}
 
@@ -162,3 +165,40 @@ def test_a_new_provider_s_simulators_are_one_registry_entry(monkeypatch: pytest.
     assert started["echo"].description == "Echo simulator"
     overridden = parser("sandbox").parse_args(["--echo-port", "9100"])
     assert overridden.port_echo == 9100
+
+
+def _links(text: str) -> list[str]:
+    return re.findall(r"https?://[^\s)\]>\"'`|]+", text)
+
+
+def test_a_sandbox_run_links_only_to_pages_the_sandbox_serves(tmp_path: Path, github: Simulated) -> None:
+    """Every report link of a sandbox run, failed tests' included, opens a page of the sandbox, never the
+    real dashboards (dash.empirical.run, buildkite.com, app.testsigma.com); GitHub's links aside."""
+    scripts = {
+        "empirical": ['staging={"duration": 1, "failed": 2}'],
+        "buildkite": ['e2e-tests={"failed": 2}'],
+    }
+    with contextlib.ExitStack() as stack:
+        started = sandbox.start(stack, "127.0.0.1", sandbox.first_ports(0), scripts)
+        plan = f"{started['testsigma'].inputs['api-url']}/_sim/plans/{started['testsigma'].inputs['test-plan-id']}"
+        httpx.put(plan, json={"failed": 2}, timeout=10).raise_for_status()
+        addresses = {value for each in started.values() for value in each.inputs.values() if "://" in value}
+        sandbox_hosts = tuple(f"{urlsplit(url).scheme}://{urlsplit(url).netloc}/" for url in addresses)
+        for name, each in started.items():
+            job = Job(tmp_path / name)
+            (tmp_path / name).mkdir()
+            job.github_api_url = github.url
+            result = job.run(
+                **{"provider": name, **each.inputs, "poll-interval": "0.2", "compare-with": "none"}
+            )
+            seen = _links(result.everything())
+            service = [url for url in seen if not url.startswith(("https://github.com/", github.url))]
+
+            assert result.outputs["run-url"] in service, result.log
+            assert result.code == 1, result.log  # failed tests, each with its links
+            strays = [url for url in service if not url.startswith(sandbox_hosts)]
+            assert strays == [], f"{name}: {strays}"
+            for url in set(service):
+                page = httpx.get(url, timeout=10)
+                assert page.status_code == 200, url
+                assert page.headers["content-type"].startswith("text/html"), url

@@ -1,8 +1,9 @@
-"""Write action.yml and the README's input and output tables and list of providers from
-src/testrun_action/inputs.py and the provider registry (each provider's `ProviderSpec`).
+"""Write what the docs generate: action.yml, docs/inputs.md's input and output tables and the README's list
+of providers from src/testrun_action/inputs.py and the provider registry (each provider's `ProviderSpec`),
+and docs/performance.md's benchmark tables from benchmarks/results/latest.md (written by `make bench`).
 
-python tools/gen_docs.py          rewrite both files
-python tools/gen_docs.py --check  exit 1 if either is out of date (the tests run this)
+python tools/gen_docs.py          rewrite the files
+python tools/gen_docs.py --check  exit 1 if any is out of date (the tests run this)
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+LATEST = ROOT / "benchmarks" / "results" / "latest.md"
+MATRIX = ROOT / "benchmarks" / "results" / "matrix.md"  # written by `python -m benchmarks.matrix`
+# The sections of latest.md that docs/performance.md shows, by title (benchmarks/__main__.py's SECTIONS).
+BENCHMARKS = ("Start-up", "Waiting", "Scale", "Image")
 
 from testrun_action.inputs import INPUTS, OUTPUTS  # noqa: E402
 from testrun_action.providers.registry import specs  # noqa: E402
@@ -43,7 +48,7 @@ def _scalar(value: str) -> str:
 
 
 def action_yml() -> str:
-    lines = [HEADER.format(services=", ".join(spec.display_name for spec in specs())), "inputs:"]
+    lines = [HEADER.format(services=_joined([spec.display_name for spec in specs()])), "inputs:"]
     for spec in INPUTS:
         lines.append(f"  {spec.name}:")
         lines.append(f"    description: {_scalar(spec.description)}")
@@ -87,24 +92,63 @@ def providers_list() -> str:
     return f"Supported services (the `provider` input): {_joined(described)}."
 
 
-def readme(text: str) -> str:
-    sections = (("providers", providers_list()), ("inputs", inputs_table()), ("outputs", outputs_table()))
+def benchmark_section(title: str) -> str:
+    """One table of benchmarks/results/latest.md (`### {title}` up to the next), as `make bench` wrote it."""
+    text = LATEST.read_text(encoding="utf-8")
+    found = re.search(rf"^### {re.escape(title)}\n\n(.*?)\n*(?=^### |\Z)", text, re.DOTALL | re.MULTILINE)
+    if not found:
+        raise SystemExit(f"{LATEST.relative_to(ROOT)} has no section ### {title}")
+    return found.group(1)
+
+
+def measured_when() -> str:
+    """The line of latest.md that says on what machine, when and with which command the figures were taken."""
+    lines = [
+        line
+        for line in LATEST.read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("<!--")
+    ]
+    return lines[0]
+
+
+def fill(text: str, sections: tuple[tuple[str, str], ...], path: str) -> str:
+    """`text` with each `<!-- name:start -->` ... `<!-- name:end -->` block replaced by its generated content."""
     for name, table in sections:
         pattern = re.compile(rf"(<!-- {name}:start -->\n)(?:.*?\n)?(<!-- {name}:end -->)", re.DOTALL)
         if not pattern.search(text):
-            raise SystemExit(f"README.md has no <!-- {name}:start --> ... <!-- {name}:end --> markers")
+            raise SystemExit(f"{path} has no <!-- {name}:start --> ... <!-- {name}:end --> markers")
         text = pattern.sub(lambda m, t=table: m.group(1) + t + "\n" + m.group(2), text)
     return text
 
 
+def readme(text: str) -> str:
+    return fill(text, (("providers", providers_list()),), "README.md")
+
+
+def inputs_page(text: str) -> str:
+    return fill(text, (("inputs", inputs_table()), ("outputs", outputs_table())), "docs/inputs.md")
+
+
+def matrix_section() -> str:
+    """benchmarks/results/matrix.md without its generated-by comment: the machine line, the table, the notes."""
+    lines = MATRIX.read_text(encoding="utf-8").splitlines()
+    return "\n".join(line for line in lines if not line.startswith("<!--")).strip()
+
+
+def performance_page(text: str) -> str:
+    tables = tuple((f"bench-{title.lower()}", benchmark_section(title)) for title in BENCHMARKS)
+    sections = (("bench-measured", measured_when()), *tables, ("bench-matrix", matrix_section()))
+    return fill(text, sections, "docs/performance.md")
+
+
 def main(argv: list[str]) -> int:
     check = "--check" in argv
-    targets = {
-        ROOT / "action.yml": action_yml(),
-        ROOT / "README.md": readme((ROOT / "README.md").read_text(encoding="utf-8")),
-    }
+    pages = {"README.md": readme, "docs/inputs.md": inputs_page, "docs/performance.md": performance_page}
+    targets = {ROOT / "action.yml": action_yml()}
+    for name, generate in pages.items():
+        targets[ROOT / name] = generate((ROOT / name).read_text(encoding="utf-8"))
     stale = [
-        path.name
+        str(path.relative_to(ROOT))
         for path, text in targets.items()
         if not path.exists() or path.read_text(encoding="utf-8") != text
     ]

@@ -83,8 +83,15 @@ class Overdue(Exception):
         self.seconds = seconds
 
 
-def run_within(seconds: float, call: Callable[[], T], name: str = "call") -> T:
+def run_within(
+    seconds: float,
+    call: Callable[[], T],
+    name: str = "call",
+    slow: tuple[float, Callable[[], None]] | None = None,
+) -> T:
     """`call()` on a daemon thread: its result or exception, or `Overdue` after `seconds` of real time.
+    `slow`: (after, say): `say()` once when the call is still going `after` seconds in, so that a long
+    wait is never a silent one.
 
     An abandoned call runs on until its own socket timeouts end it; being a daemon, it never holds up
     the process's exit. A signal still interrupts the wait in the main thread."""
@@ -100,10 +107,14 @@ def run_within(seconds: float, call: Callable[[], T], name: str = "call") -> T:
             done.set()
 
     threading.Thread(target=work, name=name, daemon=True).start()
-    until = time.monotonic() + seconds
+    started = time.monotonic()
+    until = started + seconds
     while not done.wait(min(WAKE_SECONDS, max(0.0, until - time.monotonic()))):
         if time.monotonic() >= until:
             raise Overdue(seconds)
+        if slow is not None and time.monotonic() - started >= slow[0]:
+            slow[1]()
+            slow = None
     if "error" in box:
         raise box["error"]
     return box["value"]  # type: ignore[no-any-return]

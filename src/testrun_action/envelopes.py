@@ -25,16 +25,21 @@ def error_message(body: Any) -> Any:
 
 
 def service_message(response: httpx.Response, read: Callable[[Any], Any] | None = None) -> str:
-    """The service's own words from an error response, found by `read` (`error_message` unless given)."""
+    """The service's own words from an error response, found by `read` (`error_message` unless given).
+    Their backticks become quotes: in a message, a code span is ours (`report.markdown.prose`)."""
     try:
         body = bodies.loads(response.content)
     except bodies.BodyError:
         text = bodies.clean_text(response.content[:4096].decode("utf-8", "replace")).strip()
-        return text[:MESSAGE_LIMIT] if text and "<html" not in text[:200].lower() else ""
+        return _unticked(text[:MESSAGE_LIMIT]) if text and "<html" not in text[:200].lower() else ""
     message = (read or error_message)(body)
     if isinstance(message, list):
         message = "; ".join(str(m) for m in message)
-    return str(message)[:MESSAGE_LIMIT] if message else ""
+    return _unticked(str(message)[:MESSAGE_LIMIT]) if message else ""
+
+
+def _unticked(said: str) -> str:
+    return said.replace("`", "'")
 
 
 def decode(response: httpx.Response, service: str) -> Any:

@@ -7,6 +7,7 @@
         ├── AuthenticationError  401/403: the key is wrong or lacks access
         ├── ServiceUnavailable   unreachable, timing out or answering 5xx past every retry
         │   └── DeliveryUncertain  a request failed after it may have reached the service
+        ├── TlsFailure           the TLS handshake failed (an untrusted certificate, a plain-http port)
         ├── MalformedResponse    the answer was not the JSON we can read
         ├── RunNotFound          the run does not exist or is not visible to this key
         └── TriggerUncertain     the trigger may have reached the service, and no run was found
@@ -70,6 +71,12 @@ class DeliveryUncertain(ServiceUnavailable):
     Raised only for requests that must not be repeated blindly (the trigger); the provider looks for
     the run it may have created instead of sending the request again.
     """
+
+
+class TlsFailure(ServiceError):
+    """The TLS handshake failed: permanent, so never retried; the message says how to trust a CA."""
+
+    title = "Secure connection failed"
 
 
 class MalformedResponse(ServiceError):

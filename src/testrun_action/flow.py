@@ -34,6 +34,7 @@ from .errors import (
     ServiceError,
     ServiceUnavailable,
     TestrunError,
+    TlsFailure,
 )
 from .gha import Actions
 from .http import RetryPolicy
@@ -42,7 +43,7 @@ from .model import Failures, History, NotRun, Outcome, Report, TestRun
 from .providers import Provider, Wiring, create_provider
 from .publishers import Publishers, default_publishers, report_not_run
 from .report.outputs import outcome
-from .settings import Settings, insecure_urls, load_settings, read_raw_inputs, secret_inputs
+from .settings import Settings, attached_as, insecure_urls, load_settings, read_raw_inputs, secret_inputs
 from .untrusted import sanitised
 from .verdict import Verdict, decide
 from .waiting import plan, wait_for_run
@@ -50,6 +51,9 @@ from .waiting import plan, wait_for_run
 # The cancel request on a signal; with the check run's and comment's shares (github.*.INTERRUPTED_*) the
 # step exits within 5 s, well before the runner's kill 10 s after SIGINT (github-platform.md 3.1).
 CANCEL_SECONDS = 1.5
+# Errors an input causes, headlined as a configuration error: a wrong value, a request the service
+# refused for one, a key it refused (exit 3 still: errors.py).
+CONFIGURATION_ERRORS = (ConfigurationError, RequestRejected, AuthenticationError)
 CLEANUP_SECONDS = 20.0  # the cancel request at the deadline, when nothing is about to kill us
 
 
@@ -90,7 +94,7 @@ def _run_action(
         context = load_context(environ)
     except ConfigurationError as exc:
         _report_error(gha, exc)
-        _not_run(gha, raw, exc.title, exc.message)
+        _not_run(gha, raw, exc.title, exc.message, configuration=True)
         return exc.exit_code
     except Exception as exc:  # a defect of ours while reading the inputs: still no traceback, still outputs
         if gha.debug:
@@ -117,10 +121,12 @@ def _run_action(
         return flow.execute()
 
 
-def _not_run(gha: Actions, raw: Mapping[str, str], title: str, message: str) -> None:
+def _not_run(
+    gha: Actions, raw: Mapping[str, str], title: str, message: str, *, configuration: bool = False
+) -> None:
     """Outputs and a summary note when nothing could be started, through the usual writers."""
     summary = raw.get("job-summary", "true").strip().lower() != "false"  # settings are not there to ask
-    report_not_run(gha, NotRun(title, message), summary=summary)
+    report_not_run(gha, NotRun(title, message, configuration), summary=summary)
 
 
 def _report_error(gha: Actions, exc: TestrunError) -> None:
@@ -150,7 +156,13 @@ class Flow:
         self.settled = False
 
     def execute(self) -> int:
-        wiring = Wiring(self.clock, self.gha.log, self.hooks.transport, self.hooks.policy)
+        wiring = Wiring(
+            self.clock,
+            self.gha.log,
+            self.hooks.transport,
+            self.hooks.policy,
+            warn=lambda line: self.gha.warning(line, title="Not checked before the trigger"),
+        )
         provider = create_provider(self.settings, self.context, wiring)
         late: Interrupted | None = None
         try:
@@ -179,7 +191,8 @@ class Flow:
         except TestrunError as exc:
             _report_error(self.gha, exc)
             return self._report(
-                self._decide(problem=f"{exc.title}: {exc.message}", problem_exit=exc.exit_code)
+                self._decide(problem=f"{exc.title}: {exc.message}", problem_exit=exc.exit_code),
+                configuration=isinstance(exc, CONFIGURATION_ERRORS),
             )
         except Exception as exc:  # a defect of ours: still no traceback, still outputs, never a pass
             if self.gha.debug:
@@ -197,7 +210,9 @@ class Flow:
         deadline = Deadline(self.clock, settings.timeout_seconds)
         if settings.run_id:
             run = provider.poll(settings.run_id, deadline)
-            settings = self._own_environment(run)
+            settings = attached_as(settings, run.id, run.environment)  # labelled as its own environment
+            if settings is not self.settings:  # the publishers write for that one; none has started yet
+                self.settings, self.publishers = settings, self.make_publishers(settings, self.context, gha)
             gha.log(f"Attached to {provider.name} run {run.id} ({run.state}): {run.url}")
         else:
             gha.log(f"Triggering a run on {provider.name} for {settings.target}…")
@@ -210,8 +225,8 @@ class Flow:
             except MalformedResponse:
                 self._orphan(provider, "the trigger's answer was unreadable", CLEANUP_SECONDS)
                 raise
-            except (ConfigurationError, RequestRejected, AuthenticationError):
-                self.triggering = False  # refused: it created nothing
+            except (ConfigurationError, RequestRejected, AuthenticationError, TlsFailure):
+                self.triggering = False  # refused, or never sent past the handshake: it created nothing
                 raise
             self.triggering = False
             gha.save_state("run_id", run.id)
@@ -219,7 +234,7 @@ class Flow:
             try:
                 run = provider.poll(run.id, deadline)  # learns the report URL and confirms the state
             except (ServiceUnavailable, MalformedResponse) as exc:  # the wait looks again
-                gha.log(f"Status check failed ({exc.message}); the wait looks again.")
+                gha.log(f"Status check failed: {exc.message} The wait looks again.")
             gha.log(f"Triggered {provider.name} run {run.id} ({run.state}): {run.url}")
         self.run = run
         self.publishers.started(run)
@@ -262,22 +277,6 @@ class Flow:
         findings.say_comparison(history, judged, gha.log)
         verdict = self._decide(failures=judged, history=history)
         return self._report(verdict, failures=judged, history=history)
-
-    def _own_environment(self, run: TestRun) -> Settings:
-        """An attached run is labelled and compared as the environment it ran against, where the service
-        says: `environment` may be left out, and given, it must be that one."""
-        given, own = self.settings.environment, run.environment
-        if own and given and own != given:
-            raise ConfigurationError(
-                "environment",
-                f"is '{given}', but run {run.id} ran against '{own}': leave `environment` out to follow "
-                f"the run as its own, or attach to a run of '{given}'.",
-            )
-        if given:
-            return self.settings
-        self.settings = self.settings.model_copy(update={"environment": own or f"run {run.id}"})
-        self.publishers = self.make_publishers(self.settings, self.context, self.gha)  # none started yet
-        return self.settings
 
     def _remember(self, run: TestRun) -> None:
         self.run = run
@@ -322,7 +321,6 @@ class Flow:
             self.gha.warning(f"Could not cancel run {run.id}: {exc.message}", title="Cancel failed")
 
     def _dry_run(self, provider: Provider) -> int:
-        """Nothing is sent, so an interruption has nothing to cancel: it ends the step with its code."""
         try:
             planned = provider.planned_trigger()
             self.gha.log(
@@ -334,7 +332,7 @@ class Flow:
         except TestrunError as exc:  # an input the request needs (a branch to build, ...)
             _report_error(self.gha, exc)
             return exc.exit_code
-        except Interrupted as interruption:
+        except Interrupted as interruption:  # nothing was sent, so nothing to cancel
             return interruption.exit_code
         return 0
 
@@ -350,6 +348,7 @@ class Flow:
         problem: str | None = None,
         interrupted: bool = False,
         history: History | None = None,
+        configuration: bool = False,
     ) -> Report:
         self.verdict = verdict
         if verdict.outcome is not Outcome.PASSED or not verdict.passed:
@@ -367,6 +366,7 @@ class Flow:
             run=self.run,
             failures=failures or Failures(),
             problem=problem or (verdict.reason if unknown else None),
+            configuration=configuration,
             interrupted=interrupted,
             history=history,
             verdict_note=verdict.note,

@@ -20,7 +20,12 @@
   `envelopes.error_message`, or the client's own reader). Malformed JSON is a `MalformedResponse`.
 - Redirects are never followed (the key would go wherever they point): a 3xx is a clear error.
 - Headers with odd numbers (`"²".isdigit()` is true) count as absent.
-- Error messages name the service and the host, never headers or credentials.
+- A TLS failure (an unknown certificate authority, `https://` to a plain-http port) is permanent: it
+  fails at once, in the words of the `ssl` error, with how to trust a private CA (`SSL_CERT_FILE`,
+  which the client reads through `trust_env`).
+- A request that failed for good names its method and URL, and an answer that suggests a wrong
+  `api-url` (a 404, an HTML page, a refused connection) says to check it, with the expected base.
+- Error messages name the service and the request, never headers or credentials.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from . import bodies
+from . import http_words as words
 from .clock import Clock, Deadline, Overdue, run_within
 from .envelopes import decode, service_message
 from .errors import (
@@ -43,6 +49,7 @@ from .errors import (
     MalformedResponse,
     RequestRejected,
     ServiceUnavailable,
+    TlsFailure,
 )
 from .quota import RateGate, retry_after
 
@@ -51,6 +58,13 @@ RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 NOT_PROCESSED_STATUSES = frozenset({429, 503})
 PACING_LOG_SECONDS = 5.0  # pauses this long or longer are said in the log
 MIN_WALL = 1.0  # the least wall-clock time one attempt gets, even at the deadline (a last cancel)
+# Attempts that end in silence (a connection accepted and no answer within the timeout) before giving
+# up: a server that held two connections for a read timeout each without a byte will not answer a
+# third, and each costs 30 s (RetryPolicy.read_timeout); other failures keep the policy's attempts.
+SILENT_ATTEMPTS = 2
+# An attempt still unanswered after this long says so in the log, so that no wait is silent for longer
+# than this: a third of RetryPolicy.read_timeout, and far beyond an answer's usual time.
+SLOW_LOG_SECONDS = 10.0
 
 
 class RequestOptions(TypedDict, total=False):
@@ -89,11 +103,15 @@ class HttpClient:
         credential_input: str = "api-key",
         body_limit: int = bodies.JSON_LIMIT,
         error_message: Callable[[Any], Any] | None = None,
+        url_input: str = "api-url",
+        url_example: str | None = None,
     ) -> None:
         """`unprocessed`: answers that certainly acted on nothing (a rate limit): retried like a 429,
         even for a request that must not be repeated. `credential_input`: the input named when the
         service refuses the credentials. `body_limit`: the largest answer read, after decompression.
-        `error_message`: the reason in the service's error answers (`service_message`)."""
+        `error_message`: the reason in the service's error answers (`service_message`). `url_input`: the
+        input that gave `base_url`, named when an answer suggests it is wrong; `url_example`: its
+        expected form (the provider's default)."""
         self.service = service
         parts = urlsplit(base_url)
         self.host = parts.hostname or "the service"
@@ -106,6 +124,8 @@ class HttpClient:
         self._credential_input = credential_input
         self._body_limit = body_limit
         self.error_message = error_message
+        expected = f" (expected the API base, e.g. {url_example})" if url_example else ""
+        self.url_hint = f"the `{url_input}` input{expected}"
         self._client = httpx.Client(
             base_url=base_url,
             headers={"Accept-Encoding": bodies.ACCEPT_ENCODING, **dict(headers)},
@@ -128,7 +148,7 @@ class HttpClient:
         not worth a retry."""
         response = self.send(method, path, **options)
         if response.is_success or response.status_code in accept:
-            return response.status_code, decode(response, self.service)
+            return response.status_code, self._decode(response)
         raise self._failure(response)
 
     def json_page(
@@ -143,13 +163,23 @@ class HttpClient:
         response = self.send("GET", path, params=params, deadline=deadline)
         if not response.is_success:
             raise self._failure(response)
-        payload = decode(response, self.service)
+        payload = self._decode(response)
         links = {
             rel: link["url"]
             for rel, link in response.links.items()
             if isinstance(rel, str) and self._same_origin(link.get("url", ""))
         }
         return payload, links
+
+    def _decode(self, response: httpx.Response) -> Any:
+        """The answer's JSON; a web page instead says it: a dashboard's URL given as the API's, or a
+        proxy's page. Still a `MalformedResponse`: a proxy may answer so for a trigger the service took."""
+        if words.is_html(response):
+            raise MalformedResponse(
+                f"{words.where(response.request)} was answered with an HTML page (HTTP {response.status_code}),"
+                f" not the API's JSON. Check {self.url_hint}."
+            )
+        return decode(response, self.service)
 
     def _same_origin(self, url: str) -> bool:
         parts = urlsplit(url)
@@ -172,10 +202,11 @@ class HttpClient:
         (at most `limit` bytes after decompression, the client's `body_limit` unless given)."""
         policy = self._policy if attempts is None else replace(self._policy, attempts=attempts)
         limit = self._body_limit if limit is None else limit
-        attempt = 0
+        started = self._clock.now()
+        attempt = silent = 0
         while True:
             attempt += 1
-            self._pace(deadline.remaining() if deadline else None)
+            self._pace(deadline)
             remaining = deadline.remaining() if deadline else None
             timeout = httpx.Timeout(
                 _clip(policy.read_timeout, remaining),
@@ -187,22 +218,44 @@ class HttpClient:
             )
             try:
                 response = run_within(
-                    wall, functools.partial(self._exchange, request, limit), f"{self.service} request"
+                    wall,
+                    functools.partial(self._exchange, request, limit),
+                    f"{self.service} request",
+                    slow=(SLOW_LOG_SECONDS, functools.partial(self._say_slow, request, timeout)),
                 )
             except bodies.BodyError as exc:
+                self.gate.unanswered()
                 raise MalformedResponse(
                     f"{self.service} sent an answer that was refused: {exc} (from {self.host})."
                 ) from None
             except (httpx.TransportError, Overdue) as exc:
+                self.gate.unanswered()
+                tls = words.tls_problem(exc)
+                if tls is not None:  # permanent: the same certificate fails the same way again
+                    problem, plain = tls
+                    hint = (
+                        f"The port may speak plain http, not https: check {self.url_hint}."
+                        if plain
+                        else words.TLS_HINT
+                    )
+                    raise TlsFailure(f"TLS: {problem} for {words.where(request)}. {hint}") from None
                 not_sent = isinstance(
                     exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.UnsupportedProtocol
                 )
-                reason = f"{_describe(exc)} talking to {self.host}"
+                silent += isinstance(exc, httpx.TimeoutException | Overdue)
+                reason = words.describe(exc, request, timeout)
                 if not (repeatable or not_sent):
                     raise DeliveryUncertain(
-                        f"{self.service}: {reason}; the request may have been received."
+                        f"{self.service}: {reason} for {words.where(request)}; the request may have been received."
                     ) from None
                 wait = None
+                hint = f" Check {self.url_hint}." if not_sent else ""
+                if attempt >= policy.attempts or silent >= SILENT_ATTEMPTS:
+                    took = words.took(self._clock.now() - started)
+                    raise ServiceUnavailable(
+                        f"{self.service}: {reason} for {words.where(request)}"
+                        f" ({words.plural(attempt, 'attempt')} over {took}).{hint}"
+                    ) from None
             else:
                 self.last_headers = response.headers
                 self.gate.observe(response.headers)
@@ -215,25 +268,31 @@ class HttpClient:
                     self.gate.hold(wait if wait is not None else self._policy.base_delay)
                 said = service_message(response, self.error_message) if unprocessed else ""
                 reason = f"HTTP {status}{' (' + said + ')' if said else ''} from {self.host}"
+                hint = ""
                 not_processed = unprocessed or (status in NOT_PROCESSED_STATUSES and wait is not None)
                 if not repeatable and not not_processed:
                     raise DeliveryUncertain(f"{self.service}: {reason}; the request may have been received.")
                 if attempt >= policy.attempts:
                     return response
-            if attempt >= policy.attempts:
-                raise ServiceUnavailable(
-                    f"{self.service} could not be reached: {reason} ({attempt} attempts)."
-                )
             delay = self._backoff(attempt, wait)
             left = deadline.remaining() if deadline else None  # after the attempt, not before it
             if left is not None and delay >= left:
                 raise ServiceUnavailable(
-                    f"{self.service}: {reason}; no time left to retry before the deadline."
+                    f"{self.service}: {reason} for {words.where(request)}; no time left to retry before the"
+                    f" deadline.{hint}"
                 )
+            most = policy.attempts if not silent else min(policy.attempts, attempt - silent + SILENT_ATTEMPTS)
             self._log(
-                f"{self.service}: {reason}; retrying in {delay:.1f}s (attempt {attempt + 1}/{policy.attempts})."
+                f"{self.service}: {reason} for {words.where(request)}; retrying in {delay:.1f}s"
+                f" (attempt {attempt + 1} of at most {most})."
             )
             self._clock.sleep(delay)
+
+    def _say_slow(self, request: httpx.Request, timeout: httpx.Timeout) -> None:
+        self._log(
+            f"{self.service}: no answer yet after {SLOW_LOG_SECONDS:.0f}s for {words.where(request)};"
+            f" waiting up to {timeout.read:.0f}s."
+        )
 
     def _exchange(self, request: httpx.Request, limit: int) -> httpx.Response:
         """One request and its whole body, read within `limit`: an answer with its body decoded."""
@@ -257,15 +316,19 @@ class HttpClient:
         ]
         return httpx.Response(response.status_code, headers=headers, content=content, request=request)
 
-    def _pace(self, remaining: float | None) -> None:
-        pause = self.gate.reserve()
-        if pause <= 0:
-            return
-        if remaining is not None and pause >= remaining:
-            return  # no time to wait for the quota: try anyway (a cancel at a deadline is worth it)
-        if pause >= PACING_LOG_SECONDS:
-            self._log(f"{self.service}: API rate limit nearly used up; waiting {pause:.0f}s for it to reset.")
-        self._clock.sleep(pause)
+    def _pace(self, deadline: Deadline | None) -> None:
+        """Wait for the rate gate to let the request go, asking again each time it says to wait."""
+        said = False
+        while (pause := self.gate.reserve()) > 0:
+            if deadline is not None and pause >= deadline.remaining():
+                self.gate.reserve(force=True)  # no time to wait for the quota: try anyway (a last cancel)
+                return
+            if pause >= PACING_LOG_SECONDS and not said:
+                self._log(
+                    f"{self.service}: API rate limit nearly used up; waiting {pause:.0f}s for it to reset."
+                )
+                said = True
+            self._clock.sleep(pause)
 
     def _backoff(self, attempt: int, retry_after_seconds: float | None) -> float:
         if retry_after_seconds is not None:
@@ -277,9 +340,10 @@ class HttpClient:
         status = response.status_code
         said = service_message(response, self.error_message)
         detail = f": {said}" if said else "."
-        if status in (401, 403):
+        if status in (401, 403):  # the service's words end in a full stop: the hint is a sentence of its own
             return AuthenticationError(
-                f"{self.service} refused the credentials (HTTP {status}){detail} Check the `{self._credential_input}` input."
+                f"{self.service} refused the credentials (HTTP {status})"
+                f"{f': {words.sentence(said)}' if said else '.'} Check the `{self._credential_input}` input."
             )
         if 300 <= status < 400:
             where = urlsplit(response.headers.get("location", "")).hostname
@@ -290,6 +354,13 @@ class HttpClient:
             )
         if status in RETRY_STATUSES:
             return ServiceUnavailable(f"{self.service} kept failing (HTTP {status}){detail}")
+        if words.is_html(response) or (
+            status in (404, 405) and words.no_such_path(said)
+        ):  # not the API's URL
+            said = f" ({said})" if said else ""
+            return RequestRejected(
+                f"{words.where(response.request)} was answered HTTP {status}{said}. Check {self.url_hint}."
+            )
         if 400 <= status < 500:
             return RequestRejected(f"{self.service} rejected the request (HTTP {status}){detail}")
         return ServiceUnavailable(f"{self.service} answered HTTP {status} unexpectedly{detail}")
@@ -305,22 +376,3 @@ def _loaded(response: httpx.Response) -> bytes | None:
 
 def _clip(value: float, remaining: float | None) -> float:
     return value if remaining is None else max(0.5, min(value, remaining))
-
-
-def _describe(exc: httpx.TransportError | Overdue) -> str:
-    if isinstance(exc, Overdue):
-        return f"no complete answer within {exc.seconds:.1f}s"
-    names = {
-        httpx.ConnectError: "connection failed",
-        httpx.ConnectTimeout: "connection timed out",
-        httpx.ReadTimeout: "no answer in time",
-        httpx.WriteTimeout: "sending timed out",
-        httpx.PoolTimeout: "no free connection",
-        httpx.RemoteProtocolError: "connection closed unexpectedly",
-        httpx.ReadError: "connection reset",
-        httpx.WriteError: "connection reset while sending",
-    }
-    for kind, words in names.items():
-        if isinstance(exc, kind):
-            return words
-    return type(exc).__name__

@@ -1,4 +1,4 @@
-"""The action's declared inputs and outputs: one list that action.yml and the README are generated from
+"""The action's declared inputs and outputs: one list that action.yml and docs/inputs.md are generated from
 (`make docs`), that `settings` reads, and that a test keeps in step with both files.
 
 The common inputs are declared here; each provider declares its own in its package (`ProviderSpec`), and
@@ -18,7 +18,7 @@ class Input:
     default: str = ""
     required: bool = False
     secret: bool = False  # masked before anything is printed
-    # How the README shows the default when action.yml has none (a per-provider default).
+    # How docs/inputs.md shows the default when action.yml has none (a per-provider default).
     shown_default: str = ""
     boolean: bool = False  # `true` or `false`: on the command line, `--name` and `--no-name`
     alias_of: str = ""  # another name of that input: both given, they must agree (`settings`)

@@ -222,6 +222,7 @@ class NotRun:
 
     title: str
     message: str
+    configuration: bool = False  # an input is wrong (exit 2), not a defect of ours
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +238,7 @@ class Report:
     run: TestRun | None = None
     failures: Failures = field(default_factory=Failures)
     problem: str | None = None  # why the outcome is an error or unknown
+    configuration: bool = False  # the problem is an input's (exit 2): a configuration error
     interrupted: bool = False
     history: History | None = None  # recent runs: the trend and the comparison; None when not read
     verdict_note: str | None = None  # why `fail-on` decided as it did, when that is not obvious

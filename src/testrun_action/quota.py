@@ -30,6 +30,12 @@ RATE_LOW_WATER = 10
 # Beyond that it spends no faster than what is left over the time to the reset, so jobs sharing a key
 # (a matrix) leave each other room: each slows down as the shared count falls, and none runs it out.
 RATE_BURST = 4
+# Once a window has reset, a single request goes, and the others wait this long at most for its answer
+# (which says what the new window holds) before one of them goes instead: a few times a request's usual
+# round trip, far below a window (a minute, providers.md 3.4).
+PROBE_SECONDS = 2.0
+# How often a request waiting for that answer asks again: a small part of PROBE_SECONDS.
+RECHECK_SECONDS = 0.1
 # A wait a header asks for beyond this is not believed. Documented quota windows are a minute
 # (providers.md 3.4); an hour is far beyond any service's.
 LONGEST_WAIT = 3600
@@ -100,7 +106,7 @@ class Headroom:
 
 @dataclass
 class _Quota:
-    remaining: int
+    remaining: int  # as last announced, less our requests sent since (and those not answered then)
     reset_at: float  # on the client's clock
     next_at: float | None = None  # the earliest moment of the next paced request; None: not paced yet
 
@@ -111,8 +117,15 @@ class RateGate:
     Each response's `RateLimit-*` headers (the tighter of the organization and user scopes) say how
     many requests are left and when the window resets. What is left beyond `RATE_LOW_WATER` is spread
     evenly over the time to the reset, after at most `RATE_BURST` requests at a process's start; the
-    rest waits for the reset. Reservations count down locally, so threads sharing the client don't all spend
-    the last request.
+    rest waits for the reset.
+
+    Every request asks for its turn when it is about to go (`reserve`), and a request told to wait asks
+    again then: nothing is promised ahead on figures that other jobs sharing the key make stale in the
+    meantime, so each turn is decided on the freshest answer. Our own requests not answered yet count as
+    spent, whatever the figures said before they were counted. Once a window has reset, nothing is
+    known of the next one: a single request goes and the others wait for its answer (`PROBE_SECONDS`
+    at most), so that jobs idle through the reset do not all spend the new window at once on figures
+    from the last.
 
     A 429 closes the gate for every request of the process (history reads, status reads, a cancel)
     until the reset it announces (`hold`): no request of ours meets a refusal another already got.
@@ -122,12 +135,11 @@ class RateGate:
         self._clock = clock
         self._lock = threading.Lock()
         self._quota: _Quota | None = None
+        self._announced = False  # the service has announced a quota: pace by it from now on
         self._closed_until = 0.0  # after a 429: no request before this moment, on the clock
         self._burst = RATE_BURST  # requests still allowed ahead of the pace: once per process, not per window
-        # Between windows (the last one reset, no answer yet from the next): the last window's pace, so
-        # that jobs sharing the key, idle through the reset, do not all spend the new one at once.
-        self._pace = 0.0
-        self._next_unknown = 0.0
+        self._in_flight = 0  # our requests sent and not answered yet
+        self._probe_until = 0.0  # a request sent into an unknown window: the others wait for its answer
 
     def hold(self, seconds: float) -> None:
         """A 429 answered: every request waits `seconds` (the announced reset), whoever sends it."""
@@ -135,6 +147,7 @@ class RateGate:
             self._closed_until = max(self._closed_until, self._clock.now() + max(0.0, seconds))
 
     def observe(self, headers: Mapping[str, str]) -> None:
+        """An answer to one of our requests, with what its headers say of the quota."""
         tightest: tuple[int, int] | None = None
         for remaining_name, reset_name in quota_scopes(headers):
             remaining, reset = _whole(headers.get(remaining_name)), _whole(headers.get(reset_name))
@@ -142,18 +155,25 @@ class RateGate:
                 continue
             if remaining is not None and reset is not None and (tightest is None or remaining < tightest[0]):
                 tightest = (remaining, reset)
-        if tightest is None:
-            return
         with self._lock:
+            self._in_flight = max(0, self._in_flight - 1)
+            if tightest is None:
+                return
             old, now = self._quota, self._clock.now()
-            remaining, reset_at = tightest[0], now + tightest[1]
+            # Ours still unanswered may have been counted after this answer's figure: count them spent.
+            remaining, reset_at = tightest[0] - self._in_flight, now + tightest[1]
             # The same window (its reset is announced in whole seconds): an answer to a request sent
             # before others were reserved counts fewer spent than we know of, so keep the lower count.
             if old is not None and now < old.reset_at and reset_at <= old.reset_at + 1.0:
                 remaining = min(remaining, old.remaining)
-            if old is None or now >= old.reset_at or reset_at > old.reset_at + 1.0:  # a new window
-                self._pace = tightest[1] / max(1, remaining - RATE_LOW_WATER)
             self._quota = _Quota(remaining, reset_at, old.next_at if old else None)
+            self._announced, self._probe_until = True, 0.0
+
+    def unanswered(self) -> None:
+        """One of our requests ended without an answer (a broken connection, a body refused)."""
+        with self._lock:
+            self._in_flight = max(0, self._in_flight - 1)
+            self._probe_until = 0.0
 
     def headroom(self) -> Headroom | None:
         """The quota as last announced, less the requests reserved since; None when none is known."""
@@ -163,27 +183,48 @@ class RateGate:
                 return None
             return Headroom(quota.remaining, quota.reset_at - now)
 
-    def reserve(self) -> float:
-        """Seconds to wait before sending the next request; counts the request as spent."""
+    def reserve(self, *, force: bool = False) -> float:
+        """0.0: the request may go now, and counts as spent. Otherwise the seconds to wait before asking
+        again (nothing is counted). `force`: it goes now whatever the quota says (a last cancel at a
+        deadline), counted all the same."""
         with self._lock:
-            quota, now = self._quota, self._clock.now()
-            closed = max(0.0, self._closed_until - now)
-            if quota is None or now >= quota.reset_at:
-                self._quota = None
-                start = max(now, self._next_unknown)
-                self._next_unknown = start + self._pace
-                return max(closed, start - now)
-            usable = quota.remaining - RATE_LOW_WATER  # the rest is left to other jobs sharing the key
-            if usable <= 0:
-                return max(closed, quota.reset_at - now)
-            interval = (quota.reset_at - now) / usable
-            if self._burst > 0 and usable > RATE_BURST:  # the process's first requests: at once
-                self._burst -= 1
-                quota.remaining -= 1
-                return closed
-            # An idle spell earns one request at once, never a burst: jobs sharing the key that all
-            # wake at a window's start would otherwise spend it together.
-            start = max(now, quota.next_at if quota.next_at is not None else now)
-            quota.next_at = start + interval
-            quota.remaining -= 1
-            return max(closed, start - now)
+            now = self._clock.now()
+            wait = self._wait(now)
+            if wait > 0 and not force:
+                return wait
+            self._spend(now)
+            return 0.0
+
+    def _wait(self, now: float) -> float:
+        closed = self._closed_until - now
+        if closed > 0:
+            return closed
+        quota = self._quota
+        if quota is None or now >= quota.reset_at:  # nothing known of this window
+            self._quota = None
+            if self._announced and now < self._probe_until:
+                return min(RECHECK_SECONDS, self._probe_until - now)
+            return 0.0
+        usable = quota.remaining - RATE_LOW_WATER  # the rest is left to other jobs sharing the key
+        if usable <= 0:
+            return quota.reset_at - now
+        if self._burst > 0 and usable > RATE_BURST:  # the process's first requests: at once
+            return 0.0
+        # An idle spell earns one request at once, never a burst: jobs sharing the key that all
+        # wake at a window's start would otherwise spend it together.
+        return max(0.0, quota.next_at - now) if quota.next_at is not None else 0.0
+
+    def _spend(self, now: float) -> None:
+        self._in_flight += 1
+        quota = self._quota
+        if quota is None:
+            if self._announced:  # the one request into an unknown window
+                self._probe_until = now + PROBE_SECONDS
+            return
+        usable = quota.remaining - RATE_LOW_WATER
+        if self._burst > 0 and usable > RATE_BURST:
+            self._burst -= 1
+        else:
+            start = now if quota.next_at is None else max(now, quota.next_at)
+            quota.next_at = start + (quota.reset_at - now) / max(1, usable)
+        quota.remaining -= 1

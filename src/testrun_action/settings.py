@@ -253,6 +253,21 @@ def load_settings(raw: Mapping[str, str]) -> Settings:
     return spec.settings(**fields)
 
 
+def attached_as(settings: Settings, run_id: str, environment: str | None) -> Settings:
+    """An attached run is labelled and compared as the `environment` it ran against, where the service
+    says: the input may be left out (empty until now), and given, it must be that one."""
+    given = settings.environment
+    if environment and given and environment != given:
+        raise ConfigurationError(
+            "environment",
+            f"is '{given}', but run {run_id} ran against '{environment}': leave `environment` out to "
+            f"follow the run as its own, or attach to a run of '{given}'.",
+        )
+    if given:
+        return settings
+    return settings.model_copy(update={"environment": environment or f"run {run_id}"})
+
+
 def _refuse_others_inputs(raw: Mapping[str, str], spec: ProviderSpec, every: Any) -> None:
     """Inputs only other providers read would be silently ignored: they are refused, naming the input."""
     readers: dict[str, list[str]] = {}

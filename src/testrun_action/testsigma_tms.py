@@ -176,6 +176,7 @@ class TestsigmaTmsPublisher:
             transport=self._transport,
             unprocessed=rate_limited,
             credential_input="testsigma-tms-api-key",
+            url_input="testsigma-tms-url",
         )
         deadline = Deadline(self._clock, RECORD_SECONDS)
         project = settings.project

@@ -19,6 +19,9 @@ Admin endpoints (besides those of `server.App`):
     PUT /_sim/rate-limits            {"organization", "user", "window"}: the quotas
     POST /_sim/builds                {"pipeline", "branch"?, "commit"?}: a build started by a push
     GET /_sim/builds                 every build with its request body, state and Test Engine run id
+
+The `web_url`s point at `web` (buildkite.com by default); the simulator serves a small page of the build or
+run there, without a token, for a sandbox whose `web` is its own address.
 """
 
 from __future__ import annotations
@@ -33,11 +36,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from .server import App, Reply, Request, scripted
+from .server import App, Reply, Request, dashboard, scripted
 
 DEFAULT_TOKEN = "sim-buildkite-token"  # noqa: S105 - the simulator's own, not a secret
 ORGANIZATION = "acme"
 WEB = "https://buildkite.com"
+# The dashboard's pages of a build and of a Test Engine run or test (paths as `web_url`s name them).
+PAGE_BUILD = r"/([\w.-]+)/([\w.-]+)/builds/(\d+)"
+PAGE_SUITE = r"/organizations/([\w.-]+)/analytics/suites/([\w.-]+)/(runs|tests)/([\w-]+)"
+PAGES = (PAGE_BUILD, PAGE_SUITE)
 CANCELING_SECONDS = 0.3
 _NAMESPACE = uuid.UUID("7f1c5e8a-7d0e-4b8e-9a39-3a4f3c2d1b00")
 _BUILD_KEYS = {
@@ -158,15 +165,18 @@ class BuildkiteSimulator(App):
         tokens: tuple[str, ...] = (DEFAULT_TOKEN,),
         rate_limits: RateLimits | None = None,
         clock: Callable[[], float] = time.monotonic,
+        web: str = WEB,
     ) -> None:
         super().__init__()
         self.scenarios = scenarios or {"e2e-tests": Scenario()}
+        self.web = web  # where the answers' `web_url`s point: buildkite.com, or the simulator itself
         self.tokens = tokens
         self.rate_limits = rate_limits or RateLimits()
         self.clock = clock
         self.builds: list[SimBuild] = []
         self._window_start = clock()
         self._spent = 0
+        self.windows: list[float] = []  # when each quota window began, on `clock`
         self.throttled = 0  # requests answered 429 for going over a quota
         org = r"/v2/organizations/([\w.-]+)"
         analytics = r"/v2/analytics/organizations/([\w.-]+)"
@@ -174,6 +184,8 @@ class BuildkiteSimulator(App):
         self.route("GET", org + r"/pipelines/([\w.-]+)/builds", self._list_builds)
         self.route("GET", org + r"/pipelines/([\w.-]+)/builds/(\d+)", self._get_build)
         self.route("PUT", org + r"/pipelines/([\w.-]+)/builds/(\d+)/cancel", self._cancel)
+        self.route("GET", analytics + r"/suites", self._list_suites)
+        self.route("GET", analytics + r"/suites/([\w.-]+)", self._get_suite)
         self.route("GET", analytics + r"/suites/([\w.-]+)/runs", self._list_runs)
         self.route("GET", analytics + r"/suites/([\w.-]+)/runs/([\w-]+)", self._get_run)
         self.route("GET", analytics + r"/suites/([\w.-]+)/runs/([\w-]+)/failed_executions", self._failed)
@@ -183,10 +195,13 @@ class BuildkiteSimulator(App):
         self.route("PUT", r"/_sim/history/([\w.-]+)", self._script_history)
         self.route("POST", r"/_sim/builds", self._push)
         self.route("GET", r"/_sim/builds", lambda r, m: Reply(200, [self._admin(b) for b in self.builds]))
+        # The dashboard's pages that `web_url`s name, as a browser asks for them: no token.
+        self.route("GET", PAGE_BUILD, self._build_page)
+        self.route("GET", PAGE_SUITE, self._suite_page)
 
     # -- the gate every API request passes: auth and quota ------------------------------------------
     def dispatch(self, request: Request) -> Reply:
-        if request.path.startswith("/_sim/"):
+        if request.path.startswith("/_sim/") or any(re.match(p + r"\Z", request.path) for p in PAGES):
             return super().dispatch(request)
         with self.lock:
             headers, refused = self._spend()
@@ -195,7 +210,9 @@ class BuildkiteSimulator(App):
             message = "Authentication required. Please supply a valid API Access Token: https://buildkite.com/docs/apis/rest-api#authentication"
             refused = Reply(401, {"message": message})
         if refused is not None:
-            self.record(request)
+            with self.lock:
+                self.record(request)
+                self.requests[-1]["status"] = refused.status
             reply = refused
         else:
             reply = super().dispatch(request)
@@ -206,6 +223,8 @@ class BuildkiteSimulator(App):
         limits, now = self.rate_limits, self.clock()
         if now - self._window_start >= limits.window:
             self._window_start, self._spent = now, 0
+        if not self.windows or self.windows[-1] != self._window_start:
+            self.windows.append(self._window_start)
         self._spent += 1
         reset = max(1, math.ceil(self._window_start + limits.window - now))
         headers = {
@@ -318,6 +337,19 @@ class BuildkiteSimulator(App):
             "run_id": build.run_id,
         }
 
+    def _build_page(self, request: Request, match: re.Match[str]) -> Reply:
+        found = self._find(match) if match.group(1) == ORGANIZATION else None
+        return dashboard(
+            f"Buildkite build {match.group(2)} #{match.group(3)}", self._admin(found) if found else None
+        )
+
+    def _suite_page(self, request: Request, match: re.Match[str]) -> Reply:
+        kind, key = match.group(3), match.group(4)
+        if kind == "tests":
+            return dashboard(f"Buildkite test {key}", {"suite": match.group(2), "test": key})
+        found = next((b for b in self.builds if b.run_id == key), None)
+        return dashboard(f"Buildkite Test Engine run {key}", self._admin(found) if found else None)
+
     # -- builds -----------------------------------------------------------------------------------
     def _pipeline(self, match: re.Match[str]) -> Reply | None:
         if match.group(1) != ORGANIZATION:
@@ -404,7 +436,7 @@ class BuildkiteSimulator(App):
         started = build.created + s.scheduled
         ended = build.cancelled_at if build.cancelled_at is not None else self._ends_at(build)
         api = f"https://api.buildkite.com/v2/organizations/{ORGANIZATION}/pipelines/{build.pipeline}/builds/{build.number}"
-        web = f"{WEB}/{ORGANIZATION}/{build.pipeline}/builds/{build.number}"
+        web = f"{self.web}/{ORGANIZATION}/{build.pipeline}/builds/{build.number}"
         finished = state in ("passed", "failed", "blocked", "canceled", "skipped", "not_run")
         data: dict[str, Any] = {
             "id": build.id, "url": api, "web_url": web, "number": build.number, "state": state,
@@ -429,6 +461,27 @@ class BuildkiteSimulator(App):
         if match.group(2) not in {s.suite for s in self.scenarios.values()}:
             return Reply(404, {"message": "No suite found"})
         return None
+
+    def _suite_json(self, slug: str) -> dict[str, Any]:
+        """A suite as `GET …/suites/{slug}` answers it (Buildkite's REST docs, test_engine/suites)."""
+        return {
+            "id": str(uuid.uuid5(_NAMESPACE, slug)),
+            "slug": slug,
+            "name": slug,
+            "url": f"https://api.buildkite.com/v2/analytics/organizations/{ORGANIZATION}/suites/{slug}",
+            "web_url": f"{WEB}/organizations/{ORGANIZATION}/analytics/suites/{slug}",
+            "default_branch": "main",
+        }
+
+    def _list_suites(self, request: Request, match: re.Match[str]) -> Reply:
+        if match.group(1) != ORGANIZATION:
+            return Reply(404, {"message": "No organization found"})
+        slugs = sorted({s.suite for s in self.scenarios.values()})
+        return self._page(request, slugs, self._suite_json)
+
+    def _get_suite(self, request: Request, match: re.Match[str]) -> Reply:
+        missing = self._suite(match)
+        return missing or Reply(200, self._suite_json(match.group(2)))
 
     def _run_exists(self, build: SimBuild) -> bool:
         s = build.scenario
@@ -463,7 +516,7 @@ class BuildkiteSimulator(App):
             "id": build.run_id, "branch": build.body["branch"], "commit_sha": build.body["commit"],
             "state": state, "result": result,
             "url": f"https://api.buildkite.com/v2/analytics/organizations/{path}",
-            "web_url": f"{WEB}/organizations/{ORGANIZATION}/analytics/suites/{suite}/runs/{build.run_id}",
+            "web_url": f"{self.web}/organizations/{ORGANIZATION}/analytics/suites/{suite}/runs/{build.run_id}",
             "build_id": build.id, "created_at": self._wall(build, build.created + build.scenario.scheduled),
         }  # fmt: skip
 
@@ -499,7 +552,7 @@ class BuildkiteSimulator(App):
 
     def _execution(self, build: SimBuild, case: Case, expanded: bool) -> dict[str, Any]:
         execution_id = str(uuid.uuid5(_NAMESPACE, build.id + case.id))
-        suite_web = f"{WEB}/organizations/{ORGANIZATION}/analytics/suites/{build.scenario.suite}"
+        suite_web = f"{self.web}/organizations/{ORGANIZATION}/analytics/suites/{build.scenario.suite}"
         item: dict[str, Any] = {
             "execution_id": execution_id, "run_id": build.run_id, "test_id": case.id, "run_name": build.run_id,
             "commit_sha": build.body["commit"], "created_at": self._wall(build, build.created),
@@ -529,20 +582,20 @@ class BuildkiteSimulator(App):
         def render(case: Case | None) -> dict[str, Any]:
             if case is None:  # the endpoint lists every suite's tests: one from another suite, failing
                 return self._test(str(uuid.uuid4()), "Money rounds half up", "./spec/money_spec.rb:3", "unit",
-                                  {"passed": 0, "failed": 1})  # fmt: skip
-            return self._test(case.id, case.name, case.location, suite, counts[case.outcome])
+                                  {"passed": 0, "failed": 1}, self.web)  # fmt: skip
+            return self._test(case.id, case.name, case.location, suite, counts[case.outcome], self.web)
 
         tests: list[Case | None] = [*seen, None] if seen else []
         return self._page(request, tests, render)
 
     @staticmethod
     def _test(
-        test_id: str, name: str, location: str, suite: str, by_result: dict[str, int]
+        test_id: str, name: str, location: str, suite: str, by_result: dict[str, int], web: str = WEB
     ) -> dict[str, Any]:
         path = f"{ORGANIZATION}/suites/{suite}/tests/{test_id}"
         return {
             "id": test_id, "url": f"https://api.buildkite.com/v2/analytics/organizations/{path}",
-            "web_url": f"{WEB}/organizations/{ORGANIZATION}/analytics/suites/{suite}/tests/{test_id}",
+            "web_url": f"{web}/organizations/{ORGANIZATION}/analytics/suites/{suite}/tests/{test_id}",
             "scope": name.split(" ")[0], "name": name, "location": location,
             "file_name": location.split(":")[0], "executions_count": sum(by_result.values()),
             "executions_count_by_result": by_result,

@@ -13,6 +13,9 @@ Admin endpoints (besides those of `server.App`):
     PUT /_sim/scenarios/{environment}   script an environment (fields of `Scenario`)
     PUT /_sim/history/{environment}     earlier runs of the environment (a list of `PastRun` fields)
     GET /_sim/runs                      every run with its request body and whether it was cancelled
+
+The dashboard's run page, `GET /{project}/test-runs/{id}`, is a small page of the run's state, for a sandbox
+whose `dashboard-url` is the simulator's own address.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .server import App, Reply, Request, error, scripted
+from .server import App, Reply, Request, dashboard, error, scripted
 
 DEFAULT_KEY = "sim-empirical-key"
 PROJECT = {"id": 42, "name": "Acme Shop", "slug": "acme-shop", "repo_name": "acme/shop-e2e"}
@@ -180,6 +183,8 @@ class EmpiricalSimulator(App):
             r"/_sim/runs",
             lambda r, m: Reply(200, [self._admin_view(run) for run in self.runs.values()]),
         )
+        # The dashboard's run page, where `dashboard-url` pointed at the simulator sends a report's links.
+        self.route("GET", r"(?:/(?!api/|_sim/)[\w.-]+)?/test-runs/(\d+)", self._dashboard)
 
     # -- scripting ------------------------------------------------------------------------------
     def _script(self, request: Request, match: re.Match[str]) -> Reply:
@@ -242,6 +247,10 @@ class EmpiricalSimulator(App):
             "cancelled": run.cancelled_at is not None,
             "cancel_reason": run.cancel_reason,
         }
+
+    def _dashboard(self, request: Request, match: re.Match[str]) -> Reply:
+        run = self.runs.get(int(match.group(1)))
+        return dashboard(f"Empirical run {match.group(1)}", self._admin_view(run) if run else None)
 
     # -- auth -----------------------------------------------------------------------------------
     def _denied(self, request: Request) -> Reply | None:

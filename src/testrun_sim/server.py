@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import html
 import json
 import re
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -76,6 +78,25 @@ class Reply:
 
 def error(status: int, message: str, **extra: Any) -> Reply:
     return Reply(status, {"data": None, "error": {"message": message}, **extra})
+
+
+def dashboard(title: str, facts: dict[str, Any] | None) -> Reply:
+    """A small HTML page standing in for the service's dashboard page of one run, so that a sandbox run's
+    report links stay on the sandbox: the run's facts as the simulator knows them, or 404 for no run."""
+    if facts is None:
+        return Reply(404, b"<!doctype html><title>Not found</title><p>No such run in this simulator.",
+                     {"content-type": "text/html; charset=utf-8"})  # fmt: skip
+    rows = "".join(
+        f"<tr><th>{html.escape(str(name))}</th><td>{html.escape(json.dumps(value))}</td></tr>"
+        for name, value in facts.items()
+        if name != "body"  # the trigger's body: its environment variables are no page's business
+    )
+    page = (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
+        f"<body><h1>{html.escape(title)}</h1><p>A page of the simulator, standing in for the service's dashboard."
+        f"</p><table>{rows}</table></body></html>"
+    )
+    return Reply(200, page.encode("utf-8"), {"content-type": "text/html; charset=utf-8"})
 
 
 @dataclass
@@ -279,20 +300,30 @@ class Background:
 
     handler: type[BaseHTTPRequestHandler]
 
-    def __init__(self, port: int = 0, host: str = "127.0.0.1", name: str = "simulator") -> None:
+    def __init__(
+        self,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        name: str = "simulator",
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
+        """`tls`: a server-side context to serve https with (a test's own certificate)."""
         self._host = host
         try:
             self._server = _Server((host, port), self.handler)
         except OSError as exc:
             raise CannotListen(host, port, exc) from None
         self._server.owner = self
+        self._scheme = "https" if tls else "http"
+        if tls:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(target=self._server.serve_forever, name=name, daemon=True)
 
     @property
     def url(self) -> str:
         host = self._host
         shown = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 - a wildcard is reached on loopback
-        return f"http://{shown}:{self._server.server_port}"
+        return f"{self._scheme}://{shown}:{self._server.server_port}"
 
     def start(self) -> Self:
         self._thread.start()
@@ -314,6 +345,8 @@ class Served(Background):
 
     handler = _RequestHandler
 
-    def __init__(self, app: App, port: int = 0, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, app: App, port: int = 0, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None
+    ) -> None:
         self.app = app
-        super().__init__(port, host)
+        super().__init__(port, host, tls=tls)

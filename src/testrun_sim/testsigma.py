@@ -15,6 +15,9 @@ Admin endpoints (besides those of `server.App`):
     PUT /_sim/plans/{id}    script a test plan (fields of `Plan`)
     PUT /_sim/history/{id}  earlier runs of a test plan (a list of `PastRun` fields)
     GET /_sim/runs          every run with its request body and whether it was stopped
+
+`app_url` points at `public_url`; `GET /ui/td/runs/{id}` there is a small page of the run's state, for a
+sandbox whose `public_url` is the simulator's own address.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
-from .server import App, Reply, Request, scripted
+from .server import App, Reply, Request, dashboard, scripted
 
 DEFAULT_KEY = "sim-testsigma-key"
 STOPPING_SECONDS = 0.3
@@ -152,6 +155,7 @@ class TestsigmaSimulator(App):
         self.route("GET", r"/api/v2/test_runs", self._list_runs)
         self.route("GET", r"/api/v2/test_runs/(\d+)/test_case_results/(\d+)/step_results", self._steps)
         self.route("GET", r"/api/v1/reports/junit/(\d+)", self._junit)
+        self.route("GET", r"/ui/td/runs/(\d+)", self._dashboard)
         self.route("PUT", r"/_sim/plans/(\d+)", self._script)
         self.route("PUT", r"/_sim/history/(\d+)", self._script_history)
         self.route(
@@ -208,6 +212,10 @@ class TestsigmaSimulator(App):
         status, result = self._status_of(run)
         return {"id": run.id, "plan": run.plan_id, "status": status, "result": result, "body": run.body,
                 "stopped": run.stopped_at is not None}  # fmt: skip
+
+    def _dashboard(self, request: Request, match: re.Match[str]) -> Reply:
+        run = self.runs.get(int(match.group(1)))
+        return dashboard(f"Testsigma run {match.group(1)}", self._admin_view(run) if run else None)
 
     def _denied(self, request: Request) -> Reply | None:
         auth = request.headers.get("authorization", "")

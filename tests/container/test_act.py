@@ -40,7 +40,7 @@ jobs:
       - id: e2e
         uses: ./
         with:
-          api-key: ${{ secrets.EMPIRICAL_API_KEY }}
+          api-key: ${{ secrets.EMPIRICALRUN_KEY }}
           api-url: ${{ vars.EMPIRICAL_URL }}
           environment: ${{ github.event_name == 'push' && 'staging' || 'production' }}
           poll-interval: "0.5"
@@ -72,7 +72,7 @@ class Act:
             event,
             EVENTS / f"{event}.json",
             self.job_image,
-            secrets={"EMPIRICAL_API_KEY": DEFAULT_KEY, "GITHUB_TOKEN": WRITE_TOKEN},
+            secrets={"EMPIRICALRUN_KEY": DEFAULT_KEY, "GITHUB_TOKEN": WRITE_TOKEN},
             variables={"EMPIRICAL_URL": self.empirical_url},
             env={"GITHUB_API_URL": self.github_url},
         )

@@ -4,13 +4,16 @@ and on GitHub's, in the real process where it matters."""
 
 from __future__ import annotations
 
+import re
 import signal
 import time
 
 import pytest
 
-from testrun_action import post
+from testrun_action import http, post
+from testrun_action.flow import Hooks
 from testrun_action.github import check_run as checks
+from testrun_action.http import RetryPolicy
 from testrun_action.post import run_post
 from testrun_sim.empirical import Scenario
 from testrun_sim.hostile import Hostile, Rule
@@ -145,3 +148,23 @@ def test_the_post_step_ends_within_its_budget_when_the_service_trickles(
     assert code == 0
     assert took < 3.0 + PAST_BUDGET
     assert "Could not check or cancel run 1001" in capsys.readouterr().out
+
+
+def test_a_service_that_never_answers_is_given_up_after_two_silences_said_as_they_happen(
+    hjob: Job, service: Hostile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(http, "SLOW_LOG_SECONDS", 0.3)
+    service.add(Rule("*", r"^/api/", "silent"))
+    policy = RetryPolicy(attempts=5, base_delay=0.1, max_delay=0.2, connect_timeout=1.0, read_timeout=1.0)
+
+    result = hjob.run(hooks=Hooks(policy=policy))
+
+    assert result.code == 3, result.log
+    lookups = [seen for seen in service.seen if seen["method"] == "GET"]
+    assert len(lookups) == http.SILENT_ATTEMPTS  # not the policy's 5: a third silence is not waited for
+    assert "no answer yet after 0s for PUT" in result.log  # said while waiting, not only after
+    assert "no answer within 1s for GET" in result.log  # the timeout, said
+    assert re.search(
+        r"no answer within 1s for GET \S+ \(2 attempts over \d+s\)\. Not triggering again\.", result.log
+    )
+    assert not re.search(r"\([^()]*\(", result.log), result.log  # no bracket inside a bracket

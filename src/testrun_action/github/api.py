@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -263,6 +264,9 @@ class GitHubApi:
                 seconds_between_writes=None,  # each client would keep its own timer: pacing keeps one
                 lazy=True,  # no GET of the repository first: fewer requests against the hourly limit
                 user_agent="testrun-action",
+                # requests reads REQUESTS_CA_BUNDLE; SSL_CERT_FILE, which the service's client reads
+                # (httpx), trusts a private CA for GitHub Enterprise Server too (docs/tls.md).
+                verify=os.environ.get("SSL_CERT_FILE") or True,
             )
         finally:
             Requester.resetConnectionClasses()

@@ -39,7 +39,7 @@ INTERRUPTED_SECONDS = 1.0
 COMMAND_MESSAGE_CHARS = 4096  # the runner truncates annotation messages there (github-platform.md 5)
 FORK_REASON = (
     "this pull request comes from a fork or Dependabot, so its token is read-only and cannot create "
-    "check runs (see the README's workflow_run recipe)"
+    'check runs (see the workflow_run recipe in docs/report.md, "Pull requests from forks and Dependabot")'
 )
 
 

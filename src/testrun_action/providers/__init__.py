@@ -131,12 +131,14 @@ class AnnouncesQuota(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Wiring:
-    """What a provider needs besides the settings: time, a log, and (in tests) a transport."""
+    """What a provider needs besides the settings: time, a log, and (in tests) a transport. `warn`:
+    a line the log shows as a warning (the log itself when not given)."""
 
     clock: Clock
     log: Callable[[str], None]
     transport: httpx.BaseTransport | None = None
     policy: RetryPolicy | None = None
+    warn: Callable[[str], None] | None = None
 
 
 def create_provider(settings: Settings, context: GitHubContext, wiring: Wiring) -> Provider:

@@ -65,6 +65,7 @@ class HttpProvider:
             transport=wiring.transport,
             policy=wiring.policy,
             error_message=error_message,
+            url_example=_default_api_url(settings.provider),
         )
         self._seen: list[Candidate] = []  # recent runs of the last lookup, linked when none is ours
 
@@ -145,9 +146,19 @@ class HttpProvider:
                 raise TriggerUncertain(f"{cause} {exc.message}") from None
             except ServiceError as exc:
                 raise TriggerUncertain(
-                    f"{cause} Could not check for a {noun} it created ({exc.message}); not triggering again."
+                    f"{cause} Could not check for a {noun} it created: {exc.message} Not triggering again."
                 ) from None
             if found is not None:
                 self._log(f"Found {label(found)}, created by the trigger; following it.")
                 return found
         raise uncertain(missing, self._seen, cause)
+
+
+def _default_api_url(provider: str) -> str | None:
+    """The provider's default `api-url`, shown as the expected form when an answer suggests a wrong one."""
+    from .registry import spec_named
+
+    try:
+        return spec_named(provider).api_url
+    except KeyError:  # a provider built outside the registry (a test's)
+        return None

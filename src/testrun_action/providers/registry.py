@@ -40,8 +40,8 @@ class ProviderSpec:
 
     name: str  # the `provider` input's value, e.g. `empirical`
     display_name: str  # shown to users, e.g. `Empirical`
-    description: str  # what it runs, one line for the README's list of providers
-    inputs: tuple[Input, ...]  # the inputs only it reads: generated into action.yml and the README
+    description: str  # what it runs, one line for the README's list of services
+    inputs: tuple[Input, ...]  # the inputs only it reads: generated into action.yml and docs/inputs.md
     settings: type[Settings]  # its pydantic settings model: the common settings and its own fields
     # Its own fields, read from the raw inputs and the parsed common ones (which it may refine: a default
     # `environment`, a checked `run-id`); a bad value raises a `ConfigurationError` naming the input.

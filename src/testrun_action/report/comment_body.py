@@ -51,7 +51,7 @@ def render_comment(
         facts.append(f"commit {md.link(source.commit[:7], source.commit_url)}")
     lines.append(" · ".join(facts))
     if report.problem:
-        lines += ["", f"> {md.text(report.problem, 1000)}"]
+        lines += ["", f"> {md.prose(report.problem, 1000)}"]
     failed = sorted((f for f in report.failures.executions if not f.flaky), key=_rank)  # new first
     flaky = [f for f in report.failures.executions if f.flaky]
     for heading, group in (("Failed", failed), ("Flaky", flaky)):

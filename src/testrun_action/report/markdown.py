@@ -29,11 +29,37 @@ def clip(text: str, limit: int) -> str:
 
 def text(value: str, limit: int = 300) -> str:
     """One line of literal text, safe anywhere inline, including a table cell."""
-    flat = clip(_WHITESPACE.sub(" ", value).strip(), limit)
+    return _no_list(_literal(clip(_WHITESPACE.sub(" ", value).strip(), limit)))
+
+
+def _literal(flat: str) -> str:
     flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    flat = no_mentions(_INLINE_SPECIAL.sub(r"\\\1", flat))
+    return no_mentions(_INLINE_SPECIAL.sub(r"\\\1", flat))
+
+
+def _no_list(flat: str) -> str:
     # "1. " or "1) " at the start of a list item would open a nested ordered list.
     return re.sub(r"^(\d+)([.)])", r"\1\\\2", flat)
+
+
+_CODE_SPAN = re.compile(r"`([^`\n]{1,200})`")
+
+
+def prose(value: str, limit: int = 1000) -> str:
+    """One line of our own words, with their `code spans` kept: each span becomes a safe `code`
+    span, everything else literal `text`. Untrusted words inside are still safe: a service's own
+    words reach a message with their backticks made quotes (`envelopes.service_message`), and
+    whatever else pairs up renders as inert code."""
+    flat = clip(_WHITESPACE.sub(" ", value).strip(), limit)
+    pieces: list[str] = []
+    at = 0
+    for span in _CODE_SPAN.finditer(flat):
+        if not span.group(1).strip():
+            continue  # blank between the ticks: no span, the ticks stay literal
+        pieces += [_literal(flat[at : span.start()]), code(span.group(1), limit)]
+        at = span.end()
+    pieces.append(_literal(flat[at:]))
+    return _no_list("".join(pieces))
 
 
 def code(value: str, limit: int = 200) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..model import NotRun, Report
 from ..receipts import Receipts, Recorded
 from . import markdown as md
-from .summary import SUMMARY_LIMIT, render_summary
+from .summary import NOT_STARTED, SUMMARY_LIMIT, render_summary
 
 
 def _recorded(record: Recorded) -> str:
@@ -18,7 +18,8 @@ def _recorded(record: Recorded) -> str:
 
 
 def _not_run(why: NotRun) -> str:
-    return f"## 💥 E2E tests not run\n\n**{why.title}.** {md.text(why.message, 1000)}\n"
+    heading = NOT_STARTED if why.configuration else "💥 E2E tests not run"
+    return f"## {heading}\n\n**{why.title}.** {md.prose(why.message, 1000)}\n"
 
 
 def job_summary(ending: Report | NotRun, receipts: Receipts | None = None, limit: int = SUMMARY_LIMIT) -> str:

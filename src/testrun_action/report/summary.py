@@ -12,7 +12,7 @@ from ..model import FailedExecution, NoveltyKind, Outcome, Phase, Report
 from . import markdown as md
 from .glance import against, bar, duration, history_note, legend, novelty_label, source_url, trend_line
 
-__all__ = ["SUMMARY_LIMIT", "duration", "headline", "render_summary", "title"]
+__all__ = ["NOT_STARTED", "SUMMARY_LIMIT", "duration", "headline", "render_summary", "title"]
 
 # The runner's limit is 1024*1024 bytes (github-platform.md 6.2); stay clearly under it.
 SUMMARY_LIMIT = 1_000_000
@@ -37,9 +37,15 @@ _WORDS = {
 }
 
 
+CONFIGURATION = "⚙️ Configuration error"
+NOT_STARTED = f"{CONFIGURATION}: the step did not start a run"
+
+
 def headline(report: Report) -> str:
     """The verdict in a few words, e.g. `❌ E2E tests failed`."""
     run = report.run
+    if report.outcome is Outcome.ERROR and report.configuration:
+        return NOT_STARTED if run is None else CONFIGURATION
     if report.outcome is Outcome.ERROR:
         errored = run is not None and (run.phase is Phase.ERRORED or run.error_code is not None)
         words = "E2E test run errored" if errored else "E2E test outcome unknown"
@@ -68,7 +74,7 @@ def _notes(report: Report) -> list[str]:
     notes = []
     run = report.run
     if report.problem:
-        notes.append(f"> **{md.text(report.problem, 1000)}**")
+        notes.append(f"> **{md.prose(report.problem, 1000)}**")
     if run and run.error_code:
         meaning = run.error_meaning or ""
         notes.append(
@@ -86,7 +92,7 @@ def _notes(report: Report) -> list[str]:
     if report.verdict_note:
         notes.append(f"**{md.text(report.verdict_note, 1000)}**")
     elif report.reason and not report.passed and report.reason != report.problem:
-        notes.append(f"**Verdict:** {md.text(report.reason, 1000)}")
+        notes.append(f"**Verdict:** {md.prose(report.reason, 1000)}")
     return notes
 
 

@@ -47,6 +47,7 @@ def _demo(stack: contextlib.ExitStack[bool | None]) -> Started:
 def _sandbox(stack: contextlib.ExitStack[bool | None], listen: Listen, scripts: Sequence[str]) -> Started:
     simulator = bk.BuildkiteSimulator(parse_pipelines(scripts))
     served = stack.enter_context(Served(simulator, port=listen.port_at(0), host=listen.host))
+    simulator.web = served.url  # the report's links open the simulator's pages, never buildkite.com
     description = (
         f"Buildkite simulator on {served.url}  (api-key: {bk.DEFAULT_TOKEN}, organization: "
         f"{bk.ORGANIZATION}, suite: {SUITE}, pipelines: {', '.join(sorted(simulator.scenarios))})"

@@ -50,9 +50,10 @@ def _sandbox(stack: contextlib.ExitStack[bool | None], listen: Listen, scripts: 
     served = stack.enter_context(Served(app, port=listen.port_at(0), host=listen.host))
     description = (
         f"Empirical simulator on {served.url}  (api-key: {DEFAULT_KEY})\n"
-        f"  environments: {', '.join(sorted(app.scenarios))}"
+        f"  environments: {', '.join(sorted(app.scenarios))}; report links: dashboard-url {served.url}"
     )
-    return Started(_inputs(served.url), description)
+    # The report's links open the simulator's run pages, never dash.empirical.run.
+    return Started(_inputs(served.url) | {"dashboard-url": served.url}, description)
 
 
 ENTRY = SimulatorEntry(

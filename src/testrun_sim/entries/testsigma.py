@@ -52,13 +52,15 @@ def _sandbox(stack: contextlib.ExitStack[bool | None], listen: Listen, scripts: 
     simulator = TestsigmaSimulator()
     platform = stack.enter_context(Served(simulator, port=listen.port_at(0), host=listen.host))
     tms = stack.enter_context(Served(TmsSimulator(), port=listen.port_at(1), host=listen.host))
+    simulator.public_url = platform.url  # `app_url` opens the simulator's run page, never app.testsigma.com
     plans = sorted(simulator.plans)
     description = (
         f"Testsigma simulator on {platform.url}  (api-key: {DEFAULT_KEY})\n"
         f"  test plans: {', '.join(str(p) for p in plans)}; script one with PUT /_sim/plans/{{id}}\n"
         f"Testsigma Test Management simulator on {tms.url}  (api-key: {TMS_KEY}, project: {DEFAULT_PROJECT})"
     )
-    return Started(_inputs(platform.url, tms.url, plans[0]), description)
+    inputs = _inputs(platform.url, tms.url, plans[0]) | {"dashboard-url": platform.url}
+    return Started(inputs, description)
 
 
 ENTRY = SimulatorEntry(provider="testsigma", demo=_demo, sandbox=_sandbox, ports=2)

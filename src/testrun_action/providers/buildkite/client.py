@@ -47,6 +47,7 @@ from ..wire import read
 from . import ERROR_CODES
 from .final_reads import PER_PAGE, ResultReader, SeenFinished, settle_seconds
 from .final_reads import error_code as final_error_code
+from .precheck import check_target
 from .results import counts
 from .settings import BuildkiteSettings
 from .states import (
@@ -78,6 +79,7 @@ class BuildkiteProvider(HttpProvider):
 
     def __init__(self, settings: BuildkiteSettings, context: GitHubContext, wiring: Wiring) -> None:
         super().__init__(settings, wiring, error_message=error_message)
+        self._warn = wiring.warn or wiring.log
         self._settings = settings
         self._context = context
         self._settle = settle_seconds(settings.poll_interval)
@@ -106,6 +108,7 @@ class BuildkiteProvider(HttpProvider):
         return PlannedRequest.json("POST", f"{self._settings.api_url}{self._builds}", self._headers, body)
 
     def trigger(self, deadline: Deadline) -> TestRun:
+        check_target(self.http, self._settings, deadline, self._warn)  # a misspelt slug triggers nothing
         body = build_body(self._settings, self._context, self._trigger_id)
         self.remember_trigger(datetime.now(UTC), self._trigger_id)
         status, build = self.trigger_or_adopt(
