@@ -3,9 +3,9 @@
 import sys
 
 try:
-    from .cli import main
+    from .cli import main, quiet_broken_pipe
 
-    code = main()
+    code = quiet_broken_pipe(main)
 except KeyboardInterrupt:
     # SIGINT before the flow installed its handler (it arrives during start-up): nothing was triggered.
     code = 130

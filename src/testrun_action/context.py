@@ -2,7 +2,8 @@
 
 Read once from the `GITHUB_*` variables and the event payload (github-platform.md 1.3 and 2). The commit
 is the one the event is about, never the temporary merge commit of a pull request. Outside GitHub Actions
-the same fields come from GitLab CI or CircleCI variables where those are set.
+the same fields come from GitLab CI or CircleCI variables where those are set, and outside any CI from
+the git checkout in the working directory (`checkout`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from .checkout import in_ci, local_checkout
 from .errors import ConfigurationError
 from .model import Source
 
@@ -40,6 +42,10 @@ class GitHubContext(BaseModel):
     run_url: str | None = None
     workspace: str | None = None
     default_branch: str | None = None
+    in_ci: bool = True  # False on a laptop: no CI variable says what is under test
+    # Outside CI: where the commit and branch came from (a line for the log), or why no branch is known.
+    local_source: str | None = None
+    no_branch_why: str = "no branch is known for the commit under test (not a GitHub job?)"
 
     @property
     def short_sha(self) -> str | None:
@@ -170,6 +176,9 @@ def load_context(environ: Mapping[str, str]) -> GitHubContext:
         or _text(environ.get("CI_COMMIT_REF_NAME"))
         or _text(environ.get("CIRCLE_BRANCH"))
     )
+    said, no_branch_why, ci = None, None, in_ci(environ)
+    if not ci and not (sha and branch):
+        sha, branch, said, no_branch_why = _from_checkout(sha, branch)
     actor = (
         _text(environ.get("GITHUB_TRIGGERING_ACTOR"))
         or _text(environ.get("GITHUB_ACTOR"))
@@ -205,4 +214,25 @@ def load_context(environ: Mapping[str, str]) -> GitHubContext:
         run_url=f"{server}/{repository}/actions/runs/{run_id}" if repository and run_id else None,
         workspace=_text(environ.get("GITHUB_WORKSPACE")),
         default_branch=_text(_get(event, "repository", "default_branch")),
+        in_ci=ci,
+        local_source=said,
+        **({"no_branch_why": no_branch_why} if no_branch_why else {}),
     )
+
+
+def _from_checkout(sha: str | None, branch: str | None) -> tuple[str | None, str | None, str | None, str]:
+    """The commit and branch, the missing ones from the local checkout; the line that says so for the
+    log; and why no branch is known, should none be (the end of the error that asks for one)."""
+    local = local_checkout()
+    if local is None:
+        return sha, branch, None, "no branch is known: not in CI and no git checkout here"
+    taken = []
+    if not sha and local.sha:
+        sha = local.sha
+        taken.append(f"commit {sha[:7]}")
+    if not branch and local.branch:
+        branch = local.branch
+        taken.append(f"branch {branch}")
+    said = f"Not in CI: {' and '.join(taken)} from the git checkout in {local.directory}." if taken else None
+    why = "no branch is known: not in CI and the git checkout here has a detached HEAD"
+    return sha, branch, said, why

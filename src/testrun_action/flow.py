@@ -38,10 +38,12 @@ from .errors import (
 )
 from .gha import Actions
 from .http import RetryPolicy
+from .input_names import input_warnings
 from .model import Failures, History, NotRun, Outcome, Report, TestRun
 from .providers import Provider, Wiring, create_provider
 from .publishers import Publishers, default_publishers, report_not_run
-from .settings import Settings, insecure_urls, load_settings, read_raw_inputs, secret_inputs
+from .report.outputs import outcome
+from .settings import Settings, attached_as, insecure_urls, load_settings, read_raw_inputs, secret_inputs
 from .untrusted import sanitised
 from .verdict import Verdict, decide
 from .waiting import plan, wait_for_run
@@ -62,7 +64,8 @@ class Hooks:
     clock: Clock = field(default_factory=SystemClock)
     transport: httpx.BaseTransport | None = None
     policy: RetryPolicy | None = None  # timeouts and retries; tests shorten them
-    stream: TextIO | None = None
+    stream: TextIO | None = None  # the log; stdout by default
+    outcome: TextIO | None = None  # where the outcome is printed as one JSON object at the end (`--json`)
     publishers: Callable[[Settings, GitHubContext, Actions], Publishers] | None = None
     handle_signals: bool = True
 
@@ -72,9 +75,20 @@ def run_action(
 ) -> int:
     hooks = hooks or Hooks()
     gha = Actions(environ, hooks.stream)
+    code = _run_action(gha, environ, flags, hooks)
+    if hooks.outcome is not None:
+        gha.print_outcome(hooks.outcome, outcome(gha.outputs, code))
+    return code
+
+
+def _run_action(
+    gha: Actions, environ: Mapping[str, str], flags: Mapping[str, str] | None, hooks: Hooks
+) -> int:
     raw = read_raw_inputs(environ, flags)
     for secret in secret_inputs(raw):
         gha.mask(secret)
+    for title, message in input_warnings(environ, flags):
+        gha.warning(message, title=title)
     try:
         settings = load_settings(raw)
         context = load_context(environ)
@@ -91,6 +105,8 @@ def run_action(
         return ServiceError.exit_code
     for secret in settings.secrets():
         gha.mask(secret)
+    if context.local_source:
+        gha.log(context.local_source)
     for name, host in insecure_urls(settings):
         gha.warning(
             f"Input '{name}' is a plain http:// URL to {host}: the API key travels unencrypted. Use https://.",
@@ -99,8 +115,9 @@ def run_action(
     make_publishers = hooks.publishers or (
         lambda s, c, g: default_publishers(s, c, g, clock=hooks.clock, transport=hooks.transport)
     )
-    flow = Flow(settings, context, gha, hooks, make_publishers(settings, context, gha))
-    with signals.handled(hooks.handle_signals):
+    flow = Flow(settings, context, gha, hooks, make_publishers)
+    with signals.handled(hooks.handle_signals) as guard:
+        gha.on_reader_gone = guard.reader_gone if guard is not None else None
         return flow.execute()
 
 
@@ -123,14 +140,15 @@ class Flow:
         context: GitHubContext,
         gha: Actions,
         hooks: Hooks,
-        publishers: Publishers,
+        make_publishers: Callable[[Settings, GitHubContext, Actions], Publishers],
     ) -> None:
         self.settings = settings
         self.context = context
         self.gha = gha
         self.hooks = hooks
         self.clock = hooks.clock
-        self.publishers = publishers
+        self.make_publishers = make_publishers
+        self.publishers = make_publishers(settings, context, gha)
         self.run: TestRun | None = None
         self.verdict: Verdict | None = None
         self.triggering = False  # a trigger was sent and its run is not known yet
@@ -192,6 +210,9 @@ class Flow:
         deadline = Deadline(self.clock, settings.timeout_seconds)
         if settings.run_id:
             run = provider.poll(settings.run_id, deadline)
+            settings = attached_as(settings, run.id, run.environment)  # labelled as its own environment
+            if settings is not self.settings:  # the publishers write for that one; none has started yet
+                self.settings, self.publishers = settings, self.make_publishers(settings, self.context, gha)
             gha.log(f"Attached to {provider.name} run {run.id} ({run.state}): {run.url}")
         else:
             gha.log(f"Triggering a run on {provider.name} for {settings.target}…")
@@ -224,7 +245,7 @@ class Flow:
             provider,
             run,
             deadline=deadline,
-            schedule=plan(provider, settings.poll_interval, self.clock, gha.log),
+            schedule=plan(provider, settings.poll_interval, self.clock, gha.log, ended=run.terminal),
             clock=self.clock,
             log=gha.log,
             on_update=self._remember,
@@ -300,13 +321,19 @@ class Flow:
             self.gha.warning(f"Could not cancel run {run.id}: {exc.message}", title="Cancel failed")
 
     def _dry_run(self, provider: Provider) -> int:
-        planned = provider.planned_trigger()
-        self.gha.log(
-            f"Dry run: nothing is sent. The trigger request would be:\n{planned.method} {planned.url}"
-        )
-        for name, value in planned.headers.items():
-            self.gha.log(f"{name}: {value}")
-        self.gha.log(json.dumps(planned.body, indent=2, ensure_ascii=False))
+        try:
+            planned = provider.planned_trigger()
+            self.gha.log(
+                f"Dry run: nothing is sent. The trigger request would be:\n{planned.method} {planned.url}"
+            )
+            for name, value in planned.headers.items():
+                self.gha.log(f"{name}: {value}")
+            self.gha.log(json.dumps(planned.body, indent=2, ensure_ascii=False))
+        except TestrunError as exc:  # an input the request needs (a branch to build, ...)
+            _report_error(self.gha, exc)
+            return exc.exit_code
+        except Interrupted as interruption:  # nothing was sent, so nothing to cancel
+            return interruption.exit_code
         return 0
 
     # -- reporting --------------------------------------------------------------------------------

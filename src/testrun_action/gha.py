@@ -11,10 +11,11 @@ as the runner unescapes them. Outside GitHub Actions the same calls print plain 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TextIO
 
 from .untrusted import clip_chars, valid, without_userinfo
@@ -98,12 +99,30 @@ class Actions:
         self._state_path = environ.get("GITHUB_STATE") or None
         self._unwritable: set[str] = set()
         self.redact = Redactor()
+        self.outputs: dict[str, str] = {}  # every output set, as written: the `--json` outcome's
+        # Called once the log's reader went away (`testrun run | head -2`); the flow makes it an
+        # interruption (`signals`). Until then, and in threads, the rest of the log goes nowhere.
+        self.on_reader_gone: Callable[[], None] | None = None
+        self._reader_gone = False
 
     # -- log ------------------------------------------------------------------------------------
     def _print(self, line: str) -> None:
-        stream = self._stream or sys.stdout
-        stream.write(valid(line) + "\n")
-        stream.flush()
+        if not self._reader_gone:
+            stream = self._stream or sys.stdout
+            try:
+                stream.write(valid(line) + "\n")
+                stream.flush()
+                return
+            except BrokenPipeError:
+                self._reader_gone = True  # `quiet_broken_pipe` points the stream at devnull at the end
+        if self.on_reader_gone is not None:  # once, in the main thread, however many lines are dropped
+            self.on_reader_gone()
+
+    def print_outcome(self, stream: TextIO, outcome: Mapping[str, object]) -> None:
+        """The outcome as one JSON object on one line (`--json`), after everything else."""
+        with contextlib.suppress(BrokenPipeError):
+            stream.write(json.dumps(outcome, ensure_ascii=False) + "\n")
+            stream.flush()
 
     def mask(self, secret: str) -> None:
         """Register a secret with the runner and with our own redactor, before anything is printed."""
@@ -159,11 +178,15 @@ class Actions:
     # -- files ----------------------------------------------------------------------------------
     def set_outputs(self, outputs: Mapping[str, str]) -> None:
         """Append outputs with a random heredoc delimiter that no value contains (github-platform.md 6.1)."""
+        written = {
+            name: self.redact(valid(value or "")).replace("\r\n", "\n").replace("\r", "\n")
+            for name, value in outputs.items()
+        }
+        self.outputs.update(written)
         if not self._output_path:
             return
         chunks = []
-        for name, value in outputs.items():
-            value = self.redact(valid(value or "")).replace("\r\n", "\n").replace("\r", "\n")
+        for name, value in written.items():
             delimiter = f"ghadelimiter_{uuid.uuid4()}"
             while delimiter in value:  # pragma: no cover - a uuid4 collision
                 delimiter = f"ghadelimiter_{uuid.uuid4()}"

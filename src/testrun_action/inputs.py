@@ -20,6 +20,8 @@ class Input:
     secret: bool = False  # masked before anything is printed
     # How docs/inputs.md shows the default when action.yml has none (a per-provider default).
     shown_default: str = ""
+    boolean: bool = False  # `true` or `false`: on the command line, `--name` and `--no-name`
+    alias_of: str = ""  # another name of that input: both given, they must agree (`settings`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +34,7 @@ class Output:
 # one of them in its `ProviderSpec.notes`, appended to the description here.
 SERVICE_INPUTS: tuple[Input, ...] = (
     Input("api-key", "API key of the test service; store it as a secret.", required=True, secret=True),
-    Input("auth-key", "Alias of `api-key`.", secret=True),
+    Input("auth-key", "Alias of `api-key`.", secret=True, alias_of="api-key"),
     Input("api-url", "Base URL of the service's API."),
     Input("dashboard-url", "Base URL of the service's dashboard, for report links."),
     Input("environment", "The environment the tests run against, or a label shown in the report."),
@@ -46,7 +48,12 @@ RUN_INPUTS: tuple[Input, ...] = (
         "in the log.",
     ),
     Input("run-id", "Attach to this existing run instead of triggering a new one."),
-    Input("wait", "Wait for the run to end and report it (`true`), or only trigger it (`false`).", "true"),
+    Input(
+        "wait",
+        "Wait for the run to end and report it (`true`), or only trigger it (`false`).",
+        "true",
+        boolean=True,
+    ),
     Input("timeout-minutes", "How long to wait before cancelling the run and failing as timed out.", "60"),
     Input(
         "poll-interval",
@@ -77,6 +84,7 @@ RUN_INPUTS: tuple[Input, ...] = (
         "cancel-on-abort",
         "Cancel the remote run when the job is cancelled or the wait times out.",
         "true",
+        boolean=True,
     ),
     Input(
         "github-token",
@@ -84,12 +92,13 @@ RUN_INPUTS: tuple[Input, ...] = (
         "${{ github.token }}",
         secret=True,
     ),
-    Input("job-summary", "Write the job summary.", "true"),
+    Input("job-summary", "Write the job summary.", "true", boolean=True),
     Input(
         "check-run",
         "Report the run as a check run on the commit under test (needs `permissions: checks: write`). "
         "Pull requests from forks get workflow-command annotations instead.",
         "true",
+        boolean=True,
     ),
     Input(
         "check-name",
@@ -114,6 +123,7 @@ RUN_INPUTS: tuple[Input, ...] = (
         "On a pull request, post the outcome as a comment, updated in place on later runs "
         "(needs `permissions: pull-requests: write`).",
         "false",
+        boolean=True,
     ),
     Input(
         "testsigma-tms-project",
@@ -144,6 +154,7 @@ RUN_INPUTS: tuple[Input, ...] = (
         "dry-run",
         "Validate everything and print the request that would be sent (secrets masked); send nothing.",
         "false",
+        boolean=True,
     ),
 )
 

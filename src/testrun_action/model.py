@@ -86,6 +86,8 @@ class TestRun:
     confirmed: bool = False
     # The build whose tests this run reports, where that is another page (Buildkite: the build's logs).
     build_url: str | None = None
+    # The environment the service ran it against, where its runs have one (Empirical's `environment_slug`).
+    environment: str | None = None
 
     @property
     def terminal(self) -> bool:

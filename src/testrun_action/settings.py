@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 
 from . import parsing
 from .errors import ConfigurationError
+from .input_names import check_aliases
 from .inputs import all_inputs
 from .model import FailOn
 
@@ -235,6 +236,7 @@ def load_settings(raw: Mapping[str, str]) -> Settings:
     check_chosen(raw["provider"].strip().lower())
     found = {spec.name: spec for spec in specs()}
     spec = found[parsing.choice("provider", raw["provider"], list(found), DEFAULT_PROVIDER)]
+    check_aliases(raw)
     api_key = raw["api-key"].strip() or raw["auth-key"].strip()
     if not api_key:
         raise ConfigurationError("api-key", "is required: pass the service's API key from a secret.")
@@ -245,9 +247,25 @@ def load_settings(raw: Mapping[str, str]) -> Settings:
     if fields["environment"] is None:
         raise ConfigurationError("environment", "is required: the environment to test.")
     label = matrix_label(raw.get("matrix", ""))
-    if fields["check_name"] is None and label:  # each job of a matrix its own check run
+    # Each job of a matrix its own check run; an attached run's environment is known only from the run.
+    if fields["check_name"] is None and label and fields["environment"]:
         fields["check_name"] = f"E2E tests ({fields['environment']}, {label})"
     return spec.settings(**fields)
+
+
+def attached_as(settings: Settings, run_id: str, environment: str | None) -> Settings:
+    """An attached run is labelled and compared as the `environment` it ran against, where the service
+    says: the input may be left out (empty until now), and given, it must be that one."""
+    given = settings.environment
+    if environment and given and environment != given:
+        raise ConfigurationError(
+            "environment",
+            f"is '{given}', but run {run_id} ran against '{environment}': leave `environment` out to "
+            f"follow the run as its own, or attach to a run of '{given}'.",
+        )
+    if given:
+        return settings
+    return settings.model_copy(update={"environment": environment or f"run {run_id}"})
 
 
 def _refuse_others_inputs(raw: Mapping[str, str], spec: ProviderSpec, every: Any) -> None:

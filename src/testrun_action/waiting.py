@@ -29,11 +29,17 @@ HISTORY_SECONDS = 5.0  # the one look at recent runs: never holds the wait up fo
 
 
 def plan(
-    provider: Provider, poll_interval: float | None, clock: Clock, log: Callable[[str], None]
+    provider: Provider,
+    poll_interval: float | None,
+    clock: Clock,
+    log: Callable[[str], None],
+    *,
+    ended: bool = False,
 ) -> PollSchedule:
     """The poll schedule for this run: fixed with `poll-interval`, else adaptive, told what recent runs
-    of the same target took when the provider can say (one request, best effort)."""
-    if poll_interval is not None:
+    of the same target took when the provider can say (one request, best effort; none for a run that
+    has `ended` already)."""
+    if poll_interval is not None or ended:
         return PollSchedule(fixed=poll_interval)
     history: tuple[float, ...] = ()
     if isinstance(provider, KnowsRecentRuns):
@@ -119,9 +125,13 @@ class _Wait:
 
     def until_ended(self, run: TestRun) -> Waited:
         self.running_since = self.clock.now() if run.phase is Phase.RUNNING else None
-        self.log(
-            f"Waiting for run {run.id} ({describe(run)}); giving up after {_minutes(self.deadline.remaining())}."
-        )
+        if run.terminal and run.confirmed:  # attached to a run that ended before
+            self.log(f"Run {run.id} has already ended ({describe(run)}); reading its results.")
+        else:
+            self.log(
+                f"Waiting for run {run.id} ({describe(run)}); giving up after "
+                f"{_minutes(self.deadline.remaining())}."
+            )
         look_again = False  # the last step failed: check the run's status before the next one
         while True:
             while look_again or not (run.terminal and run.confirmed):

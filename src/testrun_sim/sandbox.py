@@ -7,11 +7,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import signal
+import sys
 import threading
 from collections.abc import Mapping, Sequence
 
 from .entry import Listen, Started
 from .registry import SIMULATORS
+from .server import CannotListen
 
 FIRST_PORT = 8025
 
@@ -92,8 +94,23 @@ def serve(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     with contextlib.ExitStack() as stack:
-        started = start(stack, args.host, ports, scripts)
+        try:
+            started = start(stack, args.host, ports, scripts)
+        except CannotListen as exc:
+            sys.stderr.write(_cannot_listen(exc, ports, args) + "\n")
+            return 2
         lines = [each.description for each in started.values()]
         print("\n".join([*lines, "Ctrl-C stops them"]), flush=True)  # noqa: T201
         stop.wait()
     return 0
+
+
+def _cannot_listen(exc: CannotListen, ports: Mapping[str, int], args: argparse.Namespace) -> str:
+    """One line: which port, and the option that moves it (the provider's own, when that one set it)."""
+    option = "--port"
+    for name, first in ports.items():
+        if first <= exc.port < first + SIMULATORS[name].ports and getattr(args, f"port_{name}") is not None:
+            option = f"--{name}-port"
+    if exc.in_use:
+        return f"Port {exc.port} is in use; pass {option} N (or stop the other process)"
+    return f"Cannot listen on {exc.host}:{exc.port} ({exc.strerror}); pass {option} N or another --host"

@@ -11,6 +11,7 @@ Each simulator adds its own under `/_sim/` (scenarios, runs).
 from __future__ import annotations
 
 import contextlib
+import errno
 import html
 import json
 import re
@@ -285,6 +286,15 @@ class _Server(ThreadingHTTPServer):
     owner: Any  # the `Background` serving: its handlers reach their app or proxy through it
 
 
+class CannotListen(OSError):
+    """A server could not take its address: the port is in use (`in_use`), or not ours to take."""
+
+    def __init__(self, host: str, port: int, cause: OSError) -> None:
+        super().__init__(cause.errno, cause.strerror)
+        self.host, self.port = host, port
+        self.in_use = cause.errno == errno.EADDRINUSE
+
+
 class Background:
     """An HTTP server on a thread of its own; use as a context manager. Subclasses name the handler."""
 
@@ -299,7 +309,10 @@ class Background:
     ) -> None:
         """`tls`: a server-side context to serve https with (a test's own certificate)."""
         self._host = host
-        self._server = _Server((host, port), self.handler)
+        try:
+            self._server = _Server((host, port), self.handler)
+        except OSError as exc:
+            raise CannotListen(host, port, exc) from None
         self._server.owner = self
         self._scheme = "https" if tls else "http"
         if tls:

@@ -6,6 +6,8 @@ checking first; the values are written as `gha` writes every output (github-plat
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ..model import NotRun, Outcome, Report
 from ..receipts import Receipts
 from ..untrusted import shown_url, state_word
@@ -35,3 +37,21 @@ def outputs(ending: Report | NotRun, receipts: Receipts | None = None) -> dict[s
         "junit-file": receipts.junit_file,
         "testsigma-tms-run-id": receipts.tms_run_id,
     }
+
+
+# The outputs that are numbers: in the `--json` outcome, a number, or null when unknown.
+NUMBERS = ("total", "passed", "failed", "flaky", "skipped", "duration-seconds")
+
+
+def outcome(written: Mapping[str, str], exit_code: int) -> dict[str, object]:
+    """The `--json` outcome: every declared output by name, as written (empty when none was, e.g. on a
+    dry run), the counts as numbers, and the exit code."""
+    found: dict[str, object] = {}
+    for name in outputs(NotRun("", "")):  # every output's name, in order
+        value = written.get(name, "")
+        if name in NUMBERS:
+            found[name] = int(value) if value.isascii() and value.isdigit() else None
+        else:
+            found[name] = value
+    found["exit-code"] = exit_code
+    return found

@@ -44,10 +44,9 @@ def build_body(settings: BuildkiteSettings, context: GitHubContext, trigger_id: 
         ("HEAD", settings.test_branch) if settings.test_branch else (context.sha or "HEAD", context.branch)
     )
     if not branch:
-        raise ConfigurationError(
-            "test-branch",
-            "is required here: no branch is known for the commit under test (not a GitHub job?).",
-        )
+        if context.in_ci:
+            raise ConfigurationError("test-branch", f"is required here: {context.no_branch_why}.")
+        raise ConfigurationError("test-branch", f"pass --test-branch ({context.no_branch_why}).")
     body: dict[str, Any] = {"commit": commit, "branch": branch}
     if context.commit_message:
         body["message"] = context.commit_message

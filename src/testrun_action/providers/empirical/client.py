@@ -115,6 +115,7 @@ class EmpiricalProvider(HttpProvider):
         self._settings = settings
         self._context = context
         self._slug: str | None = None
+        self._environment: str | None = None  # as the run names it, once read
         self.sent: Sent | None = None  # what the last trigger sent, to find the run it created
 
     # -- trigger --------------------------------------------------------------------------------
@@ -192,7 +193,9 @@ class EmpiricalProvider(HttpProvider):
         self._remember_slug(payload)
         for item in run_items(payload):
             if str(item.get("id")) == run_id:
-                return self._to_run(item, confirmed=True)
+                run = self._to_run(item, confirmed=True)
+                self._environment = run.environment or self._environment
+                return run
         raise RunNotFound(f"Empirical has no run {run_id} visible to this API key.")
 
     def _remember_slug(self, payload: Any) -> None:
@@ -245,13 +248,14 @@ class EmpiricalProvider(HttpProvider):
             error_meaning=ERROR_CODES.get(error_code or ""),
             created_at=item.created_at,
             confirmed=confirmed,
+            environment=item.environment_slug or None,
         )
 
     # -- history, for the poll schedule -----------------------------------------------------------
     def recent_durations(self, deadline: Deadline) -> list[float]:
         from .history import recent_durations
 
-        return recent_durations(self.http, self._settings.environment, deadline)
+        return recent_durations(self.http, self._environment or self._settings.environment, deadline)
 
     # -- cancel ---------------------------------------------------------------------------------
     def cancel(self, run: TestRun, reason: str, deadline: Deadline) -> bool:
@@ -277,7 +281,8 @@ class EmpiricalProvider(HttpProvider):
 
         # The run's `created_at` comes from the trigger's answer or a status read; the commit is the one sent.
         baseline = Baseline.of(run.created_at, self._context.sha)
-        return read_history(self.http, self._settings.environment, run, failures, branch, baseline, deadline)
+        environment = run.environment or self._settings.environment  # an attached run's own
+        return read_history(self.http, environment, run, failures, branch, baseline, deadline)
 
 
 def _sent(body: dict[str, Any], at: datetime) -> Sent:

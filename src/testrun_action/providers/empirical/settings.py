@@ -16,8 +16,16 @@ INPUTS = (
     Input("tags", "Run only tests with these tags, comma or newline separated (e.g. `@smoke`)."),
     Input("total-shards", "Split the run across this many shards (1 or more)."),
     Input("rerun-of", "Id of an earlier run that this run re-runs."),
-    Input("rerun-only-failed", "With `rerun-of`: re-run only the tests that failed (`true`/`false`)."),
-    Input("send-notifications", "Whether the service sends its own run notifications (`true`/`false`)."),
+    Input(
+        "rerun-only-failed",
+        "With `rerun-of`: re-run only the tests that failed (`true`/`false`).",
+        boolean=True,
+    ),
+    Input(
+        "send-notifications",
+        "Whether the service sends its own run notifications (`true`/`false`).",
+        boolean=True,
+    ),
 )
 # Run ids are numbers (providers.md 1.2), within JSON's exact integers.
 MAX_ID = 2**53
@@ -35,9 +43,11 @@ class EmpiricalSettings(BuildSettings, Settings):
 def read_settings(raw: Mapping[str, str], common: Mapping[str, Any]) -> dict[str, Any]:
     if common["run_id"] is not None:
         parsing.integer("run-id", common["run_id"], minimum=1, maximum=MAX_ID)
-    if common["environment"] is None:
+    if common["environment"] is None and common["run_id"] is None:
         raise ConfigurationError("environment", "is required: the slug of the environment to test.")
     return {
+        # Attached with `run-id` alone: the run says its environment (`Flow`), empty until then.
+        "environment": common["environment"] or "",
         "project_id": parsing.integer("project-id", raw["project-id"], minimum=1, maximum=MAX_ID),
         "tags": parsing.tags("tags", raw["tags"]),
         "total_shards": parsing.integer("total-shards", raw["total-shards"], minimum=1, maximum=1000),
