@@ -187,7 +187,7 @@ def test_a_passing_run_exits_0_with_junit_and_json_outputs(
     assert ran.junit is not None
     assert (ran.junit.tests, ran.junit.failures, ran.junit.errors) == (12, 0, 0)
     assert ran.outputs["result"] == "passed"
-    assert (ran.outputs["total"], ran.outputs["passed"], ran.outputs["failed"]) == ("12", "12", "0")
+    assert (ran.outputs["total"], ran.outputs["passed"], ran.outputs["failed"]) == (12, 12, 0)
     assert ran.outputs["run-id"] == "1001"
     (trigger,) = empirical.app.recorded("PUT", r"^/api/test-runs$")
     build = trigger["body"]["build"]
@@ -204,7 +204,7 @@ def test_failed_tests_exit_1_and_are_listed_in_junit_and_json(
     assert ran.code == 1, ran.log
     assert ran.junit is not None
     assert (ran.junit.tests, ran.junit.failures) == (12, 2)
-    assert (ran.outputs["result"], ran.outputs["failed"]) == ("failed", "2")
+    assert (ran.outputs["result"], ran.outputs["failed"], ran.outputs["exit-code"]) == ("failed", 2, 1)
     assert ran.outputs["run-url"].startswith("https://")
 
 

@@ -34,6 +34,8 @@ from .server import App, Reply, Request, dashboard, error, scripted
 DEFAULT_KEY = "sim-empirical-key"
 PROJECT = {"id": 42, "name": "Acme Shop", "slug": "acme-shop", "repo_name": "acme/shop-e2e"}
 CANCELLING_SECONDS = 0.5
+# A run's CI run token (`testRun.run_id`): this plus its id, a number like providers.md 1.6's `17147585452`.
+RUN_TOKEN_BASE = 17147585452
 
 _AREAS = [
     (
@@ -185,6 +187,9 @@ class EmpiricalSimulator(App):
         )
         # The dashboard's run page, where `dashboard-url` pointed at the simulator sends a report's links.
         self.route("GET", r"(?:/(?!api/|_sim/)[\w.-]+)?/test-runs/(\d+)", self._dashboard)
+        # The Playwright report's pages (its root and a test's video), where `reports-url` pointed at the
+        # simulator's `/reports` sends the report's artifact links.
+        self.route("GET", r"/reports/[\w.-]+/(\d+)/(?:index\.html|data/[\w.-]+/video\.webm)", self._report)
 
     # -- scripting ------------------------------------------------------------------------------
     def _script(self, request: Request, match: re.Match[str]) -> Reply:
@@ -251,6 +256,10 @@ class EmpiricalSimulator(App):
     def _dashboard(self, request: Request, match: re.Match[str]) -> Reply:
         run = self.runs.get(int(match.group(1)))
         return dashboard(f"Empirical run {match.group(1)}", self._admin_view(run) if run else None)
+
+    def _report(self, request: Request, match: re.Match[str]) -> Reply:
+        run = self.runs.get(int(match.group(1)) - RUN_TOKEN_BASE)
+        return dashboard(f"Playwright report of run {match.group(1)}", self._admin_view(run) if run else None)
 
     # -- auth -----------------------------------------------------------------------------------
     def _denied(self, request: Request) -> Reply | None:
@@ -398,7 +407,7 @@ class EmpiricalSimulator(App):
         ]  # fmt: skip
         test_run = {
             "id": run.id,
-            "run_id": 17147585452 + run.id,
+            "run_id": RUN_TOKEN_BASE + run.id,
             "state": self._state(run),
             "total_count": len(run.cases),
         }

@@ -50,10 +50,12 @@ def _sandbox(stack: contextlib.ExitStack[bool | None], listen: Listen, scripts: 
     served = stack.enter_context(Served(app, port=listen.port_at(0), host=listen.host))
     description = (
         f"Empirical simulator on {served.url}  (api-key: {DEFAULT_KEY})\n"
-        f"  environments: {', '.join(sorted(app.scenarios))}; report links: dashboard-url {served.url}"
+        f"  environments: {', '.join(sorted(app.scenarios))}; report links: dashboard-url {served.url}, "
+        f"reports-url {served.url}/reports"
     )
-    # The report's links open the simulator's run pages, never dash.empirical.run.
-    return Started(_inputs(served.url) | {"dashboard-url": served.url}, description)
+    # The report's links open the simulator's pages, never dash.empirical.run or reports.empirical.run.
+    links = {"dashboard-url": served.url, "reports-url": f"{served.url}/reports"}
+    return Started(_inputs(served.url) | links, description)
 
 
 ENTRY = SimulatorEntry(

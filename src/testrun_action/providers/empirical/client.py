@@ -273,7 +273,7 @@ class EmpiricalProvider(HttpProvider):
     def failures(self, run: TestRun, deadline: Deadline) -> Failures:
         from .failures import read_failures
 
-        return read_failures(self.http, run, deadline, self._slug)
+        return read_failures(self.http, run, deadline, self._slug, self._settings.reports_url)
 
     # -- history --------------------------------------------------------------------------------
     def history(self, run: TestRun, failures: Failures, branch: str | None, deadline: Deadline) -> History:

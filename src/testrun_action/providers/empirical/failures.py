@@ -2,7 +2,7 @@
 from `/api/v2/test-cases` (1.5). Best effort: the counts and the verdict stand without details.
 
 Artifacts (providers.md 1.5, 1.6), observed rather than documented: the run's Playwright HTML report at
-`https://reports.empirical.run/{project slug}/{run token}/index.html`, where the run token is the run's
+`{reports-url}/{project slug}/{run token}/index.html` (`https://reports.empirical.run` unless set), where the run token is the run's
 `testRun.run_id` (a CI run number, not its id), and a test's video at
 `…/data/{test slug}-{Playwright project}/video.webm`. A link is built only from those fields as read,
 each a plain path segment; the video's is labelled "if recorded", as Playwright records one only when
@@ -23,7 +23,6 @@ from .payload import FAILED_STATUSES, summary_details
 
 # GET /api/v2/test-cases takes at most 100 ids (providers.md 1.5).
 TEST_CASE_PAGE = 100
-REPORTS_URL = "https://reports.empirical.run"  # providers.md 1.6 [O]
 # A slug or project name as a path segment: what the observed ones are made of (`lorem-ipsum`,
 # `chromium`), at most 200 characters, as no real one nears; anything else builds no link.
 _SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
@@ -31,9 +30,11 @@ _SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 _TOKEN = re.compile(r"[0-9]{1,20}")
 
 
-def read_failures(http: HttpClient, run: TestRun, deadline: Deadline, project: str | None = None) -> Failures:
+def read_failures(
+    http: HttpClient, run: TestRun, deadline: Deadline, project: str | None = None, reports: str = ""
+) -> Failures:
     """The run's failed and flaky tests: its per-test summary, then each test's file from the test cases;
-    the report's links where `project` (its slug) and the run's token are known."""
+    the report's links, under `reports`, where `project` (its slug) and the run's token are known."""
     try:
         _, payload = http.json("GET", f"/api/test-runs/{run.id}", deadline=deadline)
     except TestrunError as exc:  # best effort: the counts and the verdict stand without details
@@ -43,7 +44,7 @@ def read_failures(http: HttpClient, run: TestRun, deadline: Deadline, project: s
         return Failures(
             complete=False, note="Failure details were unavailable: the run had no per-test summary."
         )
-    report = _report_url(payload, project)
+    report = _report_url(payload, project, reports)
     wanted = [d for d in details if _is_failure(d)]
     cases, note = _test_cases(http, [str(d["pw_test_id"]) for d in wanted if d.get("pw_test_id")], deadline)
     executions = []
@@ -79,15 +80,15 @@ def _segment(value: Any) -> str | None:
     return value if isinstance(value, str) and _SEGMENT.fullmatch(value) and ".." not in value else None
 
 
-def _report_url(payload: Any, project: str | None) -> str | None:
+def _report_url(payload: Any, project: str | None, reports: str) -> str | None:
     """The root of the run's Playwright report, when the project's slug and the run's token are known."""
     token = mapping(mapping(mapping(payload, "data"), "test_run"), "testRun").get("run_id")
     if isinstance(token, int) and not isinstance(token, bool):
         token = str(token)
     slug = _segment(project)
-    if not slug or not isinstance(token, str) or not _TOKEN.fullmatch(token):
+    if not reports or not slug or not isinstance(token, str) or not _TOKEN.fullmatch(token):
         return None
-    return f"{REPORTS_URL}/{slug}/{token}"
+    return f"{reports}/{slug}/{token}"
 
 
 def _video(report: str | None, test_slug: Any, project: Any) -> tuple[Artifact, ...]:

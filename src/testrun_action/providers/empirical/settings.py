@@ -22,11 +22,19 @@ INPUTS = (
         boolean=True,
     ),
     Input(
+        "reports-url",
+        "Base URL of Empirical's Playwright report pages, where the report's `Playwright report` and video "
+        "links point.",
+        shown_default="`https://reports.empirical.run`",
+    ),
+    Input(
         "send-notifications",
         "Whether the service sends its own run notifications (`true`/`false`).",
         boolean=True,
     ),
 )
+# Where the Playwright reports are served (providers.md 1.6, observed).
+REPORTS_URL = "https://reports.empirical.run"
 # Run ids are numbers (providers.md 1.2), within JSON's exact integers.
 MAX_ID = 2**53
 
@@ -38,6 +46,7 @@ class EmpiricalSettings(BuildSettings, Settings):
     rerun_of: int | None
     rerun_only_failed: bool | None
     send_notifications: bool | None
+    reports_url: str
 
 
 def read_settings(raw: Mapping[str, str], common: Mapping[str, Any]) -> dict[str, Any]:
@@ -54,5 +63,6 @@ def read_settings(raw: Mapping[str, str], common: Mapping[str, Any]) -> dict[str
         "rerun_of": parsing.integer("rerun-of", raw["rerun-of"], minimum=1, maximum=MAX_ID),
         "rerun_only_failed": parsing.optional_boolean("rerun-only-failed", raw["rerun-only-failed"]),
         "send_notifications": parsing.optional_boolean("send-notifications", raw["send-notifications"]),
+        "reports_url": parsing.url("reports-url", raw["reports-url"]) or REPORTS_URL,
         **read_build(raw),
     }
