@@ -195,6 +195,7 @@ VALID: dict[
     "auth-key": ("auth", key_text, secret(lambda s: s.api_key), same),
     "api-url": ("empirical", url, lambda s: s.api_url, lambda v: v.rstrip("/")),
     "dashboard-url": ("empirical", url, lambda s: s.dashboard_url, lambda v: v.rstrip("/")),
+    "reports-url": ("empirical", url, lambda s: s.reports_url, lambda v: v.rstrip("/")),
     "project-id": ("empirical", st.integers(1, 2**53), lambda s: s.project_id, int),
     "environment": ("empirical", line, lambda s: s.environment, same),
     "organization": ("buildkite", slug, lambda s: s.organization, same),
