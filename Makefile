@@ -44,9 +44,10 @@ bench: bootstrap
 	$(BIN)/python tools/gen_docs.py
 
 # Debian packages the tests need: podman and runc build and run the image, debootstrap makes the
-# stand-in for its base image, shellcheck lets actionlint check the workflows' shell steps.
+# stand-in for its base image, shellcheck lets actionlint check the workflows' shell steps, openssl makes
+# the self-signed certificates of the TLS tests (tests/test_error_messages.py).
 # Installed only when missing, so a machine that has them needs neither root nor the network.
-SYSTEM_TOOLS := podman:podman runc:runc debootstrap:debootstrap shellcheck:shellcheck
+SYSTEM_TOOLS := podman:podman runc:runc debootstrap:debootstrap shellcheck:shellcheck openssl:openssl
 system-deps:
 	@missing=""; \
 	for pair in $(SYSTEM_TOOLS); do \
