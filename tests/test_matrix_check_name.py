@@ -8,7 +8,7 @@ import json
 import pytest
 
 from testrun_action.errors import ConfigurationError
-from testrun_action.settings import load_settings, matrix_label, read_raw_inputs
+from testrun_action.settings import attached_as, load_settings, matrix_label, read_raw_inputs
 
 BASE = {"INPUT_API-KEY": "key", "INPUT_ENVIRONMENT": "staging"}
 TO_JSON = '{\n  "browser": "chromium",\n  "shard": 2\n}'  # as the runner's toJSON writes it
@@ -55,3 +55,16 @@ def test_a_matrix_that_is_not_a_json_object_is_refused_naming_the_input(value: s
     with pytest.raises(ConfigurationError) as caught:
         settings(matrix=value)
     assert "matrix" in str(caught.value)
+
+
+def test_a_run_attached_in_a_matrix_job_is_named_for_its_own_environment_and_the_job() -> None:
+    attached = settings(matrix=TO_JSON, **{"run-id": "1004", "environment": ""})
+    assert attached.check_name is None  # the environment is known only from the run
+
+    named = attached_as(attached, "1004", "production")
+
+    assert named.check_name == "E2E tests (production, chromium, 2)"
+    assert (
+        attached_as(settings(**{"run-id": "1004", "environment": ""}), "1004", "production").check_name
+        is None
+    )

@@ -80,6 +80,7 @@ class Settings(BaseModel):
     job_summary: bool
     check_run: bool
     check_name: str | None
+    matrix_label: str | None  # the job's matrix values (`chromium, 2`); None outside a matrix
     max_annotations: int
     junit_file: str | None
     pr_comment: bool
@@ -246,11 +247,15 @@ def load_settings(raw: Mapping[str, str]) -> Settings:
     fields = {**common, **spec.read_settings(raw, common)}
     if fields["environment"] is None:
         raise ConfigurationError("environment", "is required: the environment to test.")
-    label = matrix_label(raw.get("matrix", ""))
+    fields["matrix_label"] = label = matrix_label(raw.get("matrix", ""))
     # Each job of a matrix its own check run; an attached run's environment is known only from the run.
     if fields["check_name"] is None and label and fields["environment"]:
-        fields["check_name"] = f"E2E tests ({fields['environment']}, {label})"
+        fields["check_name"] = _matrix_check_name(fields["environment"], label)
     return spec.settings(**fields)
+
+
+def _matrix_check_name(environment: str, label: str) -> str:
+    return f"E2E tests ({environment}, {label})"
 
 
 def attached_as(settings: Settings, run_id: str, environment: str | None) -> Settings:
@@ -265,7 +270,11 @@ def attached_as(settings: Settings, run_id: str, environment: str | None) -> Set
         )
     if given:
         return settings
-    return settings.model_copy(update={"environment": environment or f"run {run_id}"})
+    own = environment or f"run {run_id}"
+    update = {"environment": own}
+    if settings.check_name is None and settings.matrix_label:  # still the matrix job's own check run
+        update["check_name"] = _matrix_check_name(own, settings.matrix_label)
+    return settings.model_copy(update=update)
 
 
 def _refuse_others_inputs(raw: Mapping[str, str], spec: ProviderSpec, every: Any) -> None:
