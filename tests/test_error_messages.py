@@ -15,8 +15,10 @@ import httpx
 import pytest
 
 from testrun_action import http_words
+from testrun_action.clock import SystemClock
+from testrun_action.errors import DeliveryUncertain
 from testrun_action.flow import Hooks
-from testrun_action.http import RetryPolicy
+from testrun_action.http import HttpClient, RetryPolicy
 from testrun_action.report import markdown as md
 from testrun_sim.empirical import EmpiricalSimulator, Scenario
 from testrun_sim.github import GitHubSimulator
@@ -277,3 +279,27 @@ def test_a_request_is_named_without_the_credentials_in_its_url() -> None:
     request = httpx.Request("GET", "https://user:s3cret-pw@api.example:8443/api/test-runs?id=1")
 
     assert http_words.where(request) == "GET https://api.example:8443/api/test-runs?id=1"
+
+
+def test_a_tls_error_after_the_request_was_sent_is_an_uncertain_delivery_not_a_refusal() -> None:
+    """A handshake that fails while connecting sent nothing; a TLS error while reading the answer may
+    follow a trigger the service took, so the flow must still look for the run it may have created."""
+
+    def broken_while_reading(request: httpx.Request) -> httpx.Response:
+        try:
+            raise ssl.SSLError(1, "[SSL: DECRYPTION_FAILED_OR_BAD_RECORD_MAC] bad record mac")
+        except ssl.SSLError as exc:
+            raise httpx.ReadError("bad record mac", request=request) from exc
+
+    client = HttpClient(
+        service="Empirical",
+        base_url="https://api.example.com",
+        headers={},
+        clock=SystemClock(),
+        log=lambda line: None,
+        policy=RetryPolicy(attempts=1),
+        transport=httpx.MockTransport(broken_while_reading),
+    )
+
+    with pytest.raises(DeliveryUncertain):
+        client.json("PUT", "/api/test-runs", body={"environment": "staging"}, repeatable=False)
