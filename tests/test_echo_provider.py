@@ -137,6 +137,22 @@ def test_a_plug_in_that_cannot_load_is_a_configuration_error_only_when_chosen(ec
     assert others.returncode == 0, others.stdout + others.stderr
 
 
+def test_a_plug_in_redeclaring_another_providers_input_is_left_out_without_a_traceback(
+    echo_job: Job,
+) -> None:
+    clashing = "echo = tests.echo:CLASHING"
+
+    done, outputs, _ = run_process(echo_job, clashing)
+    others, _, _ = run_process(echo_job, clashing, provider="empirical", environment="staging", echo_word="",
+                               dry_run="true")  # fmt: skip
+
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "declares an input `organization` that another provider declares differently" in done.stdout
+    assert outputs["result"] == "error"
+    assert "Traceback" not in done.stdout + done.stderr + others.stdout + others.stderr
+    assert others.returncode == 0, others.stdout + others.stderr
+
+
 def test_the_plugged_in_provider_is_known_only_through_its_entry_point() -> None:
     assert "echo" not in [spec.name for spec in specs()]  # not installed in this process
     product = ROOT / "src" / "testrun_action"

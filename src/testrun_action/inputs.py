@@ -205,7 +205,7 @@ def all_inputs() -> tuple[Input, ...]:
     own: dict[str, Input] = {}
     for spec in found:
         for declared in spec.inputs:
-            if own.setdefault(declared.name, declared) is not declared:
+            if own.setdefault(declared.name, declared) != declared:
                 raise ValueError(f"two providers declare different inputs named `{declared.name}`")
     listed = []
     for declared in (*SERVICE_INPUTS, *own.values(), *RUN_INPUTS):

@@ -4,8 +4,10 @@ action finds it through the entry point group `testrun_action.providers` (`plugi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from testrun_action.inputs import Input
 from testrun_action.providers.registry import ProviderSpec
 
 from .settings import INPUTS, EchoSettings, read_settings
@@ -36,3 +38,5 @@ SPEC = ProviderSpec(
     factory=create,
     notes={"environment": "a label shown in the report (default: the word)."},
 )
+# A plug-in that declares another meaning for an input a built-in provider declares: left out.
+CLASHING = replace(SPEC, inputs=(*INPUTS, Input("organization", "The echo chamber to shout into.")))

@@ -72,9 +72,21 @@ def _registered() -> tuple[tuple[ProviderSpec, ...], dict[str, str]]:
             continue
         if not isinstance(spec, ProviderSpec):
             broken[entry.name] = f"the provider plug-in `{entry.name}` ({entry.value}) is not a ProviderSpec."
+        elif clash := _clashing_input(spec, found):
+            broken[entry.name] = (
+                f"the provider plug-in `{entry.name}` ({entry.value}) declares an input `{clash}` that "
+                "another provider declares differently."
+            )
         elif all(spec.name != known.name for known in found):
             found.append(spec)
     return tuple(found), broken
+
+
+def _clashing_input(spec: ProviderSpec, found: list[ProviderSpec]) -> str | None:
+    """The name of an input `spec` declares that a provider already found declares otherwise: one
+    input is one declaration (action.yml has one entry a name), shared only as the same object."""
+    declared = {i.name: i for known in found for i in known.inputs}
+    return next((i.name for i in spec.inputs if declared.get(i.name, i) != i), None)
 
 
 def specs() -> tuple[ProviderSpec, ...]:
