@@ -72,3 +72,12 @@ def test_a_refused_key_on_the_check_is_an_authentication_error_and_triggers_noth
     assert result.code == 3
     assert "Authentication failed" in result.log
     assert buildkite.app.builds == []
+
+
+def test_an_input_error_of_the_build_is_said_before_any_request(bk_job: Job, buildkite: Simulated) -> None:
+    result = bk_job.run(env={"GITHUB_REF_NAME": "", "GITHUB_REF": "", "GITHUB_HEAD_REF": ""})
+
+    assert result.code == 2, result.log
+    assert "Input 'test-branch'" in result.log
+    assert buildkite.app.recorded("GET") == []  # the pipeline and suite are not looked up for nothing
+    assert buildkite.app.builds == []

@@ -108,8 +108,8 @@ class BuildkiteProvider(HttpProvider):
         return PlannedRequest.json("POST", f"{self._settings.api_url}{self._builds}", self._headers, body)
 
     def trigger(self, deadline: Deadline) -> TestRun:
+        body = build_body(self._settings, self._context, self._trigger_id)  # input errors before any request
         check_target(self.http, self._settings, deadline, self._warn)  # a misspelt slug triggers nothing
-        body = build_body(self._settings, self._context, self._trigger_id)
         self.remember_trigger(datetime.now(UTC), self._trigger_id)
         status, build = self.trigger_or_adopt(
             lambda: self.http.json(
