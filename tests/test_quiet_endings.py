@@ -84,6 +84,8 @@ def test_a_reader_gone_during_the_wait_cancels_the_run_as_an_interruption_does(
     # outputs still say what happened.
     assert len(slow_empirical.app.recorded("POST", r"^/api/test-runs/\d+/cancel$")) == 1
     assert read_outputs(job.tmp / "output")["result"] == "cancelled"
+    (run,) = slow_empirical.app.runs.values()
+    assert run.cancel_reason == "The log's reader went away (SIGPIPE)"  # not "GitHub job cancelled"
 
 
 def test_the_sandbox_on_a_port_in_use_says_which_and_how_to_move_it() -> None:

@@ -284,11 +284,14 @@ class Flow:
     # -- other endings ----------------------------------------------------------------------------
     def _interrupted(self, provider: Provider, interruption: Interrupted) -> Report:
         name = signal.Signals(interruption.signum).name
-        self.gha.log(f"Received {name}: the job is being cancelled.")
+        why = (
+            "The log's reader went away" if interruption.signum == signal.SIGPIPE else "GitHub job cancelled"
+        )
+        self.gha.log(f"Received {name}: {why[0].lower()}{why[1:]}; stopping.")
         if self.run is not None and not self.run.terminal and self.settings.cancel_on_abort:
-            self._cancel(provider, self.run, f"GitHub job cancelled ({name})", CANCEL_SECONDS)
+            self._cancel(provider, self.run, f"{why} ({name})", CANCEL_SECONDS)
         elif self.run is None and self.triggering:
-            self._orphan(provider, f"GitHub job cancelled ({name}) during the trigger", CANCEL_SECONDS)
+            self._orphan(provider, f"{why} ({name}) during the trigger", CANCEL_SECONDS)
         verdict = self._decide(interrupted=interruption.signum)
         return self._report(verdict, problem=f"The step was cancelled ({name}).", interrupted=True)
 
