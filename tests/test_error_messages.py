@@ -303,3 +303,30 @@ def test_a_tls_error_after_the_request_was_sent_is_an_uncertain_delivery_not_a_r
 
     with pytest.raises(DeliveryUncertain):
         client.json("PUT", "/api/test-runs", body={"environment": "staging"}, repeatable=False)
+
+
+def test_connections_that_time_out_keep_the_policys_attempts_only_silences_after_accepting_are_capped() -> (
+    None
+):
+    """A connect timeout is no silence of a server that took the request: it is retried as the policy says."""
+    failures = [httpx.ConnectTimeout, httpx.ConnectTimeout, httpx.ConnectTimeout]
+    seen: list[str] = []
+
+    def flaky_network(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        if failures:
+            raise failures.pop(0)("timed out", request=request)
+        return httpx.Response(200, json={"ok": True})
+
+    client = HttpClient(
+        service="Empirical",
+        base_url="https://api.example.com",
+        headers={},
+        clock=SystemClock(),
+        log=lambda line: None,
+        policy=RetryPolicy(attempts=5, base_delay=0.0),
+        transport=httpx.MockTransport(flaky_network),
+    )
+
+    assert client.json("GET", "/api/test-runs") == (200, {"ok": True})
+    assert len(seen) == 4  # three connect timeouts, then the answer: beyond SILENT_ATTEMPTS

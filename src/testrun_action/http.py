@@ -244,7 +244,7 @@ class HttpClient:
                 not_sent = isinstance(
                     exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.UnsupportedProtocol
                 )
-                silent += isinstance(exc, httpx.TimeoutException | Overdue)
+                silent += isinstance(exc, httpx.ReadTimeout | Overdue)  # accepted, then no answer
                 reason = words.describe(exc, request, timeout)
                 if not (repeatable or not_sent):
                     raise DeliveryUncertain(
