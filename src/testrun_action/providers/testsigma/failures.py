@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from xml.etree import ElementTree
 
@@ -16,13 +15,13 @@ from ...envelopes import service_message
 from ...errors import TestrunError
 from ...http import HttpClient
 from ...model import FailedExecution, Failures, TestResult, TestRun
+from ...paging import concurrently
 from ..readers import duration_seconds, text
 from .payload import FAILED_RESULTS, PASSED_RESULTS, content, integer
 
 # Failure reasons and times come from two requests per failed test (step results, the test case
 # result): the first few are fetched, a few at a time, and the summary says when the rest were left out.
 STEP_LOOKUPS = 25
-STEP_LOOKUP_WORKERS = 4
 STEP_PAGES = 5  # pages of step results read per test before giving up on finding the failed step
 JUNIT_LIMIT = 20_000_000  # bytes of JUnit report read for the fallback, counted as it streams in
 _JUNIT_MESSAGE = re.compile(
@@ -53,9 +52,13 @@ class FailureReader:
             c for c in cases if isinstance(c, dict) and str(c.get("result", "")).upper() not in PASSED_RESULTS
         ]
         looked_up = failed[:STEP_LOOKUPS]
-        with ThreadPoolExecutor(max_workers=STEP_LOOKUP_WORKERS) as pool:
-            reasons = list(pool.map(lambda case: self._step_reason(run, case, deadline), looked_up))
-            times = list(pool.map(lambda case: self._case_seconds(run, case, deadline), looked_up))
+        # Both requests of a test in one task, a few tests at a time; an interruption drops the rest.
+        read = concurrently(
+            lambda case: (self._step_reason(run, case, deadline), self._case_seconds(run, case, deadline)),
+            looked_up,
+        )
+        reasons = [reason for reason, _ in read]
+        times = [seconds for _, seconds in read]
         missing = [index for index, reason in enumerate(reasons) if reason is None]
         if missing:
             # The v2 step results were unusable for these: the JUnit report has a reason per failed test.
