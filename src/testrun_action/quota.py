@@ -41,7 +41,7 @@ RECHECK_SECONDS = 0.1
 LONGEST_WAIT = 3600
 
 
-def retry_after(headers: Mapping[str, str], now_epoch: float | None = None) -> float | None:
+def retry_after(headers: Mapping[str, str]) -> float | None:
     """Seconds to wait from `Retry-After` (seconds or HTTP date) or `RateLimit-Reset` (seconds)."""
     value = headers.get("retry-after")
     if value:
@@ -54,7 +54,7 @@ def retry_after(headers: Mapping[str, str], now_epoch: float | None = None) -> f
         except (TypeError, ValueError, OverflowError):
             when = None
         if when is not None and when.tzinfo is not None:
-            now = now_epoch if now_epoch is not None else time.time()
+            now = time.time()
             wait = max(0.0, when.timestamp() - now)
             return wait if wait <= LONGEST_WAIT else None
     return rate_limit_reset(headers)
