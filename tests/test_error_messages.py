@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from testrun_action import http_words
+from testrun_action import envelopes, http_words
 from testrun_action.clock import SystemClock
 from testrun_action.errors import DeliveryUncertain
 from testrun_action.flow import Hooks
@@ -330,3 +330,10 @@ def test_connections_that_time_out_keep_the_policys_attempts_only_silences_after
 
     assert client.json("GET", "/api/test-runs") == (200, {"ok": True})
     assert len(seen) == 4  # three connect timeouts, then the answer: beyond SILENT_ATTEMPTS
+
+
+def test_a_services_words_read_from_a_decoded_answer_are_clipped_and_never_a_code_span_of_ours() -> None:
+    assert envelopes.said({"message": "No `pipeline` found"}) == "No 'pipeline' found"
+    assert envelopes.said({"error": {"message": "x" * 5000}}) == "x" * envelopes.MESSAGE_LIMIT
+    assert envelopes.said({"errors": ["a", "b"]}) == "a; b"
+    assert envelopes.said(["not", "an", "envelope"]) == ""

@@ -32,6 +32,12 @@ def service_message(response: httpx.Response, read: Callable[[Any], Any] | None 
     except bodies.BodyError:
         text = bodies.clean_text(response.content[:4096].decode("utf-8", "replace")).strip()
         return _unticked(text[:MESSAGE_LIMIT]) if text and "<html" not in text[:200].lower() else ""
+    return said(body, read)
+
+
+def said(body: Any, read: Callable[[Any], Any] | None = None) -> str:
+    """The service's own words in an answer already decoded, found by `read` (`error_message` unless
+    given): clipped, their backticks made quotes; empty when it says none."""
     message = (read or error_message)(body)
     if isinstance(message, list):
         message = "; ".join(str(m) for m in message)

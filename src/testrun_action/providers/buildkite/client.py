@@ -26,7 +26,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ... import parsing
+from ... import envelopes, parsing
 from ...clock import Deadline
 from ...context import GitHubContext
 from ...errors import (
@@ -122,10 +122,9 @@ class BuildkiteProvider(HttpProvider):
             label=lambda found: f"build #{found[1].get('number')}",
         )
         if status == 404:
-            said = str(build.get("message") or "")[:200] if isinstance(build, dict) else None
             raise RequestRejected(
                 f"Buildkite has no pipeline '{self._settings.pipeline}' in organization "
-                f"'{self._settings.organization}' visible to this token ({said or 'HTTP 404'}). "
+                f"'{self._settings.organization}' visible to this token ({envelopes.said(build) or 'HTTP 404'}). "
                 "Check the `organization` and `pipeline` inputs."
             )
         return self._on_build(build_number(build), build)

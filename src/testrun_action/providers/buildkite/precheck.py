@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from ... import envelopes
 from ...clock import Deadline
 from ...errors import ConfigurationError, MalformedResponse, RequestRejected, ServiceUnavailable
 from ...http import HttpClient
@@ -79,8 +80,7 @@ def _check_suite(http: HttpClient, settings: BuildkiteSettings, deadline: Deadli
 
 def _said(answer: Any) -> str:
     """Buildkite's own words in a 404 (`{"message": "No pipeline found"}`), clipped."""
-    said = answer.get("message") if isinstance(answer, dict) else None
-    return said[:200] if isinstance(said, str) else ""
+    return envelopes.said(answer)
 
 
 def _missing_organization(answer: Any, org: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from ... import envelopes
 from ...clock import Deadline
 from ...context import GitHubContext
 from ...errors import (
@@ -299,5 +300,4 @@ def _sent(body: dict[str, Any], at: datetime) -> Sent:
 
 
 def _message(payload: Any) -> str:
-    error = mapping(payload, "error")
-    return str(error.get("message") or "no reason given")
+    return envelopes.said(payload) or "no reason given"

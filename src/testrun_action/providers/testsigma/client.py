@@ -242,10 +242,8 @@ class TestsigmaProvider(HttpProvider):
         latest = self.poll(run.id, deadline)
         if latest.terminal:
             return False
-        said = payload.get("message") if isinstance(payload, dict) else None
-        raise RequestRejected(
-            f"Testsigma refused to stop run {run.id} (HTTP {status}): {said or 'no reason given'}"
-        )
+        said = envelopes.said(payload, error_message) or "no reason given"
+        raise RequestRejected(f"Testsigma refused to stop run {run.id} (HTTP {status}): {said}")
 
     # -- failures -------------------------------------------------------------------------------
     def failures(self, run: TestRun, deadline: Deadline) -> Failures:
