@@ -20,6 +20,8 @@ error message, and pass through the redactor before they are printed.
 
 from __future__ import annotations
 
+import signal
+
 
 class TestrunError(Exception):
     """Base of every error the one handler in `flow` turns into an `::error::` line and an exit code."""
@@ -102,3 +104,12 @@ class Interrupted(BaseException):
     def exit_code(self) -> int:
         # The shell convention, 128 + signal number: 130 for SIGINT, 143 for SIGTERM.
         return 128 + self.signum
+
+    @property
+    def name(self) -> str:
+        return signal.Signals(self.signum).name
+
+    @property
+    def why(self) -> str:
+        """What the signal means here, as the cancel reason gives it."""
+        return "The log's reader went away" if self.signum == signal.SIGPIPE else "GitHub job cancelled"

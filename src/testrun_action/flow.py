@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-import signal
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -283,10 +282,7 @@ class Flow:
 
     # -- other endings ----------------------------------------------------------------------------
     def _interrupted(self, provider: Provider, interruption: Interrupted) -> Report:
-        name = signal.Signals(interruption.signum).name
-        why = (
-            "The log's reader went away" if interruption.signum == signal.SIGPIPE else "GitHub job cancelled"
-        )
+        name, why = interruption.name, interruption.why
         self.gha.log(f"Received {name}: {why[0].lower()}{why[1:]}; stopping.")
         if self.run is not None and not self.run.terminal and self.settings.cancel_on_abort:
             self._cancel(provider, self.run, f"{why} ({name})", CANCEL_SECONDS)
