@@ -343,6 +343,19 @@ def test_dry_run_prints_the_build_request_with_secret_env_masked(bk_job: Job, bu
     assert buildkite.app.requests == []
 
 
+def test_a_dry_run_that_cannot_build_its_request_still_writes_every_output_and_the_summary(
+    bk_job: Job, buildkite: Simulated
+) -> None:
+    result = bk_job.run(dry_run="true", env={"GITHUB_REF_NAME": ""})  # a job with no branch to build
+
+    assert result.code == 2
+    assert "::error title=Invalid configuration::Input 'test-branch': is required here" in result.log
+    assert result.outputs["result"] == "error"
+    assert set(result.outputs) >= {"run-id", "state", "total", "check-run-url", "junit-file"}
+    assert result.summary.startswith("## ⚙️ Configuration error")
+    assert buildkite.app.requests == []
+
+
 def test_a_failed_build_shows_each_failure_s_time_the_slowest_and_a_link_to_the_build(
     bk_job: Job, buildkite: Simulated
 ) -> None:

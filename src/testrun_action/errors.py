@@ -28,6 +28,9 @@ class TestrunError(Exception):
 
     exit_code = 3
     title = "testrun failed"
+    # Caused by an input, so headlined as a configuration error: a wrong value, a request the service
+    # refused for one, a key it refused (whose exit code stays 3).
+    configuration = False
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -39,6 +42,7 @@ class ConfigurationError(TestrunError):
 
     exit_code = 2
     title = "Invalid configuration"
+    configuration = True
 
     def __init__(self, input_name: str, message: str) -> None:
         super().__init__(f"Input '{input_name}': {message}")
@@ -50,6 +54,7 @@ class RequestRejected(TestrunError):
 
     exit_code = 2
     title = "Request rejected by the service"
+    configuration = True
 
 
 class ServiceError(TestrunError):
@@ -61,6 +66,7 @@ class ServiceError(TestrunError):
 
 class AuthenticationError(ServiceError):
     title = "Authentication failed"
+    configuration = True
 
 
 class ServiceUnavailable(ServiceError):

@@ -50,9 +50,6 @@ from .waiting import plan, wait_for_run
 # The cancel request on a signal; with the check run's and comment's shares (github.*.INTERRUPTED_*) the
 # step exits within 5 s, well before the runner's kill 10 s after SIGINT (github-platform.md 3.1).
 CANCEL_SECONDS = 1.5
-# Errors an input causes, headlined as a configuration error: a wrong value, a request the service
-# refused for one, a key it refused (exit 3 still: errors.py).
-CONFIGURATION_ERRORS = (ConfigurationError, RequestRejected, AuthenticationError)
 CLEANUP_SECONDS = 20.0  # the cancel request at the deadline, when nothing is about to kill us
 
 
@@ -191,7 +188,7 @@ class Flow:
             _report_error(self.gha, exc)
             return self._report(
                 self._decide(problem=f"{exc.title}: {exc.message}", problem_exit=exc.exit_code),
-                configuration=isinstance(exc, CONFIGURATION_ERRORS),
+                configuration=exc.configuration,
             )
         except Exception as exc:  # a defect of ours: still no traceback, still outputs, never a pass
             if self.gha.debug:
@@ -330,6 +327,9 @@ class Flow:
             self.gha.log(json.dumps(planned.body, indent=2, ensure_ascii=False))
         except TestrunError as exc:  # an input the request needs (a branch to build, ...)
             _report_error(self.gha, exc)
+            report_not_run(
+                self.gha, NotRun(exc.title, exc.message, exc.configuration), summary=self.settings.job_summary
+            )
             return exc.exit_code
         except Interrupted as interruption:  # nothing was sent, so nothing to cancel
             return interruption.exit_code
