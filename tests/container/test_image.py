@@ -6,6 +6,7 @@ import json
 import subprocess
 
 import yaml
+from benchmarks import image as image_figures
 
 from testrun_sim import buildkite, empirical, github, testsigma, testsigma_tms
 
@@ -118,21 +119,23 @@ def test_the_post_entrypoint_named_in_action_yml_is_an_executable_in_the_image(
     assert _python(action_image, f"import os; print(os.access({post!r}, os.X_OK))") == "True"
 
 
-def test_the_image_stays_small_and_its_size_and_build_time_are_recorded(action_image: BuiltImage) -> None:
+def test_the_image_stays_small_and_the_performance_page_shows_this_build(action_image: BuiltImage) -> None:
     added = action_image.size_bytes - action_image.base_size_bytes
     assert 0 < added <= ADDED_BYTES_BUDGET, f"the image adds {added / 1e6:.1f} MB to its base"
-    recorded = json.loads((REPO / "benchmarks" / "results" / "image.json").read_text(encoding="utf-8"))
-    assert recorded["size_bytes"] == action_image.size_bytes
-    assert recorded["build_seconds"] == action_image.build_seconds > 0
+    # The session recorded this build; the benchmark's table, which docs/performance.md is made from,
+    # reads it back.
+    shown = image_figures.table(image_figures.measure())
+    assert f"| {added / 1e6:.1f} MB | {added / action_image.base_size_bytes:.2f}× |" in shown
+    assert f"Built without cache in {action_image.build_seconds:.1f} s;" in shown
+    assert action_image.build_seconds > 0
 
 
 def test_a_runner_downloads_at_most_15_mb_on_top_of_the_base(action_image: BuiltImage) -> None:
     added = action_image.compressed_bytes - action_image.base_compressed_bytes
     assert 0 < added <= ADDED_COMPRESSED_BYTES_BUDGET, f"the image adds {added / 1e6:.1f} MB compressed"
     assert action_image.compressed_bytes < action_image.size_bytes  # gzip'd layers, not the tars
-    recorded = json.loads((REPO / "benchmarks" / "results" / "image.json").read_text(encoding="utf-8"))
-    assert recorded["added_compressed_bytes"] == added
-    assert recorded["packages"] == action_image.packages
+    shown = image_figures.table(image_figures.measure())
+    assert f"| added by the action | {added / 1e6:.1f} MB |" in shown
 
 
 def test_the_image_holds_every_package_the_action_imports_and_none_it_never_does(
