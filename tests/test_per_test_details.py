@@ -24,7 +24,7 @@ from testrun_sim.empirical import Scenario
 from testrun_sim.server import Fault
 from testrun_sim.testsigma import Plan, case_duration_ms
 
-from .conftest import FAST, FAST_BUILD, PLAN_ID, Job, Simulated
+from .conftest import FAST, FAST_BUILD, PLAN_ID, Job, JobResult, Simulated
 from .test_junit_schema import schema  # noqa: F401 - the fixture
 from .test_summary import render_html, report
 
@@ -36,6 +36,12 @@ HOSTILE_NUMBERS = {
     "a lone surrogate": "\ud800",
     "an object": {"ms": 1},
 }
+
+
+def run_with_junit(job: Job) -> tuple[JobResult, Path]:
+    """The step, writing its JUnit file: the result, and where the file is."""
+    path = job.tmp / "e2e.xml"
+    return job.run(junit_file=str(path)), path
 
 
 def junit_cases(path: Path) -> dict[str, Any]:
@@ -50,9 +56,7 @@ def test_testsigma_shows_each_failed_tests_time_in_the_table_the_slowest_and_the
     schema: xmlschema.XMLSchema,  # noqa: F811
 ) -> None:
     testsigma.app.plans[PLAN_ID] = Plan(created=0.1, queued=0.1, pre_flight=0.1, duration=0.3, failed=2)
-    path = testsigma_job.tmp / "e2e.xml"
-
-    result = testsigma_job.run(junit_file=str(path))
+    result, path = run_with_junit(testsigma_job)
 
     assert result.code == 1
     failed = [c for c in testsigma.app.runs[337].cases if c.result == "FAILURE"]
@@ -79,9 +83,7 @@ def test_a_testsigma_test_time_that_is_not_a_believable_duration_is_dropped(
     testsigma.app.script(
         Fault("GET", r"/test_case_results/\d+$", "status", times=100, status=200, body={"duration": value})
     )
-    path = testsigma_job.tmp / "e2e.xml"
-
-    result = testsigma_job.run(junit_file=str(path))
+    result, path = run_with_junit(testsigma_job)
 
     assert (result.code, result.result) == (1, "failed")
     assert "### Failed tests (2)" in result.summary
@@ -99,9 +101,7 @@ def test_buildkite_says_which_tests_failed_after_retries_and_which_passed_on_ret
     buildkite.app.scenarios["e2e-tests"] = bk.Scenario(
         **{**FAST_BUILD, "failed": 1, "flaky": 1, "retries": 2}
     )
-    path = bk_job.tmp / "e2e.xml"
-
-    result = bk_job.run(junit_file=str(path))
+    result, path = run_with_junit(bk_job)
 
     assert result.code == 1
     failed_section, flaky_section = result.summary.split("### Flaky tests (1): passed on retry")
@@ -160,9 +160,7 @@ def test_empirical_links_the_playwright_report_and_each_failed_tests_video(
     schema: xmlschema.XMLSchema,  # noqa: F811
 ) -> None:
     empirical.app.scenarios["staging"] = Scenario(**FAST, failed=2, flaky=1)
-    path = job.tmp / "e2e.xml"
-
-    result = job.run(junit_file=str(path))
+    result, path = run_with_junit(job)
 
     assert result.code == 1
     [run] = empirical.app.runs.values()
@@ -312,9 +310,7 @@ def test_an_empirical_test_slug_as_observed_builds_the_video_link(job: Job, empi
 def test_a_passed_empirical_run_written_to_junit_links_its_playwright_report(
     job: Job, empirical: Simulated
 ) -> None:
-    path = job.tmp / "e2e.xml"
-
-    result = job.run(junit_file=str(path))
+    result, path = run_with_junit(job)
 
     assert result.code == 0
     [run] = empirical.app.runs.values()
@@ -358,9 +354,7 @@ def test_buildkite_writes_every_test_of_the_suite_to_the_junit_file(
     buildkite.app.scenarios["e2e-tests"] = bk.Scenario(
         **{**FAST_BUILD, "failed": 2, "flaky": 1, "skipped": 1}
     )
-    path = bk_job.tmp / "e2e.xml"
-
-    result = bk_job.run(junit_file=str(path))
+    result, path = run_with_junit(bk_job)
 
     assert result.code == 1
     schema.validate(path.read_text(encoding="utf-8"))
