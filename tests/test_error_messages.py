@@ -8,7 +8,7 @@ import shutil
 import ssl
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -281,6 +281,19 @@ def test_a_request_is_named_without_the_credentials_in_its_url() -> None:
     assert http_words.where(request) == "GET https://api.example:8443/api/test-runs?id=1"
 
 
+def empirical_over(handler: Callable[[httpx.Request], httpx.Response], *, attempts: int) -> HttpClient:
+    """A client for Empirical's API whose network is `handler`, retrying without pauses."""
+    return HttpClient(
+        service="Empirical",
+        base_url="https://api.example.com",
+        headers={},
+        clock=SystemClock(),
+        log=lambda line: None,
+        policy=RetryPolicy(attempts=attempts, base_delay=0.0),
+        transport=httpx.MockTransport(handler),
+    )
+
+
 def test_a_tls_error_after_the_request_was_sent_is_an_uncertain_delivery_not_a_refusal() -> None:
     """A handshake that fails while connecting sent nothing; a TLS error while reading the answer may
     follow a trigger the service took, so the flow must still look for the run it may have created."""
@@ -291,18 +304,10 @@ def test_a_tls_error_after_the_request_was_sent_is_an_uncertain_delivery_not_a_r
         except ssl.SSLError as exc:
             raise httpx.ReadError("bad record mac", request=request) from exc
 
-    client = HttpClient(
-        service="Empirical",
-        base_url="https://api.example.com",
-        headers={},
-        clock=SystemClock(),
-        log=lambda line: None,
-        policy=RetryPolicy(attempts=1),
-        transport=httpx.MockTransport(broken_while_reading),
-    )
-
     with pytest.raises(DeliveryUncertain):
-        client.json("PUT", "/api/test-runs", body={"environment": "staging"}, repeatable=False)
+        empirical_over(broken_while_reading, attempts=1).json(
+            "PUT", "/api/test-runs", body={"environment": "staging"}, repeatable=False
+        )
 
 
 def test_connections_that_time_out_keep_the_policys_attempts_only_silences_after_accepting_are_capped() -> (
@@ -318,17 +323,7 @@ def test_connections_that_time_out_keep_the_policys_attempts_only_silences_after
             raise failures.pop(0)("timed out", request=request)
         return httpx.Response(200, json={"ok": True})
 
-    client = HttpClient(
-        service="Empirical",
-        base_url="https://api.example.com",
-        headers={},
-        clock=SystemClock(),
-        log=lambda line: None,
-        policy=RetryPolicy(attempts=5, base_delay=0.0),
-        transport=httpx.MockTransport(flaky_network),
-    )
-
-    assert client.json("GET", "/api/test-runs") == (200, {"ok": True})
+    assert empirical_over(flaky_network, attempts=5).json("GET", "/api/test-runs") == (200, {"ok": True})
     assert len(seen) == 4  # three connect timeouts, then the answer: beyond SILENT_ATTEMPTS
 
 

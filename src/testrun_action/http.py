@@ -230,10 +230,8 @@ class HttpClient:
                 ) from None
             except (httpx.TransportError, Overdue) as exc:
                 self.gate.unanswered()
-                # Only a handshake that failed while connecting: nothing was sent, and the same
-                # certificate fails the same way again. A TLS error later may follow a sent request.
-                tls = words.tls_problem(exc) if isinstance(exc, httpx.ConnectError) else None
-                if tls is not None:
+                tls = words.tls_problem(exc)
+                if tls is not None:  # permanent, and nothing was sent
                     problem, plain = tls
                     hint = (
                         f"The port may speak plain http, not https: check {self.url_hint}."

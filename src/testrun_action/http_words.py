@@ -30,9 +30,12 @@ def is_html(response: httpx.Response) -> bool:
 
 
 def tls_problem(exc: BaseException) -> tuple[str, bool] | None:
-    """What the `ssl` error under a transport error says, in words (`certificate verify failed
+    """What the `ssl` error under a failed connection says, in words (`certificate verify failed
     (self-signed certificate)`), and whether the other side spoke plain text; None when the failure
-    was not TLS's."""
+    was not a TLS handshake's. Only a handshake that failed while connecting counts: nothing was sent,
+    and the same certificate fails the same way again; a TLS error later may follow a sent request."""
+    if not isinstance(exc, httpx.ConnectError):
+        return None
     seen: set[int] = set()
     cause: BaseException | None = exc
     while cause is not None and id(cause) not in seen:
