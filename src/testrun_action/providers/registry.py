@@ -60,7 +60,12 @@ def _registered() -> tuple[tuple[ProviderSpec, ...], dict[str, str]]:
     (which is its `provider` value): it costs no other provider, and choosing it says why it can't be."""
     packages = [m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.ispkg]
     ordered = sorted(packages, key=lambda name: (name != DEFAULT_PROVIDER, name))
-    found = [importlib.import_module(f"{__package__}.{name}").SPEC for name in ordered]
+    found: list[ProviderSpec] = []
+    for name in ordered:
+        spec = importlib.import_module(f"{__package__}.{name}").SPEC
+        if clash := _clashing_input(spec, found):  # a defect of ours, which the tests meet first
+            raise ValueError(f"two built-in providers declare different inputs named `{clash}`")
+        found.append(spec)
     broken: dict[str, str] = {}
     for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
         try:
@@ -84,7 +89,7 @@ def _registered() -> tuple[tuple[ProviderSpec, ...], dict[str, str]]:
 
 def _clashing_input(spec: ProviderSpec, found: list[ProviderSpec]) -> str | None:
     """The name of an input `spec` declares that a provider already found declares otherwise: one
-    input is one declaration (action.yml has one entry a name), shared only as the same object."""
+    input is one declaration (action.yml has one entry a name), which providers may share."""
     declared = {i.name: i for known in found for i in known.inputs}
     return next((i.name for i in spec.inputs if declared.get(i.name, i) != i), None)
 
