@@ -79,7 +79,7 @@ class Settings(BaseModel):
     github_token: SecretStr | None
     job_summary: bool
     check_run: bool
-    check_name: str | None
+    given_check_name: str | None  # the `check-name` input
     matrix_label: str | None  # the job's matrix values (`chromium, 2`); None outside a matrix
     max_annotations: int
     junit_file: str | None
@@ -93,6 +93,15 @@ class Settings(BaseModel):
         from .providers.registry import spec_named
 
         return spec_named(self.provider).display_name
+
+    @property
+    def check_name(self) -> str | None:
+        """The check run's name where it is not the plain default: the input's, else in a matrix the
+        job's own (`E2E tests (staging, chromium, 2)`), once the environment is known (an attached run
+        knows it only from the run)."""
+        if self.given_check_name or not (self.matrix_label and self.environment):
+            return self.given_check_name
+        return f"E2E tests ({self.environment}, {self.matrix_label})"
 
     @property
     def target(self) -> str:
@@ -247,15 +256,8 @@ def load_settings(raw: Mapping[str, str]) -> Settings:
     fields = {**common, **spec.read_settings(raw, common)}
     if fields["environment"] is None:
         raise ConfigurationError("environment", "is required: the environment to test.")
-    fields["matrix_label"] = label = matrix_label(raw.get("matrix", ""))
-    # Each job of a matrix its own check run; an attached run's environment is known only from the run.
-    if fields["check_name"] is None and label and fields["environment"]:
-        fields["check_name"] = _matrix_check_name(fields["environment"], label)
+    fields["matrix_label"] = matrix_label(raw.get("matrix", ""))  # each job of a matrix its own check run
     return spec.settings(**fields)
-
-
-def _matrix_check_name(environment: str, label: str) -> str:
-    return f"E2E tests ({environment}, {label})"
 
 
 def attached_as(settings: Settings, run_id: str, environment: str | None) -> Settings:
@@ -270,11 +272,7 @@ def attached_as(settings: Settings, run_id: str, environment: str | None) -> Set
         )
     if given:
         return settings
-    own = environment or f"run {run_id}"
-    update = {"environment": own}
-    if settings.check_name is None and settings.matrix_label:  # still the matrix job's own check run
-        update["check_name"] = _matrix_check_name(own, settings.matrix_label)
-    return settings.model_copy(update=update)
+    return settings.model_copy(update={"environment": environment or f"run {run_id}"})
 
 
 def _refuse_others_inputs(raw: Mapping[str, str], spec: ProviderSpec, every: Any) -> None:
@@ -334,7 +332,7 @@ def _common(raw: Mapping[str, str], spec: ProviderSpec, api_key: str) -> dict[st
         "github_token": SecretStr(token) if token else None,
         "job_summary": parsing.boolean("job-summary", raw["job-summary"], default=True),
         "check_run": parsing.boolean("check-run", raw["check-run"], default=True),
-        "check_name": parsing.text("check-name", raw["check-name"], max_length=200),
+        "given_check_name": parsing.text("check-name", raw["check-name"], max_length=200),
         "max_annotations": _max_annotations(raw["max-annotations"]),
         "junit_file": parsing.text("junit-file", raw["junit-file"], max_length=1000),
         "pr_comment": parsing.boolean("pr-comment", raw["pr-comment"], default=False),
